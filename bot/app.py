@@ -1,0 +1,71 @@
+"""The Bolt app and the WSGI application that serves it: `POST /slack/events`, `GET /healthz`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+import handlers
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def build_app(runtime: Runtime) -> App:
+    """A Bolt app whose listeners reach `runtime` through their request context."""
+    config = runtime.config.require("SLACK_SIGNING_SECRET")
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> Any:
+        return runtime.installations.authorize(enterprise_id, team_id)
+
+    app = App(
+        signing_secret=config.signing_secret,
+        authorize=authorize,
+        client=WebClient(base_url=config.slack_api_url, timeout=10, retry_handlers=[]),
+        raise_error_for_unhandled_request=False,
+        # Socket Mode and HTTP alike: listeners ack first, then finish their work.
+        process_before_response=False,
+    )
+
+    @app.middleware
+    def _inject_runtime(context: Any, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+        context["coach"] = runtime
+        return next()
+
+    handlers.register(app)
+    return app
+
+
+class WsgiApp:
+    """Bolt's WSGI adapter plus a health check that answers 200 only when the database does."""
+
+    def __init__(self, runtime: Runtime, app: App | None = None) -> None:
+        self.runtime = runtime
+        self.bolt = app or build_app(runtime)
+        self.slack = SlackRequestHandler(self.bolt, path=EVENTS_PATH)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            healthy = self.runtime.db.ping()
+            body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        if not environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "0").strip().isdigit():
+            # Bolt's verifier would raise on a timestamp that isn't a number; it is a forged request all the same.
+            body = b'{"error": "invalid request"}'
+            start_response(
+                "401 Unauthorized", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
+            return [body]
+        return self.slack(environ, start_response)

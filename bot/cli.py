@@ -1,0 +1,180 @@
+"""`salescoach`: serve, run, clock, run-due, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import re
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot import config as config_module
+from bot.config import Config, ConfigError
+
+log = logging.getLogger("salescoach")
+
+_SECRET = re.compile(r"\b(xox[abpr]-|xapp-)[A-Za-z0-9-]+")
+
+
+class _RedactSecrets(logging.Filter):
+    """Tokens never reach a log line, whoever logs them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _SECRET.search(message):
+            record.msg, record.args = _SECRET.sub(r"\1***", message), None
+        return True
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Log to stderr, with secrets redacted from every record."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def parse_now(text: str) -> dt.datetime:
+    """An ISO-8601 instant with its offset (`Z` allowed), as UTC."""
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(
+            f"--now {text!r} is not an ISO-8601 time; write it like 2026-11-30T10:00:00+01:00"
+        ) from err
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"--now {text!r} has no UTC offset; add one, e.g. {text}+00:00")
+    return value.astimezone(dt.UTC)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salescoach", description="Sales Coach, the Slack sales-coaching bot.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("serve", help="serve Slack's HTTP requests with gunicorn on $PORT")
+    commands.add_parser("run", help="everything in one process (Socket Mode when SLACK_APP_TOKEN is set)")
+    commands.add_parser("clock", help="the scheduler alone: deliver nudges as they fall due")
+    run_due = commands.add_parser("run-due", help="one pass of everything due, then exit")
+    run_due.add_argument("--now", type=parse_now, help="the instant to act as of (ISO-8601 with offset)")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console entry point."""
+    args = _parser().parse_args(argv)
+    setup_logging()
+    try:
+        config = config_module.load()
+        return COMMANDS[args.command](config, args)
+    except ConfigError as err:
+        print(f"salescoach: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _migrate(config: Config) -> None:
+    from bot.db import Database
+
+    db = Database(config.database_url)
+    try:
+        db.migrate()
+    finally:
+        db.dispose()
+
+
+def cmd_migrate(config: Config, _args: argparse.Namespace) -> int:
+    """`salescoach migrate`."""
+    _migrate(config)
+    log.info("database schema is up to date")
+    return 0
+
+
+def cmd_serve(config: Config, _args: argparse.Namespace) -> int:
+    """`salescoach serve`: HTTP mode behind gunicorn."""
+    config.require("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
+    _migrate(config)
+    from bot.server import Server
+
+    Server(config).run()
+    return 0
+
+
+def cmd_run(config: Config, _args: argparse.Namespace) -> int:
+    """`salescoach run`: listeners and scheduler in one process."""
+    config.require("SLACK_BOT_TOKEN")
+    _migrate(config)
+    if not config.app_token:
+        config.require("SLACK_SIGNING_SECRET")
+        from bot.server import Server
+
+        Server(config, with_scheduler=True).run()
+        return 0
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot import runtime as runtime_module
+    from bot import scheduler
+    from bot.app import build_app
+
+    # Socket Mode requests arrive over an authenticated websocket, not signed HTTP.
+    runtime = runtime_module.build(config)
+    if not config.signing_secret:
+        config = Config(**{**config.__dict__, "signing_secret": "socket-mode-unused"})
+        runtime.config = config
+    clock = scheduler.background(runtime)
+    try:
+        SocketModeHandler(build_app(runtime), config.app_token).start()
+    finally:
+        clock.shutdown(wait=False)
+        runtime.close()
+    return 0
+
+
+def cmd_clock(config: Config, _args: argparse.Namespace) -> int:
+    """`salescoach clock`: the scheduler alone."""
+    config.require("SLACK_BOT_TOKEN")
+    _migrate(config)
+    from bot import runtime as runtime_module
+    from bot import scheduler
+
+    runtime = runtime_module.build(config)
+    clock = scheduler.blocking(runtime)
+    signal.signal(signal.SIGTERM, lambda *_: clock.shutdown(wait=False))
+    log.info("clock started: sweeping the outbox every %s s", scheduler.SWEEP_SECONDS)
+    try:
+        clock.start()
+    finally:
+        runtime.close()
+    return 0
+
+
+def cmd_run_due(config: Config, args: argparse.Namespace) -> int:
+    """`salescoach run-due [--now T]`: one sweep, then exit."""
+    config.require("SLACK_BOT_TOKEN")
+    _migrate(config)
+    from bot import runtime as runtime_module
+    from bot import scheduler
+
+    runtime = runtime_module.build(config)
+    try:
+        report = scheduler.run_due(runtime, args.now)
+    finally:
+        runtime.close()
+    print(f"run-due: {report}")
+    return 0
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "run": cmd_run,
+    "clock": cmd_clock,
+    "run-due": cmd_run_due,
+    "migrate": cmd_migrate,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

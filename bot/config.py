@@ -1,0 +1,121 @@
+"""Settings from the environment and `.env`, checked once at start-up.
+
+A missing or malformed setting stops the program with one line naming the variable and where to get it
+(exit code 2, no traceback): `ConfigError` carries that line and the CLI prints it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from dotenv import load_dotenv
+
+DEFAULT_DATABASE_URL = "sqlite:///salescoach.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_PORT = 3000
+
+_WHERE = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...) under OAuth & Permissions in your Slack app's settings",
+    "SLACK_SIGNING_SECRET": "the Signing Secret under Basic Information in your Slack app's settings",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write, under Basic Information > App-Level "
+    "Tokens; leave it unset to serve HTTP instead of Socket Mode",
+    "SLACK_API_URL": "the Slack Web API base URL; leave it unset for https://slack.com/api/",
+    "DATABASE_URL": "a SQLAlchemy URL such as sqlite:///salescoach.db or "
+    "postgresql+psycopg://user:password@host:5432/salescoach",
+    "PORT": "a TCP port number such as 3000",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is the one line the operator reads."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the bot reads from its environment."""
+
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None
+    slack_api_url: str
+    database_url: str
+    port: int
+
+    def require(self, *names: str) -> Config:
+        """Stop with one clear line if any of the named settings is missing."""
+        values = {
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+            "SLACK_APP_TOKEN": self.app_token,
+        }
+        for name in names:
+            if not values[name]:
+                raise ConfigError(f"{name} is not set: set it in the environment or .env to {_WHERE[name]}.")
+        return self
+
+    def __repr__(self) -> str:
+        # Secrets never reach a log line, even through a debug print of the config.
+        return (
+            f"Config(slack_api_url={self.slack_api_url!r}, database_url={_redact_url(self.database_url)!r}, "
+            f"port={self.port}, bot_token={'set' if self.bot_token else 'unset'}, "
+            f"signing_secret={'set' if self.signing_secret else 'unset'}, "
+            f"app_token={'set' if self.app_token else 'unset'})"
+        )
+
+
+def load(environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Config:
+    """Read and check the settings; `.env` in the working directory fills what the environment lacks."""
+    if dotenv and environ is None:
+        load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError(f"SLACK_BOT_TOKEN must start with xoxb-: use {_WHERE['SLACK_BOT_TOKEN']}.")
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError(f"SLACK_APP_TOKEN must start with xapp-: use {_WHERE['SLACK_APP_TOKEN']}.")
+    api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"SLACK_API_URL is not an http(s) URL ({api_url!r}): set it to {_WHERE['SLACK_API_URL']}.")
+    if not api_url.endswith("/"):
+        api_url += "/"
+    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    database_url = _normalize_database_url(database_url)
+    port_text = get("PORT") or str(DEFAULT_PORT)
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"PORT is not a port number ({port_text!r}): set it to {_WHERE['PORT']}.")
+    return Config(
+        bot_token=bot_token,
+        signing_secret=get("SLACK_SIGNING_SECRET"),
+        app_token=app_token,
+        slack_api_url=api_url,
+        database_url=database_url,
+        port=int(port_text),
+    )
+
+
+def _normalize_database_url(url: str) -> str:
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    # Heroku-style URLs name the server, not the driver; we ship psycopg 3.
+    if scheme in ("postgres", "postgresql"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if scheme.startswith("sqlite") or scheme.startswith("postgresql+psycopg"):
+        return url
+    raise ConfigError(
+        f"DATABASE_URL has an unsupported scheme ({scheme or 'none'}): set it to {_WHERE['DATABASE_URL']}."
+    )
+
+
+def _redact_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url

@@ -1,0 +1,109 @@
+"""The database: engine, sessions, and bringing the schema up to date with Alembic."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+# Any constant: serialises `migrate` across processes starting together on one PostgreSQL database.
+_MIGRATION_LOCK = 7_031_955
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the settings each database needs for several processes sharing it."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            folder = os.path.dirname(os.path.abspath(parsed.database))
+            os.makedirs(folder, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            # pysqlite would issue its own deferred BEGIN; we issue BEGIN IMMEDIATE ourselves (below).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            # WAL lets readers go on while a writer writes; foreign keys are off by default in SQLite.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+            # Take the write lock at BEGIN, so two processes' writers queue instead of one failing halfway
+            # through upgrading a read lock.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back whole when it raises."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def ping(self) -> bool:
+        """Whether the database answers."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not healthy"
+            return False
+
+    def migrate(self) -> None:
+        """Bring the schema up to date (Alembic `upgrade head`)."""
+        migrate(self.engine)
+
+    def dispose(self) -> None:
+        """Close pooled connections (before a fork, or at exit)."""
+        self.engine.dispose()
+
+
+def alembic_config(engine: Engine) -> AlembicConfig:
+    """An Alembic config that runs on `engine`, wherever the package is installed."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade to head; on PostgreSQL under an advisory lock so processes starting together take turns."""
+    cfg = alembic_config(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK})
+            try:
+                conn.commit()
+                command.upgrade(cfg, "head")
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK})
+                conn.commit()
+    else:
+        command.upgrade(cfg, "head")

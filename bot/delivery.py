@@ -1,0 +1,126 @@
+"""Deciding, at the moment a nudge falls due, whether and what to send.
+
+A nudge is sent only inside the rep's working hours, never while they are away, in a focus block or on a break
+(those defer it to the next working moment, once). A follow-up whose lead has moved on, or a break suggestion
+whose streak has ended, is cancelled instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import render
+from bot.models import Activity, Lead, Nudge, Rep, Team
+from bot.outbox import Decision
+from bot.reps import RepProfile, profile_of
+from bot.store import activities_between, to_domain
+from coaching.domain import ActivityKind, WorkType
+from coaching.hours import is_working, local_day_bounds, next_working_moment
+from coaching.i18n import t
+from coaching.settings import CoachSettings
+from coaching.streaks import current_streak
+
+# Nudges that wait while the rep is in a focus block or on a break.
+HELD_BY_FOCUS = frozenset({"followup", "break"})
+
+
+def decide(session: Session, nudge: Nudge, now: dt.datetime) -> Decision:
+    """The message for a claimed nudge, or when to try again, or why it is no longer wanted."""
+    rep = session.get(Rep, (nudge.team_id, nudge.user_id)) if nudge.user_id else None
+    team = session.get(Team, nudge.team_id)
+    if rep is None or team is None:
+        return Decision(cancel_reason="rep no longer known")
+    profile = profile_of(rep, team)
+    if not is_working(now, profile.tz, profile.hours, profile.away_until):
+        return Decision(defer_until=next_working_moment(now, profile.tz, profile.hours, profile.away_until))
+    if nudge.kind in HELD_BY_FOCUS:
+        busy_until = _blocked_until(session, profile, now)
+        if busy_until is not None:
+            return Decision(defer_until=next_working_moment(busy_until, profile.tz, profile.hours, profile.away_until))
+    if nudge.kind == "followup":
+        return _followup(session, nudge, profile, now)
+    if nudge.kind == "break":
+        return _break(session, nudge, profile, now)
+    if nudge.kind == "focus_summary":
+        return _focus_summary(session, nudge, profile)
+    return Decision(cancel_reason=f"unknown nudge kind {nudge.kind}")
+
+
+def _blocked_until(session: Session, rep: RepProfile, now: dt.datetime) -> dt.datetime | None:
+    """The end of a focus block or break the rep is in at `now`, if any."""
+    return session.execute(
+        select(Activity.ended_at)
+        .where(
+            Activity.team_id == rep.team_id,
+            Activity.user_id == rep.user_id,
+            Activity.kind.in_((ActivityKind.FOCUS.value, ActivityKind.BREAK.value)),
+            Activity.started_at <= now,
+            Activity.ended_at > now,
+        )
+        .order_by(Activity.ended_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _followup(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> Decision:
+    lead = session.get(Lead, nudge.lead_id)
+    if lead is None or lead.team_id != nudge.team_id:
+        return Decision(cancel_reason="lead gone")
+    if lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt:
+        return Decision(cancel_reason=f"lead moved on ({lead.cadence}, {lead.unreached_attempts} unreached)")
+    message = render.followup_message(
+        rep.language,
+        nudge_id=nudge.id,
+        lead=lead.name,
+        attempt=lead.attempts + 1,
+        target=rep.cadence.target,
+        last_outcome=lead.last_outcome,
+        last_at=lead.last_attempt_at,
+        now=now,
+        tz=rep.tz,
+    )
+    return Decision(message=message, user_id=rep.user_id)
+
+
+def _break(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> Decision:
+    settings = CoachSettings().with_overrides(rep.team_settings.get("thresholds") or {})
+    day_start, _ = local_day_bounds(now, rep.tz)
+    activities = [to_domain(a) for a in activities_between(session, rep.team_id, rep.user_id, day_start, now)]
+    streak = current_streak(activities, now, settings)
+    if streak is None or streak.minutes < settings.streak_max_minutes:
+        return Decision(cancel_reason="streak ended before the nudge was due")
+    minutes = round(streak.minutes)
+    nudge.payload = {**(nudge.payload or {}), "minutes": minutes}
+    return Decision(message=render.break_message(rep.language, nudge_id=nudge.id, minutes=minutes), user_id=rep.user_id)
+
+
+def _focus_summary(session: Session, nudge: Nudge, rep: RepProfile) -> Decision:
+    block = session.get(Activity, (nudge.payload or {}).get("activity_id"))
+    if block is None or block.team_id != nudge.team_id:
+        return Decision(cancel_reason="focus block gone")
+    inside = [
+        a
+        for a in activities_between(session, rep.team_id, rep.user_id, block.started_at, block.ended_at)
+        if a.kind in (ActivityKind.CALL.value, ActivityKind.WORK.value)
+    ]
+    lang = rep.language
+    minutes = round((block.ended_at - block.started_at).total_seconds() / 60)
+    lines = [t(lang, "nudge.focus_summary", work=render.work_name(lang, block.work or "calls"), minutes=minutes)]
+    calls = [a for a in inside if a.kind == ActivityKind.CALL.value]
+    if calls:
+        conversations = sum(1 for a in calls if a.outcome and to_domain(a).outcome.conversation)  # type: ignore[union-attr]
+        meetings = sum(1 for a in calls if a.outcome == "meeting")
+        lines.append(t(lang, "nudge.focus_calls", calls=len(calls), conversations=conversations, meetings=meetings))
+    work_minutes = round(sum((a.ended_at - a.started_at).total_seconds() for a in inside if a.kind == "work") / 60)
+    if work_minutes:
+        lines.append(t(lang, "nudge.focus_work", minutes=work_minutes))
+    kinds = {WorkType.CALLS.value if a.kind == ActivityKind.CALL.value else a.work for a in inside}
+    others = sorted(k for k in kinds if k and k != (block.work or WorkType.CALLS.value))
+    if others:
+        lines.append(t(lang, "nudge.focus_other", kinds=", ".join(render.work_name(lang, k) for k in others)))
+    elif inside:
+        lines.append(t(lang, "nudge.focus_clean"))
+    return Decision(message=render.plain("\n".join(lines)), user_id=rep.user_id)

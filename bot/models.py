@@ -1,0 +1,219 @@
+"""The database schema: typed SQLAlchemy 2 models. Every row belongs to one Slack workspace (`team_id`).
+
+Times are stored in UTC (`UTCDateTime` refuses naive datetimes and hands back aware ones, also on SQLite, which
+has no time zones of its own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so Alembic migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware UTC datetime in Python; stored as UTC (naive on SQLite, timestamptz on PostgreSQL)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every model."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Team(Base):
+    """A Slack workspace that has the bot."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime]
+
+
+class Rep(Base):
+    """A Slack user who logs work: their time zone and locale come from `users.info` and are cached here."""
+
+    __tablename__ = "reps"
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))  # the rep's own choice, over the Slack locale
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    dm_channel: Mapped[str | None] = mapped_column(String(32))
+    work_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # overrides the team's working hours
+    away_until: Mapped[dt.date | None] = mapped_column(Date)
+    profile_fetched_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+
+
+class Lead(Base):
+    """A company or person reps call, matched per workspace on a case- and whitespace-folded key.
+
+    The lead also carries where its follow-up cadence stands, so a sweep never has to replay history.
+    """
+
+    __tablename__ = "leads"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[str] = mapped_column(String(32))  # the rep whose cadence it is: the last to call
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    unreached_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    cadence: Mapped[str] = mapped_column(String(16), default="none")  # none|active|reached|stopped|exhausted
+    last_outcome: Mapped[str | None] = mapped_column(String(32))
+    last_attempt_at: Mapped[dt.datetime | None]
+    first_attempt_at: Mapped[dt.datetime | None]
+    reached_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+
+
+class Activity(Base):
+    """A call, a piece of logged work, a break or a focus block."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
+        Index("ix_activities_rep_time", "team_id", "user_id", "started_at"),
+        UniqueConstraint("team_id", "dedupe_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # call|work|break|focus
+    started_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime]
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    work: Mapped[str | None] = mapped_column(String(16))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int | None] = mapped_column(Integer)  # the call's attempt number on its lead
+    researched: Mapped[bool] = mapped_column(Boolean, default=False)
+    decision_maker: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="command")  # command|modal|button
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))  # set where Slack may deliver a click twice
+    created_at: Mapped[dt.datetime]
+
+
+class Nudge(Base):
+    """The outbox: one message the bot owes someone, written in the same transaction as its cause.
+
+    A sweep claims due rows (pending -> sending, with a lease), sends them, and marks them sent. `dedupe_key` is
+    unique, so the same nudge can never be written twice.
+    """
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        # The sweep's two questions, each answered from an index that holds only the rows it asks about.
+        Index(
+            "ix_nudges_due",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_nudges_lease",
+            "lease_until",
+            postgresql_where=text("status = 'sending'"),
+            sqlite_where=text("status = 'sending'"),
+        ),
+        Index("ix_nudges_rep", "team_id", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(String(32))  # a DM's rep; None for a channel post
+    channel: Mapped[str | None] = mapped_column(String(32))  # a channel post's channel
+    kind: Mapped[str] = mapped_column(String(24))  # followup|break|focus_summary|...
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int | None] = mapped_column(Integer)  # for a follow-up: the attempt it asks for
+    due_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|cancelled|failed
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[dt.datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sent_channel: Mapped[str | None] = mapped_column(String(32))
+    sent_ts: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[dt.datetime | None]
+    acted_at: Mapped[dt.datetime | None]  # when a button on it was used; a second click finds it set
+    action: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+
+
+class TipShown(Base):
+    """Which coaching codes a rep was shown on which local day: the same code reaches a rep once a day."""
+
+    __tablename__ = "tips_shown"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
+    )
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    shown_at: Mapped[dt.datetime]
+
+
+class ProcessedEvent(Base):
+    """Events API deliveries already handled: Slack retries (X-Slack-Retry-Num) change nothing."""
+
+    __tablename__ = "processed_events"
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[dt.datetime]

@@ -1,0 +1,290 @@
+"""The outbox: nudges are rows, written with their cause and delivered once by a sweep.
+
+Delivery guarantees (README, "Delivery"):
+- A nudge is written in the same transaction as the call or entry that caused it; a unique dedupe key keeps the
+  same nudge from being written twice.
+- A sweep claims due rows atomically (pending -> sending with a lease; `FOR UPDATE SKIP LOCKED` on PostgreSQL,
+  a write transaction on SQLite), so two sweepers never claim the same row.
+- A 429 reschedules the row by Retry-After; a 5xx or a connection error retries later with backoff; a row left
+  in 'sending' by a crashed process is claimed again once its lease has run out.
+- The only duplicate possible: a process dies after Slack accepted a message and before the row is marked sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.db import Database
+from bot.models import Nudge
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=5)
+BATCH = 200
+MAX_TRIES = 12
+# Slack errors no retry can cure: the row is marked failed and the reason kept.
+PERMANENT_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "channel_not_found",
+        "invalid_auth",
+        "is_archived",
+        "missing_scope",
+        "not_authed",
+        "not_in_channel",
+        "token_revoked",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "invalid_blocks",
+        "msg_too_long",
+    }
+)
+
+
+def schedule(
+    session: Session,
+    *,
+    team_id: str,
+    kind: str,
+    due_at: dt.datetime,
+    dedupe_key: str,
+    now: dt.datetime,
+    user_id: str | None = None,
+    channel: str | None = None,
+    lead_id: int | None = None,
+    attempt: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Write a nudge unless one with the same dedupe key exists. Returns whether it was written."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.execute(
+        insert(Nudge)
+        .values(
+            team_id=team_id,
+            user_id=user_id,
+            channel=channel,
+            kind=kind,
+            lead_id=lead_id,
+            attempt=attempt,
+            due_at=due_at,
+            status="pending",
+            tries=0,
+            dedupe_key=dedupe_key,
+            payload=payload or {},
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    return bool(result.rowcount)
+
+
+def cancel_followups(session: Session, team_id: str, lead_id: int, reason: str = "superseded") -> int:
+    """Cancel the follow-ups still pending for a lead."""
+    result = session.execute(
+        update(Nudge)
+        .where(
+            Nudge.team_id == team_id,
+            Nudge.lead_id == lead_id,
+            Nudge.kind == "followup",
+            Nudge.status == "pending",
+        )
+        .values(status="cancelled", last_error=reason)
+    )
+    return result.rowcount
+
+
+def claim(db: Database, now: dt.datetime, worker: str, limit: int = BATCH) -> list[int]:
+    """Atomically take up to `limit` due rows (and rows whose lease ran out) for `worker`."""
+    due = or_(
+        and_(Nudge.status == "pending", Nudge.due_at <= now),
+        and_(Nudge.status == "sending", Nudge.lease_until <= now),
+    )
+    pick = select(Nudge.id).where(due).order_by(Nudge.due_at).limit(limit)
+    if db.dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    with db.transaction() as session:
+        ids = list(
+            session.execute(
+                update(Nudge)
+                .where(Nudge.id.in_(pick.scalar_subquery()), due)
+                .values(status="sending", claimed_by=worker, lease_until=now + LEASE)
+                .returning(Nudge.id)
+            ).scalars()
+        )
+    return sorted(ids)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    sent: int = 0
+    deferred: int = 0
+    retried: int = 0
+    cancelled: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"sent {self.sent}, deferred {self.deferred}, retried {self.retried}, "
+            f"cancelled {self.cancelled}, failed {self.failed}"
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a claimed nudge: send this message, defer it, or cancel it."""
+
+    message: dict[str, Any] | None = None  # chat.postMessage arguments (without channel)
+    user_id: str | None = None  # DM target
+    channel: str | None = None  # channel target
+    defer_until: dt.datetime | None = None
+    cancel_reason: str | None = None
+
+
+class Sweeper:
+    """Delivers due nudges. `decide` (see bot.delivery) turns a nudge into a message or a deferral."""
+
+    def __init__(
+        self,
+        db: Database,
+        decide: Callable[[Session, Nudge, dt.datetime], Decision],
+        open_dm: Callable[[str, str], str],
+        post: Callable[[str, str, dict[str, Any]], str],
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self.db = db
+        self.decide = decide
+        self.open_dm = open_dm
+        self.post = post
+        self.clock = clock
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def sweep(self, now: dt.datetime | None = None, limit: int = BATCH) -> SweepReport:
+        """Deliver everything due at `now` (default: the clock), batch after batch."""
+        now = now or self.clock()
+        report = SweepReport()
+        while True:
+            ids = claim(self.db, now, self.worker, limit)
+            for nudge_id in ids:
+                self._deliver(nudge_id, now, report)
+            if len(ids) < limit:
+                return report
+
+    def _deliver(self, nudge_id: int, now: dt.datetime, report: SweepReport) -> None:
+        with self.db.transaction() as session:
+            nudge = session.get(Nudge, nudge_id)
+            if nudge is None or nudge.status != "sending" or nudge.claimed_by != self.worker:
+                return
+            try:
+                decision = self.decide(session, nudge, now)
+            except Exception:
+                log.exception("deciding nudge %s failed", nudge_id)
+                decision = Decision(defer_until=now + _backoff(nudge.tries))
+                nudge.tries += 1
+            if decision.cancel_reason:
+                nudge.status, nudge.last_error = "cancelled", decision.cancel_reason[:200]
+                report.cancelled += 1
+                return
+            if decision.defer_until is not None:
+                nudge.status, nudge.due_at, nudge.lease_until = "pending", decision.defer_until, None
+                report.deferred += 1
+                return
+            team_id, kind = nudge.team_id, nudge.kind
+        assert decision.message is not None
+        try:
+            channel = decision.channel or self.open_dm(team_id, decision.user_id or "")
+            ts = self.post(team_id, channel, decision.message)
+        except SlackApiError as err:
+            self._failed_send(nudge_id, now, err, report)
+            return
+        except (OSError, ValueError) as err:  # connection refused, timeout, a body that isn't JSON
+            self._retry(nudge_id, now, None, f"{type(err).__name__}", report)
+            return
+        with self.db.transaction() as session:
+            marked = session.execute(
+                update(Nudge)
+                .where(Nudge.id == nudge_id, Nudge.status == "sending", Nudge.claimed_by == self.worker)
+                .values(status="sent", sent_at=now, sent_channel=channel, sent_ts=ts, lease_until=None)
+            ).rowcount
+        if not marked:
+            log.warning("nudge %s (%s) was sent but its lease had passed to another sweeper", nudge_id, kind)
+        report.sent += 1
+
+    def _failed_send(self, nudge_id: int, now: dt.datetime, err: SlackApiError, report: SweepReport) -> None:
+        status = err.response.status_code
+        error = str(err.response.get("error") or status)
+        if status == 429:
+            retry_after = _retry_after(err.response.headers)
+            self._retry(nudge_id, now, now + dt.timedelta(seconds=retry_after), "ratelimited", report, count=False)
+        elif status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
+            self._retry(nudge_id, now, None, error, report)
+        elif error in PERMANENT_ERRORS or 400 <= status < 500:
+            with self.db.transaction() as session:
+                session.execute(
+                    update(Nudge)
+                    .where(Nudge.id == nudge_id, Nudge.claimed_by == self.worker)
+                    .values(status="failed", last_error=error[:200], lease_until=None)
+                )
+            log.warning("nudge %s failed for good: %s", nudge_id, error)
+            report.failed += 1
+        else:
+            self._retry(nudge_id, now, None, error, report)
+
+    def _retry(
+        self,
+        nudge_id: int,
+        now: dt.datetime,
+        at: dt.datetime | None,
+        error: str,
+        report: SweepReport,
+        *,
+        count: bool = True,
+    ) -> None:
+        with self.db.transaction() as session:
+            nudge = session.get(Nudge, nudge_id)
+            if nudge is None or nudge.claimed_by != self.worker or nudge.status != "sending":
+                return
+            tries = nudge.tries + (1 if count else 0)
+            if tries >= MAX_TRIES:
+                nudge.status, nudge.last_error = "failed", f"gave up after {tries} tries: {error}"[:200]
+                report.failed += 1
+                return
+            nudge.tries = tries
+            nudge.status, nudge.lease_until = "pending", None
+            nudge.due_at = at or now + _backoff(tries)
+            nudge.last_error = error[:200]
+        report.retried += 1
+        report.errors.append(error)
+
+
+def _backoff(tries: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, ... capped at one hour."""
+    return dt.timedelta(seconds=min(30 * 2 ** max(tries - 1, 0), 3600))
+
+
+def _retry_after(headers: Any) -> int:
+    value = None
+    if headers:
+        value = headers.get("Retry-After") or headers.get("retry-after")
+        if isinstance(value, list):
+            value = value[0]
+    try:
+        return max(1, min(int(value), 3600))
+    except (TypeError, ValueError):
+        return 30

@@ -1,0 +1,275 @@
+"""Block Kit payloads: what reps see, built from the catalogs in their language.
+
+Payloads are data; every sentence in them comes from `coaching/catalog/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from coaching.domain import LOGGABLE_WORK, OUTCOME_DUTCH, WORK_DUTCH, Outcome, WorkType
+from coaching.i18n import t, when
+
+# Action ids of the follow-up buttons; the value of each is the nudge id.
+FOLLOWUP_LOG = {
+    "followup_log_no_answer": Outcome.NO_ANSWER,
+    "followup_log_reached": Outcome.CONNECTED,
+    "followup_log_meeting": Outcome.MEETING,
+}
+FOLLOWUP_SNOOZE = ("followup_snooze_hour", "followup_snooze_morning", "followup_snooze_next_day")
+FOLLOWUP_STOP = "followup_stop"
+BREAK_START = "break_start"
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def outcome_name(language: str, outcome: Outcome | str) -> str:
+    """An outcome as the rep reads it."""
+    return t(language, f"outcome.{Outcome(outcome).value}")
+
+
+def work_name(language: str, work: WorkType | str) -> str:
+    """A kind of work as the rep reads it."""
+    return t(language, f"work.{WorkType(work).value}")
+
+
+def local_when(language: str, at: dt.datetime, now: dt.datetime, tz: ZoneInfo) -> str:
+    """`at` in the rep's zone, relative to their today."""
+    return when(language, at.astimezone(tz), now.astimezone(tz))
+
+
+def outcomes_list(language: str) -> str:
+    """Every outcome a rep can type, in the rep's language first: `no-answer` / `geen-gehoor`, ..."""
+    return ", ".join(_pair(language, o.value, OUTCOME_DUTCH[o]) for o in Outcome)
+
+
+def works_list(language: str, kinds: tuple[WorkType, ...] = LOGGABLE_WORK) -> str:
+    """Every kind of work in `kinds` a rep can type, in the rep's language first."""
+    return ", ".join(_pair(language, k.value, WORK_DUTCH[k]) for k in kinds)
+
+
+def _pair(language: str, english: str, dutch: str) -> str:
+    first, second = (dutch, english) if language == "nl" else (english, dutch)
+    return f"`{first}` / `{second}`"
+
+
+def section(text: str) -> dict[str, Any]:
+    """A mrkdwn section block."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> dict[str, Any]:
+    """A small-print context block."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    """A button element."""
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def followup_message(
+    language: str,
+    *,
+    nudge_id: int,
+    lead: str,
+    attempt: int,
+    target: int,
+    last_outcome: str | None,
+    last_at: dt.datetime | None,
+    now: dt.datetime,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    """The follow-up DM: the lead, attempt n of the target, the last try, why, and the buttons."""
+    headline = t(language, "nudge.followup_text", lead=escape(lead), attempt=attempt, target=target)
+    lines = [headline]
+    if last_outcome and last_at:
+        lines.append(
+            t(
+                language,
+                "nudge.followup_last",
+                outcome=outcome_name(language, last_outcome),
+                when=local_when(language, last_at, now, tz),
+            )
+        )
+    value = str(nudge_id)
+    stop = button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger")
+    stop["confirm"] = {
+        "title": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_title")},
+        "text": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_text")},
+        "confirm": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_yes")},
+        "deny": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_no")},
+    }
+    blocks = [
+        section("\n".join(lines)),
+        context(t(language, "nudge.followup_why")),
+        context(t(language, "nudge.followup_log")),
+        {
+            "type": "actions",
+            "block_id": f"followup_log:{nudge_id}",
+            "elements": [
+                button(t(language, "nudge.btn_no_answer"), "followup_log_no_answer", value),
+                button(t(language, "nudge.btn_reached"), "followup_log_reached", value, "primary"),
+                button(t(language, "nudge.btn_meeting"), "followup_log_meeting", value, "primary"),
+            ],
+        },
+        context(t(language, "nudge.followup_later")),
+        {
+            "type": "actions",
+            "block_id": f"followup_later:{nudge_id}",
+            "elements": [
+                button(t(language, "nudge.btn_snooze_hour"), "followup_snooze_hour", value),
+                button(t(language, "nudge.btn_snooze_morning"), "followup_snooze_morning", value),
+                button(t(language, "nudge.btn_snooze_next_day"), "followup_snooze_next_day", value),
+                stop,
+            ],
+        },
+    ]
+    return {"text": headline, "blocks": blocks}
+
+
+def resolved_message(headline: str, outcome_line: str) -> dict[str, Any]:
+    """A nudge after its button was used: the buttons give way to what was done."""
+    return {"text": outcome_line, "blocks": [section(headline), context(outcome_line)]}
+
+
+def break_message(language: str, *, nudge_id: int, minutes: int) -> dict[str, Any]:
+    """The break suggestion, with a button that starts a 10-minute break."""
+    text = t(language, "nudge.break_text", minutes=minutes)
+    return {
+        "text": text,
+        "blocks": [
+            section(text),
+            {
+                "type": "actions",
+                "block_id": f"break:{nudge_id}",
+                "elements": [button(t(language, "nudge.btn_break"), BREAK_START, str(nudge_id), "primary")],
+            },
+        ],
+    }
+
+
+def plain(text: str) -> dict[str, Any]:
+    """A message that is one mrkdwn section."""
+    return {"text": text, "blocks": [section(text)]}
+
+
+def help_call(language: str) -> str:
+    """`/call help`."""
+    return t(language, "help.call", outcomes=outcomes_list(language))
+
+
+def parse_error(language: str, key: str, params: dict[str, Any], command: str) -> str:
+    """What was wrong, then what is right: the valid words and an example."""
+    safe = {k: escape(str(v)) for k, v in params.items()}
+    lines = [t(language, key, **safe)]
+    if command == "call":
+        lines += [t(language, "error.footer_outcomes", outcomes=outcomes_list(language))]
+        lines += [t(language, "error.footer_example_call")]
+    elif command == "log":
+        lines += [t(language, "error.footer_example_log", works=works_list(language))]
+    elif command == "break":
+        lines += [t(language, "error.footer_example_break")]
+    elif command == "focus":
+        lines += [t(language, "error.footer_example_focus", works=works_list(language, tuple(WorkType)))]
+    return "\n".join(lines)
+
+
+CALL_FORM = "call_form"
+
+
+def call_form(language: str) -> dict[str, Any]:
+    """The form a bare `/call` opens: lead, outcome, research and decision-maker boxes, note."""
+
+    def label(key: str) -> dict[str, str]:
+        return {"type": "plain_text", "text": t(language, key)}
+
+    def option(text: str, value: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+    return {
+        "type": "modal",
+        "callback_id": CALL_FORM,
+        "title": label("call.modal_title"),
+        "submit": label("call.modal_submit"),
+        "close": label("call.modal_cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "lead",
+                "label": label("call.modal_lead"),
+                "hint": label("call.modal_lead_hint"),
+                "element": {"type": "plain_text_input", "action_id": "lead", "max_length": 120},
+            },
+            {
+                "type": "input",
+                "block_id": "outcome",
+                "label": label("call.modal_outcome"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": "outcome",
+                    "options": [option(outcome_name(language, o), o.value) for o in Outcome],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "flags",
+                "optional": True,
+                "label": label("call.modal_flags"),
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": "flags",
+                    "options": [
+                        option(t(language, "call.flag_research"), "researched"),
+                        option(t(language, "call.flag_dm"), "decision_maker"),
+                    ],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "note",
+                "optional": True,
+                "label": label("call.modal_note"),
+                "element": {"type": "plain_text_input", "action_id": "note", "max_length": 1000},
+            },
+        ],
+    }
+
+
+def form_values(state: dict[str, Any]) -> dict[str, Any]:
+    """The call form's submitted values as plain Python values."""
+    values = state.get("values", {})
+
+    def element(block: str) -> dict[str, Any]:
+        return values.get(block, {}).get(block, {}) or {}
+
+    selected = element("outcome").get("selected_option") or {}
+    return {
+        "lead": element("lead").get("value") or "",
+        "outcome": selected.get("value"),
+        "flags": [o.get("value") for o in element("flags").get("selected_options") or []],
+        "note": element("note").get("value") or "",
+    }
+
+
+def logged_view(language: str, text: str) -> dict[str, Any]:
+    """The form, once the call is stored: what was logged."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": t(language, "call.modal_logged_title")},
+        "close": {"type": "plain_text", "text": t(language, "call.modal_close")},
+        "blocks": [section(text)],
+    }

@@ -1,0 +1,146 @@
+"""Workspaces and reps: who someone is, where they live, and which language they read.
+
+A rep's time zone and locale come from Slack's `users.info` and are cached in the database. A new rep costs one
+Slack call before their first answer; a known rep costs none (a stale profile is refreshed in the background).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.db import Database
+from bot.models import Rep, Team
+from bot.slack import Installations
+from coaching.cadence import CadenceSettings
+from coaching.hours import WorkingHours, zone
+from coaching.i18n import language_for
+
+log = logging.getLogger(__name__)
+
+PROFILE_MAX_AGE = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class RepProfile:
+    """What the bot needs to know to talk to a rep and to time their nudges."""
+
+    team_id: str
+    user_id: str
+    name: str
+    tz_name: str
+    language: str
+    is_admin: bool
+    hours: WorkingHours
+    cadence: CadenceSettings
+    away_until: dt.date | None
+    team_settings: dict[str, Any]
+
+    @property
+    def tz(self):  # noqa: ANN201 - ZoneInfo
+        """The rep's IANA zone."""
+        return zone(self.tz_name)
+
+
+def insert_ignore(session: Session, model: type, **values: Any) -> None:
+    """INSERT a row unless its primary key exists (two first requests of a workspace may race)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
+def profile_of(rep: Rep, team: Team) -> RepProfile:
+    """A rep row and its workspace's settings as one profile."""
+    settings = team.settings or {}
+    team_hours = WorkingHours.from_dict(settings.get("work_hours"))
+    return RepProfile(
+        team_id=rep.team_id,
+        user_id=rep.user_id,
+        name=rep.name or rep.user_id,
+        tz_name=rep.tz,
+        language=language_for(rep.locale, rep.language or settings.get("language")),
+        is_admin=rep.is_admin,
+        hours=WorkingHours.from_dict(rep.work_hours, base=team_hours),
+        cadence=CadenceSettings.from_dict(settings.get("cadence")),
+        away_until=rep.away_until,
+        team_settings=settings,
+    )
+
+
+class RepDirectory:
+    """Looks reps up, fetching and caching their Slack profile."""
+
+    def __init__(
+        self,
+        db: Database,
+        installations: Installations,
+        clock: Callable[[], dt.datetime],
+        background: Executor | None = None,
+    ) -> None:
+        self.db = db
+        self.installations = installations
+        self.clock = clock
+        self.background = background
+
+    def profile(self, team_id: str, user_id: str) -> RepProfile:
+        """The rep's profile, creating the workspace and rep rows on first sight."""
+        with self.db.transaction() as session:
+            rep = session.get(Rep, (team_id, user_id))
+            team = session.get(Team, team_id)
+            if rep is not None and team is not None:
+                fetched = rep.profile_fetched_at
+                if (fetched is None or self.clock() - fetched > PROFILE_MAX_AGE) and self.background:
+                    self.background.submit(self._refresh, team_id, user_id)
+                return profile_of(rep, team)
+        # Slack is asked outside any transaction: a slow answer must not hold the database.
+        info = self._fetch(team_id, user_id)
+        with self.db.transaction() as session:
+            now = self.clock()
+            insert_ignore(session, Team, id=team_id, settings={}, created_at=now)
+            insert_ignore(session, Rep, team_id=team_id, user_id=user_id, tz="UTC", created_at=now)
+            rep = session.get(Rep, (team_id, user_id))
+            assert rep is not None
+            if info is not None:
+                _apply(rep, info, now)
+            return profile_of(rep, session.get(Team, team_id))  # type: ignore[arg-type]
+
+    def _fetch(self, team_id: str, user_id: str) -> dict[str, Any] | None:
+        try:
+            response = self.installations.client_for(team_id).users_info(user=user_id, include_locale=True)
+            return response.get("user")
+        except (SlackApiError, OSError, ValueError) as err:
+            # Defaults (UTC, English) serve this request; the next one tries again.
+            log.warning("users.info for %s/%s failed: %s", team_id, user_id, type(err).__name__)
+            return None
+
+    def _refresh(self, team_id: str, user_id: str) -> None:
+        info = self._fetch(team_id, user_id)
+        if info is None:
+            return
+        with self.db.transaction() as session:
+            rep = session.get(Rep, (team_id, user_id))
+            if rep is not None:
+                _apply(rep, info, self.clock())
+
+    def set_language(self, team_id: str, user_id: str, language: str | None) -> None:
+        """Store a rep's own language choice (None: follow the Slack locale again)."""
+        with self.db.transaction() as session:
+            rep = session.execute(select(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id)).scalar_one()
+            rep.language = language
+
+
+def _apply(rep: Rep, info: dict[str, Any], now: dt.datetime) -> None:
+    rep.name = info.get("real_name") or info.get("profile", {}).get("real_name") or info.get("name") or rep.name
+    rep.tz = info.get("tz") or rep.tz or "UTC"
+    rep.locale = info.get("locale") or rep.locale
+    rep.is_admin = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+    rep.profile_fetched_at = now

@@ -1,0 +1,68 @@
+"""APScheduler wiring: the clock that sweeps the outbox.
+
+The outbox, not APScheduler's job store, is the schedule of record: APScheduler 3 cannot share a job store
+between processes, and a nudge must survive restarts. The scheduler only decides *when* to sweep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.outbox import SweepReport
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "sweep-outbox"
+SWEEP_SECONDS = 20
+
+
+def run_due(runtime: Runtime, now: dt.datetime | None = None) -> SweepReport:
+    """One pass of everything due at `now` (default: the clock)."""
+    report = runtime.sweeper.sweep(now)
+    if report.sent or report.deferred or report.retried or report.failed or report.cancelled:
+        log.info("sweep: %s", report)
+    return report
+
+
+def _sweep_job(runtime: Runtime) -> None:
+    try:
+        run_due(runtime)
+    except Exception:  # the next run tries again; one bad sweep must not stop the clock
+        log.exception("outbox sweep failed")
+
+
+def install_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
+    """Add the bot's jobs with explicit ids (re-adding replaces, never duplicates)."""
+    scheduler.add_job(
+        _sweep_job,
+        IntervalTrigger(seconds=SWEEP_SECONDS),
+        args=[runtime],
+        id=SWEEP_JOB,
+        name="deliver due nudges",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=dt.datetime.now(dt.UTC),
+    )
+
+
+def background(runtime: Runtime) -> BackgroundScheduler:
+    """A started scheduler in a thread of this process (`salescoach run`)."""
+    scheduler = BackgroundScheduler(timezone=dt.UTC)
+    install_jobs(scheduler, runtime)
+    scheduler.start()
+    return scheduler
+
+
+def blocking(runtime: Runtime) -> BlockingScheduler:
+    """A scheduler that owns the process (`salescoach clock`); call `.start()` to run it."""
+    scheduler = BlockingScheduler(timezone=dt.UTC)
+    install_jobs(scheduler, runtime)
+    return scheduler

@@ -1,0 +1,52 @@
+"""Serving the WSGI app with gunicorn, configured in code so `salescoach serve` needs no config file."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from bot.config import Config
+
+log = logging.getLogger(__name__)
+
+
+class Server(BaseApplication):
+    """gunicorn with our WSGI app; each worker builds its own runtime after the fork (no shared connections)."""
+
+    def __init__(self, config: Config, *, workers: int | None = None, with_scheduler: bool = False) -> None:
+        self.config = config
+        self.with_scheduler = with_scheduler
+        # Threads, not processes, carry concurrency: listeners wait on Slack and the database, not the CPU.
+        self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings: dict[str, Any] = {
+            "bind": f"0.0.0.0:{self.config.port}",
+            "workers": 1 if self.with_scheduler else self.workers,
+            "worker_class": "gthread",
+            "threads": int(os.environ.get("GUNICORN_THREADS", "8")),
+            "timeout": 30,
+            "graceful_timeout": 10,
+            "keepalive": 5,
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
+            "proc_name": "salescoach",
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from bot import runtime as runtime_module
+        from bot.app import WsgiApp
+
+        runtime = runtime_module.build(self.config)
+        if self.with_scheduler:
+            from bot import scheduler
+
+            scheduler.background(runtime)
+        return WsgiApp(runtime)

@@ -1,0 +1,296 @@
+"""What each slash command, button and form does, in one place the thin listeners call.
+
+Each method takes the workspace and the rep, does one unit of work in one transaction, and returns what the rep
+should read, already in their language. Bad input never stores anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import update
+
+from bot import outbox, render, worklog
+from bot.db import Database
+from bot.models import Lead, Nudge
+from bot.reps import RepDirectory, RepProfile
+from bot.slack import Installations
+from coaching import parser
+from coaching.domain import Outcome
+from coaching.hours import add_working_days, local_datetime, next_working_moment
+from coaching.i18n import t
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a rep reads back; `ok` is False when their input was refused."""
+
+    text: str
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class ButtonResult:
+    """What a button click did: the message that replaces the nudge."""
+
+    message: dict[str, Any]
+    changed: bool
+
+
+class CoachService:
+    """The bot's use cases."""
+
+    def __init__(
+        self,
+        db: Database,
+        reps: RepDirectory,
+        installations: Installations,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self.db = db
+        self.reps = reps
+        self.installations = installations
+        self.clock = clock
+
+    # -- /call ---------------------------------------------------------------------------------------------------
+
+    def call(self, team_id: str, user_id: str, text: str) -> Reply:
+        """`/call <lead> <outcome> [+flags] [note]` (or `help`)."""
+        rep = self.reps.profile(team_id, user_id)
+        if (text or "").strip().casefold() in ("help", "hulp", "?"):
+            return Reply(render.help_call(rep.language))
+        try:
+            call = parser.parse_call(_unescape(text))
+        except parser.ParseError as err:
+            return Reply(render.parse_error(rep.language, err.key, err.params, "call"), ok=False)
+        return Reply(self._log_call(rep, call, source="command"))
+
+    def call_from_form(self, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
+        """The call form's submission: field errors (nothing stored), or the confirmation."""
+        rep = self.reps.profile(team_id, user_id)
+        lead = " ".join(str(values.get("lead") or "").split())
+        errors: dict[str, str] = {}
+        try:
+            parser.clean_text(lead)
+            if not lead:
+                errors["lead"] = t(rep.language, "error.modal_lead")
+            elif len(lead) > parser.MAX_LEAD:
+                errors["lead"] = t(rep.language, "error.lead_too_long", limit=parser.MAX_LEAD)
+        except parser.ParseError as err:
+            errors["lead"] = t(rep.language, err.key, **err.params)
+        outcome = values.get("outcome")
+        if outcome not in {o.value for o in Outcome}:
+            errors["outcome"] = t(rep.language, "error.modal_outcome")
+        note = str(values.get("note") or "")
+        try:
+            note = parser.clean_text(note.replace("\n", " "))
+        except parser.ParseError as err:
+            errors["note"] = t(rep.language, err.key, **err.params)
+        if errors:
+            return errors, ""
+        flags = set(values.get("flags") or ())
+        call = parser.CallCommand(
+            lead=lead,
+            outcome=Outcome(outcome),
+            researched="researched" in flags,
+            decision_maker="decision_maker" in flags,
+            note=note,
+        )
+        return {}, self._log_call(rep, call, source="modal")
+
+    def _log_call(self, rep: RepProfile, call: parser.CallCommand, *, source: str) -> str:
+        now = self.clock()
+        with self.db.transaction() as session:
+            logged = worklog.log_call(session, rep, call, now, source=source)
+            extras = self._after_entry(session, rep, now)
+        lang = rep.language
+        flags = [t(lang, "call.flag_research")] if call.researched else []
+        flags += [t(lang, "call.flag_dm")] if call.decision_maker else []
+        lines = [
+            t(
+                lang,
+                "call.confirm",
+                lead=render.escape(logged.lead_name),
+                outcome=render.outcome_name(lang, logged.outcome),
+                flags=t(lang, "call.flags", flags=", ".join(flags)) if flags else "",
+            )
+        ]
+        if call.note:
+            lines.append(t(lang, "call.note", note=render.escape(call.note)))
+        if logged.next_attempt_at is not None:
+            lines.append(
+                t(lang, "call.next_attempt", when=render.local_when(lang, logged.next_attempt_at, now, rep.tz))
+            )
+        elif logged.cadence == "exhausted":
+            lines.append(
+                t(lang, "call.cadence_exhausted", attempts=logged.attempt, lead=render.escape(logged.lead_name))
+            )
+        return "\n".join(lines + extras)
+
+    def _after_entry(self, session: Any, rep: RepProfile, now: dt.datetime) -> list[str]:
+        """Lines to add after any entry: the coaching tip, when one is due (bot.coach)."""
+        return []
+
+    # -- /log, /break, /focus -------------------------------------------------------------------------------------
+
+    def log(self, team_id: str, user_id: str, text: str) -> Reply:
+        """`/log <activity> <minutes> [note]`."""
+        rep = self.reps.profile(team_id, user_id)
+        try:
+            work = parser.parse_log(_unescape(text))
+        except parser.ParseError as err:
+            return Reply(render.parse_error(rep.language, err.key, err.params, "log"), ok=False)
+        now = self.clock()
+        with self.db.transaction() as session:
+            worklog.log_work(session, rep, work, now)
+            extras = self._after_entry(session, rep, now)
+        lines = [t(rep.language, "log.confirm", minutes=work.minutes, work=render.work_name(rep.language, work.work))]
+        return Reply("\n".join(lines + extras))
+
+    def pause(self, team_id: str, user_id: str, text: str) -> Reply:
+        """`/break [minutes]` (or `/pauze`)."""
+        rep = self.reps.profile(team_id, user_id)
+        try:
+            pause = parser.parse_break(_unescape(text))
+        except parser.ParseError as err:
+            return Reply(render.parse_error(rep.language, err.key, err.params, "break"), ok=False)
+        now = self.clock()
+        with self.db.transaction() as session:
+            ends = worklog.log_break(session, rep, pause, now)
+        until = ends.astimezone(rep.tz).strftime("%H:%M")
+        return Reply(t(rep.language, "break.confirm", minutes=pause.minutes, until=until))
+
+    def focus(self, team_id: str, user_id: str, text: str) -> Reply:
+        """`/focus <activity> <minutes>`."""
+        rep = self.reps.profile(team_id, user_id)
+        try:
+            focus = parser.parse_focus(_unescape(text))
+        except parser.ParseError as err:
+            return Reply(render.parse_error(rep.language, err.key, err.params, "focus"), ok=False)
+        now = self.clock()
+        with self.db.transaction() as session:
+            ends = worklog.start_focus(session, rep, focus, now)
+        until = ends.astimezone(rep.tz).strftime("%H:%M")
+        work = render.work_name(rep.language, focus.work)
+        return Reply(t(rep.language, "focus.confirm", minutes=focus.minutes, work=work, until=until))
+
+    # -- nudge buttons --------------------------------------------------------------------------------------------
+
+    def followup_button(self, team_id: str, user_id: str, action_id: str, value: str) -> ButtonResult:
+        """A click on a follow-up DM: log the attempt, snooze, or stop. A second click changes nothing."""
+        rep = self.reps.profile(team_id, user_id)
+        lang = rep.language
+        now = self.clock()
+        with self.db.transaction() as session:
+            nudge = _own_nudge(session, team_id, user_id, value)
+            if nudge is None:
+                return ButtonResult(render.plain(t(lang, "nudge.gone", lead="?")), changed=False)
+            lead = session.get(Lead, nudge.lead_id)
+            if lead is None:
+                return ButtonResult(render.plain(t(lang, "nudge.gone", lead="?")), changed=False)
+            name = render.escape(lead.name)
+            headline = t(lang, "nudge.followup_text", lead=name, attempt=nudge.attempt or 0, target=rep.cadence.target)
+            # The conditional update is the idempotency: only the first click finds acted_at empty.
+            claimed = session.execute(
+                update(Nudge)
+                .where(Nudge.id == nudge.id, Nudge.acted_at.is_(None))
+                .values(acted_at=now, action=action_id)
+            ).rowcount
+            if not claimed:
+                state = t(lang, "nudge.already", state=(nudge.payload or {}).get("done", ""))
+                return ButtonResult(render.resolved_message(headline, state), changed=False)
+            if lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt:
+                return ButtonResult(render.resolved_message(headline, t(lang, "nudge.gone", lead=name)), False)
+            if action_id in render.FOLLOWUP_LOG:
+                outcome = render.FOLLOWUP_LOG[action_id]
+                call = parser.CallCommand(lead=lead.name, outcome=outcome)
+                logged = worklog.log_call(session, rep, call, now, source="button")
+                self._after_entry(session, rep, now)
+                done = t(
+                    lang,
+                    "nudge.done_logged",
+                    attempt=logged.attempt,
+                    lead=name,
+                    outcome=render.outcome_name(lang, outcome),
+                )
+                if logged.next_attempt_at is not None:
+                    done += "\n" + t(
+                        lang, "call.next_attempt", when=render.local_when(lang, logged.next_attempt_at, now, rep.tz)
+                    )
+            elif action_id in render.FOLLOWUP_SNOOZE:
+                at = _snooze_until(action_id, rep, now)
+                outbox.schedule(
+                    session,
+                    team_id=team_id,
+                    user_id=user_id,
+                    kind="followup",
+                    due_at=at,
+                    dedupe_key=f"snooze:{nudge.id}",
+                    lead_id=lead.id,
+                    attempt=nudge.attempt,
+                    now=now,
+                )
+                done = t(lang, "nudge.done_snoozed", lead=name, when=render.local_when(lang, at, now, rep.tz))
+            else:
+                lead.cadence = "stopped"
+                outbox.cancel_followups(session, team_id, lead.id, reason="stopped by the rep")
+                done = t(lang, "nudge.done_stopped", lead=name, attempts=lead.attempts)
+            nudge.payload = {**(nudge.payload or {}), "done": done}
+        return ButtonResult(render.resolved_message(headline, done), changed=True)
+
+    def break_button(self, team_id: str, user_id: str, value: str) -> ButtonResult:
+        """The "Start a 10-minute break" button on a break suggestion."""
+        rep = self.reps.profile(team_id, user_id)
+        now = self.clock()
+        with self.db.transaction() as session:
+            nudge = _own_nudge(session, team_id, user_id, value)
+            if nudge is None:
+                return ButtonResult(render.plain(t(rep.language, "nudge.gone", lead="?")), changed=False)
+            claimed = session.execute(
+                update(Nudge)
+                .where(Nudge.id == nudge.id, Nudge.acted_at.is_(None))
+                .values(acted_at=now, action="break_start")
+            ).rowcount
+            if claimed:
+                ends = worklog.log_break(session, rep, parser.BreakCommand(minutes=10), now)
+            else:
+                ends = (nudge.acted_at or now) + dt.timedelta(minutes=10)
+            text = t(rep.language, "nudge.break_text", minutes=(nudge.payload or {}).get("minutes", 90))
+        until = ends.astimezone(rep.tz).strftime("%H:%M")
+        done = t(rep.language, "nudge.break_started", until=until)
+        return ButtonResult(render.resolved_message(text, done), changed=bool(claimed))
+
+
+def _own_nudge(session: Any, team_id: str, user_id: str, value: str) -> Nudge | None:
+    """The nudge a button names, if it is this rep's in this workspace (a forged id finds nothing)."""
+    if not str(value).isdigit():
+        return None
+    nudge = session.get(Nudge, int(value))
+    if nudge is None or nudge.team_id != team_id or nudge.user_id != user_id:
+        return None
+    return nudge
+
+
+def _snooze_until(action_id: str, rep: RepProfile, now: dt.datetime) -> dt.datetime:
+    tz, hours = rep.tz, rep.hours
+    if action_id == "followup_snooze_hour":
+        return next_working_moment(now + dt.timedelta(hours=1), tz, hours, rep.away_until)
+    if action_id == "followup_snooze_morning":
+        tomorrow = now.astimezone(tz).date() + dt.timedelta(days=1)
+        return next_working_moment(local_datetime(tomorrow, hours.start, tz), tz, hours, rep.away_until)
+    day = add_working_days(now.astimezone(tz).date(), 1, hours)
+    at = now.astimezone(tz).time().replace(tzinfo=None)
+    if not hours.start <= at < hours.end:
+        at = hours.start
+    return next_working_moment(local_datetime(day, at, tz), tz, hours, rep.away_until)
+
+
+def _unescape(text: str | None) -> str:
+    """Slack escapes &, < and > in command text; reps typed the characters themselves."""
+    return (text or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

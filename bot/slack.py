@@ -1,0 +1,60 @@
+"""Slack Web API clients, one per workspace token, all aimed at `SLACK_API_URL`.
+
+Every Slack call is made with the token of the workspace it concerns. Today every workspace's token is
+`SLACK_BOT_TOKEN`; per-workspace OAuth installs will answer `Installations.token_for` from the database instead,
+and nothing else has to change.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+
+log = logging.getLogger(__name__)
+
+# Interactive requests must answer within Slack's 3 seconds; outbox sends have their own retry, so keep it short.
+CLIENT_TIMEOUT = 10
+
+
+class NotInstalled(Exception):
+    """The bot has no token for this workspace."""
+
+
+class Installations:
+    """Which token speaks for which workspace, and the Web API clients that use them."""
+
+    def __init__(self, bot_token: str | None, api_url: str) -> None:
+        self._bot_token = bot_token
+        self.api_url = api_url
+        self._clients: dict[str, WebClient] = {}
+        self._lock = threading.Lock()
+
+    def token_for(self, team_id: str) -> str:
+        """The bot token of workspace `team_id`."""
+        if not self._bot_token:
+            raise NotInstalled(team_id)
+        return self._bot_token
+
+    def client_for(self, team_id: str) -> WebClient:
+        """A Web API client speaking for workspace `team_id` (shared, thread-safe)."""
+        token = self.token_for(team_id)
+        with self._lock:
+            client = self._clients.get(token)
+            if client is None:
+                # No automatic retries: the outbox reschedules on 429 and 5xx itself, and interactive paths
+                # can't afford to wait.
+                client = WebClient(token=token, base_url=self.api_url, timeout=CLIENT_TIMEOUT, retry_handlers=[])
+                self._clients[token] = client
+            return client
+
+    def authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult | None:
+        """Bolt's `authorize` hook: the token of the workspace a request came from (None: not installed)."""
+        try:
+            token = self.token_for(team_id or "")
+        except NotInstalled:
+            log.warning("request from workspace %s, which has no token", team_id)
+            return None
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)

@@ -1,0 +1,76 @@
+"""Reading a rep's record for the coaching core: rows in, the core's plain records out.
+
+Every query names the workspace: no query can read another workspace's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from bot.models import Activity, Lead, Nudge
+from coaching import domain
+
+
+def activities_between(
+    session: Session, team_id: str, user_id: str, start: dt.datetime, end: dt.datetime
+) -> list[Activity]:
+    """A rep's activities that overlap [start, end], oldest first."""
+    return list(
+        session.execute(
+            select(Activity)
+            .where(
+                Activity.team_id == team_id,
+                Activity.user_id == user_id,
+                Activity.started_at < end,
+                Activity.ended_at >= start,
+            )
+            .order_by(Activity.started_at, Activity.id)
+        ).scalars()
+    )
+
+
+def to_domain(row: Activity) -> domain.Activity:
+    """An activity row as the coaching core reads it."""
+    return domain.Activity(
+        id=row.id,
+        kind=domain.ActivityKind(row.kind),
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        outcome=domain.Outcome(row.outcome) if row.outcome else None,
+        work=domain.WorkType(row.work) if row.work else None,
+        lead_key=str(row.lead_id) if row.lead_id is not None else None,
+        researched=row.researched,
+        decision_maker=row.decision_maker,
+        first_attempt=row.attempt == 1,
+    )
+
+
+def lead_summaries(session: Session, team_id: str, user_id: str, since: dt.datetime) -> list[domain.LeadSummary]:
+    """Where the rep's leads called since `since` stand in their follow-up."""
+    pending = (
+        exists()
+        .where(Nudge.lead_id == Lead.id, Nudge.kind == "followup", Nudge.status.in_(("pending", "sending")))
+        .correlate(Lead)
+    )
+    rows = session.execute(
+        select(Lead, pending.label("pending")).where(
+            Lead.team_id == team_id,
+            Lead.owner_id == user_id,
+            Lead.last_attempt_at >= since,
+        )
+    ).all()
+    return [
+        domain.LeadSummary(
+            key=str(lead.id),
+            name=lead.name,
+            attempts=lead.attempts,
+            reached=lead.reached_at is not None,
+            pending=bool(is_pending) or lead.cadence == "active",
+            first_attempt_at=lead.first_attempt_at,
+            last_attempt_at=lead.last_attempt_at,
+        )
+        for lead, is_pending in rows
+    ]

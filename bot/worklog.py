@@ -1,0 +1,194 @@
+"""Recording what reps do: calls, other work, breaks and focus blocks.
+
+Each entry is one transaction: the activity, the lead's follow-up state, and every nudge it causes (the next
+attempt, a break suggestion, a focus summary) are written together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.models import Activity, Lead, Nudge
+from bot.reps import RepProfile
+from coaching.cadence import next_attempt_at
+from coaching.domain import ActivityKind, Outcome
+from coaching.parser import BreakCommand, CallCommand, WorkCommand, normalize_lead
+
+
+@dataclass(frozen=True)
+class CallLogged:
+    """What logging a call did."""
+
+    activity_id: int
+    lead_id: int
+    lead_name: str
+    outcome: Outcome
+    attempt: int
+    next_attempt_at: dt.datetime | None
+    cadence: str
+
+
+def log_call(
+    session: Session,
+    rep: RepProfile,
+    call: CallCommand,
+    now: dt.datetime,
+    *,
+    source: str = "command",
+) -> CallLogged:
+    """Store a call and move its lead's cadence on: the next attempt is scheduled, or the cadence ends."""
+    lead = _lead_for(session, rep, call.lead, now)
+    lead.attempts += 1
+    lead.owner_id = rep.user_id
+    lead.last_outcome = call.outcome.value
+    lead.last_attempt_at = now
+    if lead.first_attempt_at is None:
+        lead.first_attempt_at = now
+    activity = Activity(
+        team_id=rep.team_id,
+        user_id=rep.user_id,
+        kind=ActivityKind.CALL.value,
+        started_at=now,
+        ended_at=now,
+        outcome=call.outcome.value,
+        lead_id=lead.id,
+        attempt=lead.attempts,
+        researched=call.researched,
+        decision_maker=call.decision_maker,
+        note=call.note,
+        source=source,
+        created_at=now,
+    )
+    session.add(activity)
+    session.flush()
+    # Whatever was scheduled for this lead is superseded by the call just made.
+    outbox.cancel_followups(session, rep.team_id, lead.id)
+    due: dt.datetime | None = None
+    if call.outcome.reached:
+        lead.unreached_attempts = 0
+        lead.cadence = "reached"
+        lead.reached_at = now
+    else:
+        lead.unreached_attempts += 1
+        due = next_attempt_at(now, lead.unreached_attempts, rep.cadence, rep.tz, rep.hours, rep.away_until)
+        if due is None:
+            lead.cadence = "exhausted"
+        else:
+            lead.cadence = "active"
+            outbox.schedule(
+                session,
+                team_id=rep.team_id,
+                user_id=rep.user_id,
+                kind="followup",
+                due_at=due,
+                dedupe_key=f"followup:{lead.id}:{activity.id}",
+                lead_id=lead.id,
+                attempt=lead.unreached_attempts + 1,
+                now=now,
+            )
+    return CallLogged(
+        activity_id=activity.id,
+        lead_id=lead.id,
+        lead_name=lead.name,
+        outcome=call.outcome,
+        attempt=lead.attempts,
+        next_attempt_at=due,
+        cadence=lead.cadence,
+    )
+
+
+def _lead_for(session: Session, rep: RepProfile, name: str, now: dt.datetime) -> Lead:
+    key = normalize_lead(name)
+    lead = session.execute(
+        select(Lead).where(Lead.team_id == rep.team_id, Lead.key == key).with_for_update()
+    ).scalar_one_or_none()
+    if lead is None:
+        lead = Lead(
+            team_id=rep.team_id,
+            key=key,
+            name=name,
+            owner_id=rep.user_id,
+            attempts=0,
+            unreached_attempts=0,
+            cadence="none",
+            created_at=now,
+        )
+        session.add(lead)
+        session.flush()
+    return lead
+
+
+def log_work(session: Session, rep: RepProfile, work: WorkCommand, now: dt.datetime) -> int:
+    """Store a piece of work that just ended after `work.minutes`."""
+    activity = Activity(
+        team_id=rep.team_id,
+        user_id=rep.user_id,
+        kind=ActivityKind.WORK.value,
+        started_at=now - dt.timedelta(minutes=work.minutes),
+        ended_at=now,
+        work=work.work.value,
+        note=work.note,
+        created_at=now,
+    )
+    session.add(activity)
+    session.flush()
+    return activity.id
+
+
+def log_break(session: Session, rep: RepProfile, pause: BreakCommand, now: dt.datetime) -> dt.datetime:
+    """Store a break starting now; a pending break suggestion is no longer needed. Returns when it ends."""
+    ends = now + dt.timedelta(minutes=pause.minutes)
+    session.add(
+        Activity(
+            team_id=rep.team_id,
+            user_id=rep.user_id,
+            kind=ActivityKind.BREAK.value,
+            started_at=now,
+            ended_at=ends,
+            created_at=now,
+        )
+    )
+    session.execute(
+        update(Nudge)
+        .where(
+            Nudge.team_id == rep.team_id,
+            Nudge.user_id == rep.user_id,
+            Nudge.kind == "break",
+            Nudge.status == "pending",
+        )
+        .values(status="cancelled", last_error="rep took a break")
+    )
+    return ends
+
+
+def start_focus(session: Session, rep: RepProfile, focus: WorkCommand, now: dt.datetime) -> dt.datetime:
+    """Store a focus block from now and schedule its summary for when it ends. Returns when it ends."""
+    ends = now + dt.timedelta(minutes=focus.minutes)
+    activity = Activity(
+        team_id=rep.team_id,
+        user_id=rep.user_id,
+        kind=ActivityKind.FOCUS.value,
+        started_at=now,
+        ended_at=ends,
+        work=focus.work.value,
+        note=focus.note,
+        created_at=now,
+    )
+    session.add(activity)
+    session.flush()
+    outbox.schedule(
+        session,
+        team_id=rep.team_id,
+        user_id=rep.user_id,
+        kind="focus_summary",
+        due_at=ends,
+        dedupe_key=f"focus:{activity.id}",
+        payload={"activity_id": activity.id},
+        now=now,
+    )
+    return ends

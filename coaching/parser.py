@@ -1,0 +1,235 @@
+"""Parsing what reps type after `/call`, `/log`, `/break` and `/focus`.
+
+The parser is pure: text in, a command record or a `ParseError` out. A `ParseError` carries a catalog key and
+its parameters, so the rep reads what was wrong in their own language. Nothing else ever escapes (a property
+test holds it to that).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from coaching.domain import LOGGABLE_WORK, OUTCOME_ALIASES, WORK_ALIASES, Outcome, WorkType
+
+#: Longest command text we accept; a call line is a few words, so anything this long is a paste gone wrong.
+MAX_TEXT = 1000
+#: Longest lead name.
+MAX_LEAD = 120
+#: Bounds on minutes per kind of entry.
+MAX_LOG_MINUTES = 12 * 60
+MAX_BREAK_MINUTES = 120
+DEFAULT_BREAK_MINUTES = 10
+MIN_FOCUS_MINUTES = 15
+MAX_FOCUS_MINUTES = 4 * 60
+
+_FLAGS = {
+    "+research": "researched",
+    "+onderzocht": "researched",
+    "+dm": "decision_maker",
+    "+beslisser": "decision_maker",
+}
+_QUOTES = {'"': '"', "“": "”", "„": "”", "'": "'", "‘": "’"}
+
+
+class ParseError(ValueError):
+    """What the rep typed can't be understood. `key` names the catalog message, `params` fill it."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class CallCommand:
+    """A parsed `/call` line."""
+
+    lead: str
+    outcome: Outcome
+    researched: bool = False
+    decision_maker: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkCommand:
+    """A parsed `/log` or `/focus` line."""
+
+    work: WorkType
+    minutes: int
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BreakCommand:
+    """A parsed `/break` line."""
+
+    minutes: int = DEFAULT_BREAK_MINUTES
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    """Typed words mapped to values; multi-word aliases are matched as word sequences."""
+
+    words: dict[tuple[str, ...], object] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, aliases: dict) -> _Vocabulary:
+        vocab = cls()
+        for value, names in aliases.items():
+            for name in (value.value, *names):
+                vocab.words[tuple(name.split("-"))] = value
+                vocab.words[(name,)] = value
+        return vocab
+
+    def match(self, tokens: list[str], i: int) -> tuple[object, int] | None:
+        """The value whose alias starts at tokens[i], and how many tokens it spans (longest first)."""
+        for span in (2, 1):
+            words = tuple(_fold_word(t) for t in tokens[i : i + span])
+            if len(words) == span and words in self.words:
+                return self.words[words], span
+        return None
+
+
+def _fold_word(token: str) -> str:
+    return token.casefold().replace("_", "-")
+
+
+_OUTCOMES = _Vocabulary.of(OUTCOME_ALIASES)
+_WORK = _Vocabulary.of(WORK_ALIASES)
+
+
+def normalize_lead(name: str) -> str:
+    """The key leads are matched on: Unicode-normalised, case-folded, with whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def clean_text(text: str | None) -> str:
+    """Check a command's raw text for what we never accept and return it stripped."""
+    text = unicodedata.normalize("NFC", text or "")
+    if len(text) > MAX_TEXT:
+        raise ParseError("error.too_long", limit=MAX_TEXT, length=len(text))
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise ParseError("error.control_characters")
+    return text.strip()
+
+
+def parse_call(text: str | None) -> CallCommand:
+    """Parse `<lead> <outcome> [+flags] [note]`.
+
+    The outcome is the first outcome word after at least one word of lead name, so notes may mention outcomes
+    freely. A lead whose name holds an outcome word can be quoted: `/call "Busy Bee BV" voicemail`.
+    """
+    text = clean_text(text)
+    if not text:
+        raise ParseError("error.call_empty")
+    lead, rest = _split_quoted_lead(text)
+    tokens = rest.split()
+    if lead is None:
+        found = next(((i, m) for i in range(1, len(tokens)) if (m := _OUTCOMES.match(tokens, i))), None)
+        if found is None:
+            if len(tokens) == 1 or _OUTCOMES.match(tokens, 0):
+                raise ParseError("error.call_no_lead" if _OUTCOMES.match(tokens, 0) else "error.call_no_outcome")
+            raise ParseError("error.unknown_outcome", word=tokens[-1])
+        start, (outcome, span) = found
+        lead = " ".join(tokens[:start])
+        tokens = tokens[start + span :]
+    else:
+        matched = _OUTCOMES.match(tokens, 0) if tokens else None
+        if matched is None:
+            if not tokens:
+                raise ParseError("error.call_no_outcome")
+            raise ParseError("error.unknown_outcome", word=tokens[0])
+        outcome, span = matched
+        tokens = tokens[span:]
+    if not lead:
+        raise ParseError("error.call_no_lead")
+    if len(lead) > MAX_LEAD:
+        raise ParseError("error.lead_too_long", limit=MAX_LEAD)
+    flags = set()
+    while tokens and tokens[0].casefold() in _FLAGS:
+        flags.add(_FLAGS[tokens.pop(0).casefold()])
+    if tokens and tokens[0].startswith("+") and len(tokens[0]) > 1:
+        raise ParseError("error.unknown_flag", flag=tokens[0])
+    return CallCommand(
+        lead=lead,
+        outcome=outcome,  # type: ignore[arg-type]
+        researched="researched" in flags,
+        decision_maker="decision_maker" in flags,
+        note=" ".join(tokens),
+    )
+
+
+def _split_quoted_lead(text: str) -> tuple[str | None, str]:
+    close = _QUOTES.get(text[0])
+    if close is None:
+        return None, text
+    end = text.find(close, 1)
+    if end <= 1:
+        return None, text
+    return " ".join(text[1:end].split()), text[end + 1 :]
+
+
+_MINUTES = re.compile(
+    r"^(?:(?P<h>\d+(?:[.,]\d+)?)\s*(?:h|u|uur|hr|hrs|hour|hours))?\s*"
+    r"(?:(?P<m>\d+)\s*(?:m|min|mins|minute|minutes|minuten|minuut)?)?$"
+)
+
+
+def parse_minutes(word: str) -> int | None:
+    """`45`, `45m`, `1h`, `1.5h`, `1h30`, `2u` (Dutch: uur) as whole minutes; None if it is not a duration."""
+    match = _MINUTES.match(word.casefold())
+    if not match or not (match["h"] or match["m"]):
+        return None
+    hours = float(match["h"].replace(",", ".")) if match["h"] else 0.0
+    return round(hours * 60) + (int(match["m"]) if match["m"] else 0)
+
+
+def parse_log(text: str | None) -> WorkCommand:
+    """Parse `<activity> <minutes> [note]` for work that isn't a call."""
+    tokens = clean_text(text).split()
+    if not tokens:
+        raise ParseError("error.log_empty")
+    matched = _WORK.match(tokens, 0)
+    if matched is None or matched[0] not in LOGGABLE_WORK:
+        raise ParseError("error.unknown_work", word=tokens[0])
+    work, span = matched
+    minutes = _required_minutes(tokens[span:], "error.log_no_minutes", 1, MAX_LOG_MINUTES)
+    return WorkCommand(work=work, minutes=minutes, note=" ".join(tokens[span + 1 :]))  # type: ignore[arg-type]
+
+
+def parse_focus(text: str | None) -> WorkCommand:
+    """Parse `<activity> <minutes>` for a focus block."""
+    tokens = clean_text(text).split()
+    if not tokens:
+        raise ParseError("error.focus_empty")
+    matched = _WORK.match(tokens, 0)
+    if matched is None:
+        raise ParseError("error.unknown_focus", word=tokens[0])
+    work, span = matched
+    minutes = _required_minutes(tokens[span:], "error.focus_no_minutes", MIN_FOCUS_MINUTES, MAX_FOCUS_MINUTES)
+    return WorkCommand(work=work, minutes=minutes, note=" ".join(tokens[span + 1 :]))  # type: ignore[arg-type]
+
+
+def parse_break(text: str | None) -> BreakCommand:
+    """Parse `[minutes]` for a break; no minutes means the default short break."""
+    tokens = clean_text(text).split()
+    if not tokens:
+        return BreakCommand()
+    minutes = parse_minutes(tokens[0])
+    if minutes is None:
+        raise ParseError("error.break_minutes", word=tokens[0])
+    if not 1 <= minutes <= MAX_BREAK_MINUTES:
+        raise ParseError("error.minutes_range", minutes=minutes, low=1, high=MAX_BREAK_MINUTES)
+    return BreakCommand(minutes=minutes)
+
+
+def _required_minutes(tokens: list[str], missing_key: str, low: int, high: int) -> int:
+    minutes = parse_minutes(tokens[0]) if tokens else None
+    if minutes is None:
+        raise ParseError(missing_key, word=tokens[0] if tokens else "")
+    if not low <= minutes <= high:
+        raise ParseError("error.minutes_range", minutes=minutes, low=low, high=high)
+    return minutes

@@ -1,0 +1,88 @@
+"""Streaks: stretches of continuous work without a break, the measure behind the break nudges (M5).
+
+Calls are instants and logged work has a duration. Activities chain into one streak while the gap from the end of
+one to the start of the next is at most `streak_gap_minutes`; a longer gap or a logged break ends it. Focus blocks
+are plans, not work done, so only what is logged inside them counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+
+from coaching.domain import Activity, ActivityKind
+from coaching.settings import CoachSettings
+
+#: The one order every part of the engine reads activities in; `id` breaks ties so the order never depends on
+#: the order activities arrived in.
+ACTIVITY_ORDER = attrgetter("started_at", "ended_at", "id")
+
+_WORKING = (ActivityKind.CALL, ActivityKind.WORK)
+
+
+@dataclass(frozen=True, slots=True)
+class Streak:
+    """Continuous activity from `start` (first activity's start) to `end` (last activity's end)."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def minutes(self) -> float:
+        """Length in minutes."""
+        return (self.end - self.start).total_seconds() / 60
+
+
+def streaks(activities: Iterable[Activity], settings: CoachSettings) -> list[Streak]:
+    """Every streak in `activities` (any order), earliest first."""
+    return chain(sorted(activities, key=ACTIVITY_ORDER), settings.streak_gap_minutes)[0]
+
+
+def current_streak(activities: Iterable[Activity], now: dt.datetime, settings: CoachSettings) -> Streak | None:
+    """The streak the rep is in at `now`, if any.
+
+    A streak is current when no break followed it and it ended within `streak_gap_minutes` of `now`. Activities
+    that start after `now` are ignored: they haven't happened yet.
+    """
+    done = sorted((a for a in activities if a.started_at <= now), key=ACTIVITY_ORDER)
+    found, open_ended = chain(done, settings.streak_gap_minutes)
+    if not found or not open_ended:
+        return None
+    last = found[-1]
+    return last if now - last.end <= dt.timedelta(minutes=settings.streak_gap_minutes) else None
+
+
+def chain(ordered: Sequence[Activity], gap_minutes: float) -> tuple[list[Streak], bool]:
+    """The streaks of activities already in `ACTIVITY_ORDER`, and whether the last one is still open.
+
+    The last streak is open unless a break came after it.
+    """
+    gap = dt.timedelta(minutes=gap_minutes)
+    found: list[Streak] = []
+    start = end = None
+    for activity in ordered:
+        kind = activity.kind
+        if kind is ActivityKind.BREAK:
+            if start is not None:
+                found.append(Streak(start, end))  # type: ignore[arg-type]
+                start = end = None
+            continue
+        if kind not in _WORKING:
+            continue
+        began = activity.started_at
+        # A record whose end precedes its start is bad data; treat it as an instant rather than going backwards.
+        finished = activity.ended_at if activity.ended_at > began else began
+        if start is None:
+            start, end = began, finished
+        elif began - end <= gap:  # type: ignore[operator]
+            if finished > end:  # type: ignore[operator]
+                end = finished
+        else:
+            found.append(Streak(start, end))  # type: ignore[arg-type]
+            start, end = began, finished
+    if start is not None:
+        found.append(Streak(start, end))  # type: ignore[arg-type]
+        return found, True
+    return found, False

@@ -1,0 +1,56 @@
+"""Slash commands: /call, /log, /break (/pauze), /focus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import render
+from handlers.common import guarded, runtime
+
+
+def register(app: App) -> None:
+    """Register the slash commands."""
+    app.command("/call")(call)
+    app.command("/log")(log_work)
+    app.command("/break")(take_break)
+    app.command("/pauze")(take_break)
+    app.command("/focus")(focus)
+
+
+@guarded
+def call(ack: Ack, command: dict[str, Any], context: Any, client: WebClient, respond: Any) -> None:
+    """`/call <lead> <outcome> [+flags] [note]`; bare `/call` opens the form."""
+    coach = runtime(context)
+    if not (command.get("text") or "").strip():
+        ack()
+        rep = coach.reps.profile(command["team_id"], command["user_id"])
+        view = render.call_form(rep.language)
+        view["private_metadata"] = command.get("channel_id", "")
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+        return
+    reply = coach.service.call(command["team_id"], command["user_id"], command.get("text", ""))
+    ack(text=reply.text, response_type="ephemeral")
+
+
+@guarded
+def log_work(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
+    """`/log <activity> <minutes> [note]`."""
+    reply = runtime(context).service.log(command["team_id"], command["user_id"], command.get("text", ""))
+    ack(text=reply.text, response_type="ephemeral")
+
+
+@guarded
+def take_break(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
+    """`/break [minutes]`, also `/pauze`."""
+    reply = runtime(context).service.pause(command["team_id"], command["user_id"], command.get("text", ""))
+    ack(text=reply.text, response_type="ephemeral")
+
+
+@guarded
+def focus(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
+    """`/focus <activity> <minutes>`."""
+    reply = runtime(context).service.focus(command["team_id"], command["user_id"], command.get("text", ""))
+    ack(text=reply.text, response_type="ephemeral")

@@ -1,0 +1,29 @@
+"""Modal submissions: the call form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot import render
+from handlers.common import guarded, runtime
+
+
+def register(app: App) -> None:
+    """Register the view submissions."""
+    app.view(render.CALL_FORM)(call_form_submitted)
+
+
+@guarded
+def call_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+    """Store the call, or show the rep which fields to fix (nothing stored)."""
+    coach = runtime(context)
+    team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+    user_id = body["user"]["id"]
+    errors, text = coach.service.call_from_form(team_id, user_id, render.form_values(view.get("state") or {}))
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    rep = coach.reps.profile(team_id, user_id)
+    ack(response_action="update", view=render.logged_view(rep.language, text))

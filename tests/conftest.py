@@ -1,0 +1,318 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), a fake Slack, a controllable clock, and `coachbot`.
+
+`coachbot` is the test bot: the real app served over real HTTP on port 0, requests signed exactly as Slack signs
+them, its Web API pointed at the fake Slack. A test reads like a conversation:
+
+    reply = coachbot.slash("/call", "Acme BV no-answer")
+    assert "Acme BV" in reply.text
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from sqlalchemy import text
+
+from bot import runtime as runtime_module
+from bot.app import WsgiApp
+from bot.config import Config
+from bot.db import Database
+from bot.models import Base
+from tests.fakeslack import TEAM, FakeSlack, texts
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-test-0000"
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+# A Thursday morning in Amsterdam: tests move the clock from here; nothing sleeps for time to pass.
+THURSDAY_10_AMS = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    """A clock tests set and advance."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, now: dt.datetime) -> None:
+        self.now = now.astimezone(dt.UTC)
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    """Slack's v0 signature headers for `body` (written out here, independently of Bolt's verifier)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+# -- databases ---------------------------------------------------------------------------------------------------
+
+
+def _postgres_available() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as err:  # noqa: BLE001 - any failure means "no server to test against"
+        return f"no PostgreSQL server answers at {PG_ADMIN_URL} ({type(err).__name__})"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database of this test run's own, on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'coach.db'}"
+        Database(url).migrate()
+        yield url
+        return
+    reason = _postgres_available()
+    if reason:
+        pytest.skip(reason)
+    import psycopg
+
+    name = f"salescoach_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    db = Database(url)
+    db.migrate()
+    db.dispose()
+    try:
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The run's database, emptied before the test."""
+    database = Database(database_url)
+    with database.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(text(f"DELETE FROM {table.name}"))
+    yield database
+    database.dispose()
+
+
+# -- Slack -------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _slack_server() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def slack(_slack_server: FakeSlack) -> FakeSlack:
+    """The fake Slack Web API, with no calls recorded yet."""
+    _slack_server.reset()
+    return _slack_server
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The bot's clock, starting on a Thursday at 10:00 in Amsterdam."""
+    return Clock(THURSDAY_10_AMS)
+
+
+def make_config(slack: FakeSlack, database_url: str) -> Config:
+    return Config(
+        bot_token=BOT_TOKEN,
+        signing_secret=SECRET,
+        app_token=None,
+        slack_api_url=slack.api_url,
+        database_url=database_url,
+        port=0,
+    )
+
+
+# -- the test bot ------------------------------------------------------------------------------------------------
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Response:
+    """An HTTP answer from the app."""
+
+    status: int
+    body: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def text(self) -> str:
+        """What the rep sees of it."""
+        try:
+            return texts(self.json)
+        except ValueError:
+            return self.body
+
+
+class CoachBot:
+    """The real app over HTTP, with helpers that speak as Slack does."""
+
+    def __init__(self, slack: FakeSlack, db: Database, clock: Clock) -> None:
+        self.slack = slack
+        self.clock = clock
+        self.runtime = runtime_module.build(make_config(slack, db.url), clock=clock, db=db)
+        self.server = make_server("127.0.0.1", 0, WsgiApp(self.runtime), _ThreadingServer, _QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.runtime.background.shutdown(wait=True)
+
+    @property
+    def db(self) -> Database:
+        return self.runtime.db
+
+    def post(self, body: str, headers: dict[str, str], ctype: str, path: str = "/slack/events") -> Response:
+        request = urllib.request.Request(
+            self.url + path, data=body.encode(), method="POST", headers={"Content-Type": ctype, **headers}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return Response(answer.status, answer.read().decode())
+        except urllib.error.HTTPError as err:
+            return Response(err.code, err.read().decode())
+
+    def get(self, path: str) -> Response:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as answer:
+                return Response(answer.status, answer.read().decode())
+        except urllib.error.HTTPError as err:
+            return Response(err.code, err.read().decode())
+
+    def slash_body(self, command: str, text_: str, user: str, team: str, channel: str) -> str:
+        return urllib.parse.urlencode(
+            {
+                "token": "legacy",
+                "team_id": team,
+                "team_domain": "coach",
+                "channel_id": channel,
+                "channel_name": "sales",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text_,
+                "api_app_id": "A0COACH",
+                "is_enterprise_install": "false",
+                "response_url": self.slack.response_url(),
+                "trigger_id": f"{int(time.time())}.1.{uuid.uuid4().hex[:8]}",
+            }
+        )
+
+    def slash(
+        self, command: str, text_: str = "", user: str = "U0SAM", team: str = TEAM, channel: str = "C0SALES"
+    ) -> Response:
+        body = self.slash_body(command, text_, user, team, channel)
+        return self.post(body, sign(body), "application/x-www-form-urlencoded")
+
+    def interact(self, payload: dict[str, Any]) -> Response:
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return self.post(body, sign(body), "application/x-www-form-urlencoded")
+
+    def click(self, action_id: str, value: str, user: str = "U0SAM", team: str = TEAM) -> Response:
+        """Press a button on a DM the bot sent."""
+        return self.interact(
+            {
+                "type": "block_actions",
+                "team": {"id": team, "domain": "coach"},
+                "user": {"id": user, "username": user.lower(), "team_id": team},
+                "api_app_id": "A0COACH",
+                "token": "legacy",
+                "trigger_id": f"{int(time.time())}.2.{uuid.uuid4().hex[:8]}",
+                "channel": {"id": "D" + user[1:], "name": "directmessage"},
+                "container": {"type": "message", "message_ts": "1.000001", "channel_id": "D" + user[1:]},
+                "message": {"type": "message", "ts": "1.000001", "text": ""},
+                "response_url": self.slack.response_url(),
+                "actions": [
+                    {
+                        "action_id": action_id,
+                        "block_id": "b",
+                        "value": value,
+                        "type": "button",
+                        "action_ts": f"{time.time():.6f}",
+                    }
+                ],
+            }
+        )
+
+    def event(self, event: dict[str, Any], event_id: str, team: str = TEAM, retry: int | None = None) -> Response:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": team,
+                "api_app_id": "A0COACH",
+                "event": event,
+                "type": "event_callback",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": team, "user_id": "U0BOT", "is_bot": True}],
+            }
+        )
+        headers = sign(body)
+        if retry is not None:
+            headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+        return self.post(body, headers, "application/json")
+
+    def sweep(self, now: dt.datetime | None = None):  # noqa: ANN201 - SweepReport
+        """One outbox sweep as of `now` (default: the bot's clock)."""
+        from bot.scheduler import run_due
+
+        return run_due(self.runtime, now)
+
+    def dms(self, since: int = 0, user: str | None = None) -> list[dict[str, Any]]:
+        """chat.postMessage calls since `since`, optionally to one rep's DM."""
+        posts = [c.params for c in self.slack.since(since, "chat.postMessage")]
+        if user is not None:
+            posts = [p for p in posts if p.get("channel") == "D" + user[1:]]
+        return posts
+
+
+@pytest.fixture
+def coachbot(slack: FakeSlack, db: Database, clock: Clock) -> Iterator[CoachBot]:
+    """The whole bot over HTTP against the fake Slack, on each database backend."""
+    bot = CoachBot(slack, db, clock)
+    yield bot
+    bot.close()
