@@ -18,8 +18,10 @@ from coaching.settings import CoachSettings
 #: The one order every part of the engine reads activities in; `id` breaks ties so the order never depends on
 #: the order activities arrived in.
 ACTIVITY_ORDER = attrgetter("started_at", "ended_at", "id")
+_STARTED = attrgetter("started_at")
 
-_WORKING = (ActivityKind.CALL, ActivityKind.WORK)
+_BREAK = ActivityKind.BREAK
+_FOCUS = ActivityKind.FOCUS
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +37,25 @@ class Streak:
         return (self.end - self.start).total_seconds() / 60
 
 
+def in_order(activities: Iterable[Activity]) -> list[Activity]:
+    """`activities` sorted by `ACTIVITY_ORDER`.
+
+    Sorting on the start alone is about twice as fast, and starts rarely tie; only when two do is the full key
+    needed. The result is the same either way.
+    """
+    ordered = sorted(activities, key=_STARTED)
+    previous = None
+    for activity in ordered:
+        if activity.started_at == previous:
+            ordered.sort(key=ACTIVITY_ORDER)
+            break
+        previous = activity.started_at
+    return ordered
+
+
 def streaks(activities: Iterable[Activity], settings: CoachSettings) -> list[Streak]:
     """Every streak in `activities` (any order), earliest first."""
-    return chain(sorted(activities, key=ACTIVITY_ORDER), settings.streak_gap_minutes)[0]
+    return chain(in_order(activities), settings.streak_gap_minutes)[0]
 
 
 def current_streak(activities: Iterable[Activity], now: dt.datetime, settings: CoachSettings) -> Streak | None:
@@ -46,7 +64,7 @@ def current_streak(activities: Iterable[Activity], now: dt.datetime, settings: C
     A streak is current when no break followed it and it ended within `streak_gap_minutes` of `now`. Activities
     that start after `now` are ignored: they haven't happened yet.
     """
-    done = sorted((a for a in activities if a.started_at <= now), key=ACTIVITY_ORDER)
+    done = in_order(a for a in activities if a.started_at <= now)
     found, open_ended = chain(done, settings.streak_gap_minutes)
     if not found or not open_ended:
         return None
@@ -61,27 +79,30 @@ def chain(ordered: Sequence[Activity], gap_minutes: float) -> tuple[list[Streak]
     """
     gap = dt.timedelta(minutes=gap_minutes)
     found: list[Streak] = []
-    start = end = None
+    start = end = limit = None
+    # Hot loop (every activity of every rep): compare against a precomputed limit, not a subtraction per activity.
     for activity in ordered:
         kind = activity.kind
-        if kind is ActivityKind.BREAK:
+        if kind is _BREAK:
             if start is not None:
                 found.append(Streak(start, end))  # type: ignore[arg-type]
-                start = end = None
+                start = None
             continue
-        if kind not in _WORKING:
+        if kind is _FOCUS:
             continue
         began = activity.started_at
         # A record whose end precedes its start is bad data; treat it as an instant rather than going backwards.
-        finished = activity.ended_at if activity.ended_at > began else began
+        finished = activity.ended_at
+        if finished < began:
+            finished = began
         if start is None:
-            start, end = began, finished
-        elif began - end <= gap:  # type: ignore[operator]
+            start, end, limit = began, finished, finished + gap
+        elif began <= limit:  # type: ignore[operator]
             if finished > end:  # type: ignore[operator]
-                end = finished
+                end, limit = finished, finished + gap
         else:
             found.append(Streak(start, end))  # type: ignore[arg-type]
-            start, end = began, finished
+            start, end, limit = began, finished, finished + gap
     if start is not None:
         found.append(Streak(start, end))  # type: ignore[arg-type]
         return found, True

@@ -1,0 +1,66 @@
+"""The engine: run every rule over one rep's day and order what they find.
+
+`evaluate` is deterministic and total: the same activities in any order give the same findings, in the same
+order, and no sequence of activities makes it raise. `pick_tip` chooses the one finding worth a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable
+
+from coaching.domain import Activity, LeadSummary
+from coaching.findings import Finding
+from coaching.rules import RULES
+from coaching.rules.base import RuleContext
+from coaching.settings import CoachSettings
+
+_DAY = dt.timedelta(days=1)
+
+
+def day_window(
+    now: dt.datetime, day_start: dt.datetime | None = None, day_end: dt.datetime | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """The rep's day as UTC instants: as given, else 24 hours from the one given, else the UTC day of `now`."""
+    if day_start is None and day_end is None:
+        utc = now.astimezone(dt.UTC)
+        day_start = utc.replace(hour=0, minute=0, second=0, microsecond=0)
+    if day_start is None:
+        day_start = day_end - _DAY  # type: ignore[operator]
+    if day_end is None:
+        day_end = day_start + _DAY
+    if day_end <= day_start:
+        raise ValueError(f"day_end {day_end} is not after day_start {day_start}")
+    return day_start, day_end
+
+
+def evaluate(
+    activities: Iterable[Activity],
+    leads: Iterable[LeadSummary],
+    settings: CoachSettings,
+    now: dt.datetime,
+    *,
+    day_start: dt.datetime | None = None,
+    day_end: dt.datetime | None = None,
+) -> list[Finding]:
+    """Every finding about the rep's day, most relevant first, without duplicates.
+
+    Activity rules judge only activities that started in [day_start, day_end); the lead rules (M2) read `leads`.
+    The order is severity (highest first), then code, then params: the relevance order `pick_tip` follows.
+    """
+    start, end = day_window(now, day_start, day_end)
+    ctx = RuleContext.build(activities, leads, settings, now, start, end)
+    found: set[Finding] = set()
+    for rule in RULES:
+        found.update(rule.check(ctx))
+    return sorted(found, key=Finding.sort_key)
+
+
+def pick_tip(findings: Iterable[Finding], already_sent: Collection[str]) -> Finding | None:
+    """The most relevant finding whose code isn't in `already_sent`, or None.
+
+    Relevance: severity first (WARNING, "take a break now", beats ADVICE, a habit to change, which beats INFO),
+    then code order, which runs from misconception 1 to 5, then params. The caller keeps `already_sent` (the codes
+    sent to this rep today) so a rep hears each rule at most once a day.
+    """
+    return min((f for f in findings if f.code not in already_sent), key=Finding.sort_key, default=None)

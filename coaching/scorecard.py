@@ -1,0 +1,173 @@
+"""The scorecard: the rep's own figures for today and this week beside the thresholds and benchmarks.
+
+One line per misconception, then the single most useful tip. The numbers come from `coaching.metrics`, the same
+functions the rules use, so the card and the tips never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from coaching.benchmarks import CONNECT_RATE_AVERAGE, CONNECT_RATE_TOP_QUARTILE, WIDELY_CITED_ATTEMPTS
+from coaching.domain import Activity, LeadSummary
+from coaching.engine import evaluate, pick_tip
+from coaching.findings import Count, Finding
+from coaching.i18n import t
+from coaching.metrics import (
+    admin_minutes,
+    average_attempts,
+    breaks_taken,
+    call_stats,
+    closed_unreached,
+    max_switches,
+    working_minutes,
+)
+from coaching.numbers import fmt_num, fmt_pct
+from coaching.render import count, render_finding
+from coaching.settings import CoachSettings
+from coaching.streaks import chain, in_order
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The rep's figures over one period (today, or this week so far). None: nothing to measure yet."""
+
+    dials: int
+    conversations: int
+    connect_rate: float | None
+    first_calls: int
+    research_share: float | None
+    unreached_leads: int
+    average_attempts_unreached: float | None
+    admin_minutes: float
+    admin_share: float | None
+    max_switches: int
+    longest_streak_minutes: float
+    breaks: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scorecard:
+    """Today and this week side by side, the settings they are judged by, and the tip of the day (if any)."""
+
+    today: Period
+    week: Period
+    settings: CoachSettings
+    tip: Finding | None
+
+
+def period(
+    ordered: Sequence[Activity],
+    leads: Iterable[LeadSummary],
+    settings: CoachSettings,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> Period:
+    """The figures of activities (in `ACTIVITY_ORDER`) that started in [start, end), and of leads closed then."""
+    inside = [a for a in ordered if start <= a.started_at < end]
+    stats = call_stats(inside)
+    given_up = closed_unreached(leads, start, end)
+    admin = admin_minutes(inside)
+    working = working_minutes(inside, start)
+    found, _ = chain(inside, settings.streak_gap_minutes)
+    return Period(
+        dials=stats.dials,
+        conversations=stats.conversations,
+        connect_rate=stats.connect_rate,
+        first_calls=stats.first_calls,
+        research_share=stats.research_share,
+        unreached_leads=len(given_up),
+        average_attempts_unreached=average_attempts(given_up),
+        admin_minutes=admin,
+        admin_share=min(admin / working, 1.0) if working > 0 else None,
+        max_switches=max_switches(inside, settings.switch_window_minutes),
+        longest_streak_minutes=max((s.minutes for s in found), default=0.0),
+        breaks=breaks_taken(inside),
+    )
+
+
+def scorecard(
+    activities: Iterable[Activity],
+    leads: Iterable[LeadSummary],
+    settings: CoachSettings,
+    now: dt.datetime,
+    *,
+    day_start: dt.datetime,
+    day_end: dt.datetime,
+    week_start: dt.datetime,
+    already_sent: Collection[str] = (),
+) -> Scorecard:
+    """The rep's scorecard for the day [day_start, day_end) and the week [week_start, day_end).
+
+    The tip is `pick_tip` over today's findings, skipping codes in `already_sent`.
+    """
+    ordered = in_order(activities)
+    leads = tuple(leads)
+    findings = evaluate(ordered, leads, settings, now, day_start=day_start, day_end=day_end)
+    return Scorecard(
+        today=period(ordered, leads, settings, day_start, day_end),
+        week=period(ordered, leads, settings, min(week_start, day_start), day_end),
+        settings=settings,
+        tip=pick_tip(findings, already_sent),
+    )
+
+
+def render_scorecard(card: Scorecard, language: str) -> str:
+    """The scorecard as Slack mrkdwn: a title, one bullet per misconception, then the tip."""
+    today, week, s, lang = card.today, card.week, card.settings, language
+
+    def num(value: float | None) -> str:
+        return fmt_num(value, lang)
+
+    def pct(value: float | None) -> str:
+        return fmt_pct(value, lang)
+
+    lines = {
+        1: dict(
+            rate_today=pct(today.connect_rate),
+            rate_week=pct(week.connect_rate),
+            floor=pct(s.connect_rate_floor),
+            average=pct(CONNECT_RATE_AVERAGE),
+            top=pct(CONNECT_RATE_TOP_QUARTILE),
+            research_today=pct(today.research_share),
+            research_week=pct(week.research_share),
+        ),
+        2: dict(
+            avg_today=num(today.average_attempts_unreached),
+            avg_week=num(week.average_attempts_unreached),
+            widely_cited=num(WIDELY_CITED_ATTEMPTS),
+            target=count(Count(s.target_attempts, "attempt"), lang),
+        ),
+        3: dict(
+            admin_today=fmt_num(today.admin_minutes, lang, 0),
+            admin_week=fmt_num(week.admin_minutes, lang, 0),
+            share_today=pct(today.admin_share),
+            share_week=pct(week.admin_share),
+            limit=num(s.admin_max_minutes),
+            limit_share=pct(s.admin_max_share),
+        ),
+        4: dict(
+            window=num(s.switch_window_minutes),
+            switches_today=num(today.max_switches),
+            switches_week=num(week.max_switches),
+            limit=num(s.switch_max_per_window),
+        ),
+        5: dict(
+            streak_today=fmt_num(today.longest_streak_minutes, lang, 0),
+            streak_week=fmt_num(week.longest_streak_minutes, lang, 0),
+            limit=num(s.streak_max_minutes),
+            breaks_today=num(today.breaks),
+            breaks_week=num(week.breaks),
+        ),
+    }
+    out = [t(lang, "scorecard.title")]
+    for number, params in lines.items():
+        out.append(t(lang, f"scorecard.m{number}", title=t(lang, f"misconception.m{number}"), **params))
+    out.append("")
+    if card.tip is None:
+        out.append(t(lang, "scorecard.all_clear"))
+    else:
+        out.append(t(lang, "scorecard.tip", tip=render_finding(card.tip, lang)))
+    return "\n".join(out)

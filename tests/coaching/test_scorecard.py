@@ -1,0 +1,106 @@
+import datetime as dt
+
+import pytest
+from coaching_scenarios import DAY, DEFAULTS, Day, at, lead
+
+from coaching.domain import Outcome, WorkType
+from coaching.engine import evaluate
+from coaching.i18n import t
+from coaching.scorecard import render_scorecard, scorecard
+
+TODAY = {"day_start": at(0, day=2), "day_end": at(24, day=2), "week_start": DAY}
+NOW = at(17, day=2)
+
+
+def week() -> Day:
+    day = Day()
+    # Monday: 40 dials, 4 conversations; half of 4 first calls researched.
+    for i in range(40):
+        day.call(at(9, i * 2), Outcome.CONNECTED if i < 4 else Outcome.NO_ANSWER, first=i < 4, researched=i < 2)
+    day.work(at(14), 30, WorkType.ADMIN)
+    # Wednesday (today): 21 dials, 1 conversation; 45 minutes of admin; a break.
+    for i in range(21):
+        day.call(at(9, i * 3, day=2), Outcome.MEETING if i == 0 else Outcome.VOICEMAIL, first=True)
+    day.pause(at(10, 5, day=2), 10).work(at(10, 15, day=2), 45, WorkType.ADMIN).call(at(11, 20, day=2))
+    return day
+
+
+def leads():
+    return [lead("Acme", 1, last=at(11, day=2)), lead("Initech", 2, last=at(11)), lead("Umbrella", 6, reached=True)]
+
+
+def card():
+    return scorecard(week().activities, leads(), DEFAULTS, NOW, **TODAY)
+
+
+def test_figures_for_today_and_the_week():
+    today, week_ = card().today, card().week
+    assert (today.dials, today.conversations) == (22, 1)
+    assert today.connect_rate == pytest.approx(1 / 22)
+    assert week_.dials == 62 and week_.conversations == 5
+    assert today.research_share == 0 and week_.research_share == pytest.approx(2 / 25)
+    assert (today.unreached_leads, today.average_attempts_unreached) == (1, 1.0)
+    assert (week_.unreached_leads, week_.average_attempts_unreached) == (2, 1.5)
+    assert (today.admin_minutes, week_.admin_minutes) == (45, 75)
+    # Today: 09:00-11:20 is 140 minutes, less a 10-minute break.
+    assert today.admin_share == pytest.approx(45 / 130)
+    assert today.breaks == 1 and week_.breaks == 1
+    assert today.longest_streak_minutes == 65  # 09:00-10:05, then the break
+    assert week_.longest_streak_minutes == 78  # Monday 09:00-10:18
+    assert today.max_switches == 1  # call -> admin at 10:15 and back at 11:20: over an hour apart
+
+
+def test_tip_is_the_most_relevant_finding():
+    assert card().tip.code == "M101"
+    skipped = scorecard(week().activities, leads(), DEFAULTS, NOW, already_sent={"M101"}, **TODAY)
+    assert skipped.tip.code != "M101"
+
+
+def test_renders_in_english():
+    text = render_scorecard(card(), "en")
+    assert text.startswith("*Your scorecard*")
+    for number in range(1, 6):
+        assert t("en", f"misconception.m{number}") in text
+    assert text.count("\n• ") == 5
+    assert "4.5% today" in text and "8.1% this week" in text  # 1/22 and 5/62
+    assert "average 5.4%, top quarter 13.3%" in text
+    assert "widely cited 1.3; target 6 attempts" in text
+    assert "admin 45 min today (34.6% of working time) · 75 min this week" in text
+    assert "*Your tip:* *Only 4.5% of your dials" in text
+    assert "_Evidence: Gong/30MPC 2024 (B)_" in text
+
+
+def test_renders_in_dutch_with_decimal_commas():
+    text = render_scorecard(card(), "nl")
+    assert text.startswith("*Je scorekaart*")
+    for number in range(1, 6):
+        assert t("nl", f"misconception.m{number}") in text
+    assert "4,5% vandaag" in text and "8,1% deze week" in text
+    assert "gemiddeld 5,4%, beste kwart 13,3%" in text
+    assert "veelgeciteerd 1,3; doel 6 pogingen" in text
+    assert "1,5 deze week" in text
+    assert "*Je tip:* *Maar 4,5% van je belpogingen" in text
+    assert "_Onderbouwing: Gong/30MPC 2024 (B)_" in text
+
+
+def test_an_empty_week_renders_dashes_and_encouragement():
+    empty = scorecard([], [], DEFAULTS, NOW, **TODAY)
+    assert empty.tip is None
+    for language in ("en", "nl"):
+        text = render_scorecard(empty, language)
+        assert "–" in text
+        assert text.endswith(t(language, "scorecard.all_clear"))
+
+
+def test_week_reaches_back_to_week_start_only():
+    early = Day().calls(DAY - dt.timedelta(hours=2), 30, 1)
+    card_ = scorecard(early.activities, [], DEFAULTS, NOW, **TODAY)
+    assert card_.week.dials == 0
+
+
+def test_card_and_tip_agree_on_the_admin_share():
+    heavy = week().work(at(11, 30, day=2), 100, WorkType.ADMIN)
+    card_ = scorecard(heavy.activities, [], DEFAULTS, NOW, **TODAY)
+    window = {"day_start": TODAY["day_start"], "day_end": TODAY["day_end"]}
+    finding = next(f for f in evaluate(heavy.activities, [], DEFAULTS, NOW, **window) if f.code == "M301")
+    assert finding.params["share_pct"] == pytest.approx(card_.today.admin_share)
