@@ -40,6 +40,14 @@ def build_app(runtime: Runtime) -> App:
         context["coach"] = runtime
         return next()
 
+    @app.middleware
+    def _once_per_event(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+        # Slack redelivers events it thinks failed (X-Slack-Retry-Num): the first delivery is the only one handled.
+        if body.get("type") == "event_callback" and body.get("event_id") and body.get("team_id"):
+            if not runtime.service.first_delivery(body["team_id"], body["event_id"]):
+                return BoltResponse(status=200, body="")
+        return next()
+
     handlers.register(app)
     return app
 

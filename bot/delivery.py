@@ -17,10 +17,10 @@ from bot.models import Activity, Lead, Nudge, Rep, Team
 from bot.outbox import Decision
 from bot.reps import RepProfile, profile_of
 from bot.store import activities_between, to_domain
+from bot.worklog import JUST_AFTER, STREAK_LOOKBACK
 from coaching.domain import ActivityKind, WorkType
-from coaching.hours import is_working, local_day_bounds, next_working_moment
+from coaching.hours import is_working, next_working_moment
 from coaching.i18n import t
-from coaching.settings import CoachSettings
 from coaching.streaks import current_streak
 
 # Nudges that wait while the rep is in a focus block or on a break.
@@ -86,9 +86,9 @@ def _followup(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime)
 
 
 def _break(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> Decision:
-    settings = CoachSettings().with_overrides(rep.team_settings.get("thresholds") or {})
-    day_start, _ = local_day_bounds(now, rep.tz)
-    activities = [to_domain(a) for a in activities_between(session, rep.team_id, rep.user_id, day_start, now)]
+    settings = rep.coach_settings
+    rows = activities_between(session, rep.team_id, rep.user_id, now - STREAK_LOOKBACK, now + JUST_AFTER)
+    activities = [to_domain(a) for a in rows]
     streak = current_streak(activities, now, settings)
     if streak is None or streak.minutes < settings.streak_max_minutes:
         return Decision(cancel_reason="streak ended before the nudge was due")

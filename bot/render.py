@@ -43,6 +43,13 @@ def local_when(language: str, at: dt.datetime, now: dt.datetime, tz: ZoneInfo) -
     return when(language, at.astimezone(tz), now.astimezone(tz))
 
 
+def local_date(language: str, day: dt.date) -> str:
+    """A date as a rep reads it: "Mon 7 Dec" / "ma 7 dec"."""
+    weekday = t(language, "time.weekdays").split()[day.weekday()]
+    month = t(language, "time.months").split()[day.month - 1]
+    return f"{weekday} {day.day} {month}"
+
+
 def outcomes_list(language: str) -> str:
     """Every outcome a rep can type, in the rep's language first: `no-answer` / `geen-gehoor`, ..."""
     return ", ".join(_pair(language, o.value, OUTCOME_DUTCH[o]) for o in Outcome)
@@ -183,6 +190,8 @@ def parse_error(language: str, key: str, params: dict[str, Any], command: str) -
         lines += [t(language, "error.footer_example_log", works=works_list(language))]
     elif command == "break":
         lines += [t(language, "error.footer_example_break")]
+    elif command == "coach":
+        lines += [t(language, "coach.help", works=works_list(language))]
     elif command == "focus":
         lines += [t(language, "error.footer_example_focus", works=works_list(language, tuple(WorkType)))]
     return "\n".join(lines)
@@ -272,4 +281,17 @@ def logged_view(language: str, text: str) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": t(language, "call.modal_logged_title")},
         "close": {"type": "plain_text", "text": t(language, "call.modal_close")},
         "blocks": [section(text)],
+    }
+
+
+def home_view(language: str, scorecard: str, commands: str) -> dict[str, Any]:
+    """The App Home tab: the rep's scorecard, then the commands."""
+    return {
+        "type": "home",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Sales Coach"}},
+            section(scorecard),
+            {"type": "divider"},
+            section(commands),
+        ],
     }

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from bot.slack import Installations
 from coaching.cadence import CadenceSettings
 from coaching.hours import WorkingHours, zone
 from coaching.i18n import language_for
+from coaching.settings import CoachSettings
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +48,21 @@ class RepProfile:
     team_settings: dict[str, Any]
 
     @property
-    def tz(self):  # noqa: ANN201 - ZoneInfo
+    def tz(self) -> ZoneInfo:
         """The rep's IANA zone."""
         return zone(self.tz_name)
 
+    @property
+    def coach_settings(self) -> CoachSettings:
+        """The coaching thresholds, with the workspace's overrides."""
+        return CoachSettings().with_overrides(self.team_settings.get("thresholds") or {})
 
-def insert_ignore(session: Session, model: type, **values: Any) -> None:
-    """INSERT a row unless its primary key exists (two first requests of a workspace may race)."""
+
+def insert_ignore(session: Session, model: type, **values: Any) -> bool:
+    """INSERT a row unless its primary key exists (two first requests may race); True when it was inserted."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return bool(session.execute(insert(model).values(**values).on_conflict_do_nothing()).rowcount)
 
 
 def profile_of(rep: Rep, team: Team) -> RepProfile:

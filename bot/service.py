@@ -14,15 +14,16 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bot import outbox, render, worklog
+from bot import coach, outbox, render, worklog
 from bot.db import Database
-from bot.models import Lead, Nudge
-from bot.reps import RepDirectory, RepProfile
+from bot.models import Lead, Nudge, ProcessedEvent, Team
+from bot.reps import RepDirectory, RepProfile, insert_ignore
 from bot.slack import Installations
 from coaching import parser
 from coaching.domain import Outcome
 from coaching.hours import add_working_days, local_datetime, next_working_moment
 from coaching.i18n import t
+from coaching.render import rules_help
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,9 @@ class CoachService:
         return "\n".join(lines + extras)
 
     def _after_entry(self, session: Any, rep: RepProfile, now: dt.datetime) -> list[str]:
-        """Lines to add after any entry: the coaching tip, when one is due (bot.coach)."""
-        return []
+        """Lines to add after any entry: at most one coaching tip, the most relevant new finding."""
+        found = coach.tip(session, rep, now)
+        return [found] if found else []
 
     # -- /log, /break, /focus -------------------------------------------------------------------------------------
 
@@ -179,6 +181,52 @@ class CoachService:
         until = ends.astimezone(rep.tz).strftime("%H:%M")
         work = render.work_name(rep.language, focus.work)
         return Reply(t(rep.language, "focus.confirm", minutes=focus.minutes, work=work, until=until))
+
+    # -- /coach ---------------------------------------------------------------------------------------------------
+
+    def coach(self, team_id: str, user_id: str, text: str) -> Reply:
+        """`/coach [rules|help|language ...|away <date>|back]`: the scorecard and the rep's own settings."""
+        rep = self.reps.profile(team_id, user_id)
+        now = self.clock()
+        try:
+            command = parser.parse_coach(_unescape(text), now.astimezone(rep.tz).date())
+        except parser.ParseError as err:
+            return Reply(render.parse_error(rep.language, err.key, err.params, "coach"), ok=False)
+        if command.action == "help":
+            return Reply(t(rep.language, "coach.help", works=render.works_list(rep.language)))
+        if command.action == "rules":
+            return Reply(rules_help(rep.language, rep.coach_settings))
+        if command.action == "language":
+            self.reps.set_language(team_id, user_id, command.language)
+            rep = self.reps.profile(team_id, user_id)
+            return Reply(t(rep.language, "coach.language_set" if command.language else "coach.language_auto"))
+        if command.action in ("away", "back"):
+            with self.db.transaction() as session:
+                moved = worklog.set_away(session, rep, command.until, now)
+            if command.until is None:
+                return Reply(t(rep.language, "coach.back"))
+            back_on = add_working_days(command.until, 1, rep.hours)
+            return Reply(t(rep.language, "coach.away_set", date=render.local_date(rep.language, back_on), moved=moved))
+        with self.db.transaction() as session:
+            return Reply(coach.scorecard_text(session, rep, now))
+
+    # -- events and the App Home ---------------------------------------------------------------------------------
+
+    def first_delivery(self, team_id: str, event_id: str) -> bool:
+        """Record an Events API delivery; False when this event was handled before."""
+        now = self.clock()
+        with self.db.transaction() as session:
+            insert_ignore(session, Team, id=team_id, settings={}, created_at=now)
+            return insert_ignore(session, ProcessedEvent, team_id=team_id, event_id=event_id, received_at=now)
+
+    def home(self, team_id: str, user_id: str) -> tuple[RepProfile, dict[str, Any]]:
+        """The App Home view of a rep: their scorecard and the commands."""
+        rep = self.reps.profile(team_id, user_id)
+        with self.db.transaction() as session:
+            card = coach.scorecard_text(session, rep, self.clock())
+        return rep, render.home_view(
+            rep.language, card, t(rep.language, "coach.help", works=render.works_list(rep.language))
+        )
 
     # -- nudge buttons --------------------------------------------------------------------------------------------
 

@@ -13,11 +13,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.models import Activity, Lead, Nudge
+from bot.models import Activity, Lead, Nudge, Rep
 from bot.reps import RepProfile
-from coaching.cadence import next_attempt_at
+from bot.store import activities_between, to_domain
+from coaching.cadence import next_attempt_at, shift_for_absence
 from coaching.domain import ActivityKind, Outcome
 from coaching.parser import BreakCommand, CallCommand, WorkCommand, normalize_lead
+from coaching.streaks import current_streak
+
+# How far back a streak of work may have started: longer than any working day.
+STREAK_LOOKBACK = dt.timedelta(hours=16)
+# Window ends are exclusive; this takes in the entry logged at `now` itself.
+JUST_AFTER = dt.timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ def log_call(
                 attempt=lead.unreached_attempts + 1,
                 now=now,
             )
+    suggest_break(session, rep, now)
     return CallLogged(
         activity_id=activity.id,
         lead_id=lead.id,
@@ -137,7 +145,28 @@ def log_work(session: Session, rep: RepProfile, work: WorkCommand, now: dt.datet
     )
     session.add(activity)
     session.flush()
+    suggest_break(session, rep, now)
     return activity.id
+
+
+def suggest_break(session: Session, rep: RepProfile, now: dt.datetime) -> bool:
+    """Schedule one break suggestion per streak once the rep has worked `streak_max_minutes` without a break."""
+    settings = rep.coach_settings
+    rows = activities_between(session, rep.team_id, rep.user_id, now - STREAK_LOOKBACK, now + JUST_AFTER)
+    streak = current_streak([to_domain(row) for row in rows], now, settings)
+    if streak is None or streak.minutes < settings.streak_max_minutes:
+        return False
+    # The streak's start names it: however many entries extend it, it earns one suggestion.
+    return outbox.schedule(
+        session,
+        team_id=rep.team_id,
+        user_id=rep.user_id,
+        kind="break",
+        due_at=now,
+        dedupe_key=f"break:{rep.team_id}:{rep.user_id}:{streak.start.isoformat()}",
+        payload={"minutes": round(streak.minutes)},
+        now=now,
+    )
 
 
 def log_break(session: Session, rep: RepProfile, pause: BreakCommand, now: dt.datetime) -> dt.datetime:
@@ -192,3 +221,30 @@ def start_focus(session: Session, rep: RepProfile, focus: WorkCommand, now: dt.d
         now=now,
     )
     return ends
+
+
+def set_away(session: Session, rep: RepProfile, until: dt.date | None, now: dt.datetime) -> int:
+    """Pause the rep's nudges through `until` (None: back now) and shift pending follow-ups past the absence.
+
+    Returns how many follow-ups moved.
+    """
+    row = session.get(Rep, (rep.team_id, rep.user_id))
+    assert row is not None
+    row.away_until = until
+    if until is None:
+        return 0
+    moved = 0
+    pending = session.scalars(
+        select(Nudge).where(
+            Nudge.team_id == rep.team_id,
+            Nudge.user_id == rep.user_id,
+            Nudge.kind == "followup",
+            Nudge.status == "pending",
+        )
+    )
+    for nudge in pending:
+        shifted = shift_for_absence(nudge.due_at, now, rep.tz, rep.hours, until)
+        if shifted != nudge.due_at:
+            nudge.due_at = shifted
+            moved += 1
+    return moved

@@ -7,6 +7,7 @@ test holds it to that).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -233,3 +234,81 @@ def _required_minutes(tokens: list[str], missing_key: str, low: int, high: int) 
     if not low <= minutes <= high:
         raise ParseError("error.minutes_range", minutes=minutes, low=low, high=high)
     return minutes
+
+
+@dataclass(frozen=True, slots=True)
+class CoachCommand:
+    """A parsed `/coach` line: what the rep asked for and its argument."""
+
+    action: str  # scorecard|rules|help|language|away|back
+    language: str | None = None
+    until: dt.date | None = None
+
+
+_COACH_WORDS = {
+    "": "scorecard",
+    "scorecard": "scorecard",
+    "score": "scorecard",
+    "rules": "rules",
+    "regels": "rules",
+    "help": "help",
+    "hulp": "help",
+    "language": "language",
+    "taal": "language",
+    "away": "away",
+    "afwezig": "away",
+    "back": "back",
+    "terug": "back",
+}
+MAX_AWAY_DAYS = 365
+
+
+def parse_coach(text: str | None, today: dt.date) -> CoachCommand:
+    """Parse `/coach [scorecard|rules|help|language nl|en|auto|away <date>|back]`."""
+    tokens = clean_text(text).split()
+    word = tokens[0].casefold() if tokens else ""
+    action = _COACH_WORDS.get(word)
+    if action is None:
+        raise ParseError("error.coach_unknown", word=tokens[0])
+    if action == "language":
+        choice = tokens[1].casefold() if len(tokens) > 1 else ""
+        choice = {"nederlands": "nl", "dutch": "nl", "english": "en", "engels": "en", "slack": "auto"}.get(
+            choice, choice
+        )
+        if choice not in ("nl", "en", "auto"):
+            raise ParseError("error.language", word=tokens[1] if len(tokens) > 1 else "")
+        return CoachCommand("language", language=None if choice == "auto" else choice)
+    if action == "away":
+        until = parse_date(tokens[1], today) if len(tokens) > 1 else None
+        if until is None:
+            raise ParseError("error.away_date", word=tokens[1] if len(tokens) > 1 else "")
+        if not today <= until <= today + dt.timedelta(days=MAX_AWAY_DAYS):
+            raise ParseError("error.away_range", days=MAX_AWAY_DAYS)
+        return CoachCommand("away", until=until)
+    return CoachCommand(action)
+
+
+def parse_date(word: str, today: dt.date) -> dt.date | None:
+    """`2026-12-04`, `4-12-2026`, `4/12` or `4-12` (day first, as in the Netherlands); None if not a date.
+
+    A date without a year is the next one on or after today.
+    """
+    try:
+        return dt.date.fromisoformat(word)
+    except ValueError:
+        pass
+    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})(?:[-/.](\d{4}))?", word)
+    if not match:
+        return None
+    day, month = int(match[1]), int(match[2])
+    year = int(match[3]) if match[3] else today.year
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:
+        return None
+    if not match[3] and date < today:
+        try:
+            date = date.replace(year=year + 1)
+        except ValueError:
+            return None
+    return date

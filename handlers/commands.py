@@ -18,6 +18,7 @@ def register(app: App) -> None:
     app.command("/break")(take_break)
     app.command("/pauze")(take_break)
     app.command("/focus")(focus)
+    app.command("/coach")(coach)
 
 
 @guarded
@@ -53,4 +54,11 @@ def take_break(ack: Ack, command: dict[str, Any], context: Any, respond: Any) ->
 def focus(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
     """`/focus <activity> <minutes>`."""
     reply = runtime(context).service.focus(command["team_id"], command["user_id"], command.get("text", ""))
+    ack(text=reply.text, response_type="ephemeral")
+
+
+@guarded
+def coach(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
+    """`/coach`: the scorecard, the rules, help, language and absence."""
+    reply = runtime(context).service.coach(command["team_id"], command["user_id"], command.get("text", ""))
     ack(text=reply.text, response_type="ephemeral")

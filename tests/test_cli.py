@@ -1,0 +1,144 @@
+"""The `salescoach` command as a deployment runs it: settings, migrate, serve, run-due."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.models import Base
+from tests.conftest import BOT_TOKEN, SECRET, sign
+
+EXE = str(Path(sys.executable).with_name("salescoach"))
+
+
+def run(args, env, cwd, timeout=60):
+    return subprocess.run([EXE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def env(tmp_path, slack):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k not in ("DATABASE_URL", "PORT")}
+    clean.update(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/coach.db",
+        }
+    )
+    return clean
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"SLACK_BOT_TOKEN": None}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "not-a-token"}, "SLACK_BOT_TOKEN"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"SLACK_API_URL": "ftp://nowhere"}, "SLACK_API_URL"),
+        ({"PORT": "eighty"}, "PORT"),
+    ],
+)
+def test_a_missing_or_malformed_setting_stops_with_one_line_and_exit_2(env, tmp_path, change, named):
+    for key, value in change.items():
+        if value is None:
+            env.pop(key)
+        else:
+            env[key] = value
+    result = run(["run-due"], env, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0] and "Traceback" not in result.stderr
+
+
+def test_serve_needs_the_signing_secret(env, tmp_path):
+    env.pop("SLACK_SIGNING_SECRET")
+    result = run(["serve"], env, tmp_path)
+    assert result.returncode == 2 and "SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_settings_come_from_dotenv_too(env, tmp_path):
+    token = env.pop("SLACK_BOT_TOKEN")
+    (tmp_path / ".env").write_text(f"SLACK_BOT_TOKEN={token}\n")
+    assert run(["run-due", "--now", "2026-11-30T10:00:00+01:00"], env, tmp_path).returncode == 0
+
+
+def test_run_due_rejects_a_time_without_an_offset(env, tmp_path):
+    result = run(["run-due", "--now", "2026-11-30T10:00:00"], env, tmp_path)
+    assert result.returncode == 2 and "offset" in result.stderr
+
+
+def test_migrate_builds_a_fresh_sqlite_file(env, tmp_path):
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/fresh/new.db"
+    assert run(["migrate"], env, tmp_path).returncode == 0
+    assert (tmp_path / "fresh" / "new.db").exists()
+
+
+def test_the_migrations_match_the_models(db):
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def _wait_health(port, proc, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
+                return answer.status
+        except OSError:
+            time.sleep(0.1)  # waiting for the server to come up, not for time to pass
+    raise AssertionError("salescoach serve never answered /healthz")
+
+
+def test_serve_answers_health_and_signed_commands_then_run_due_delivers_from_another_process(env, tmp_path, slack):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env["PORT"] = str(port)
+    proc = subprocess.Popen(
+        [EXE, "serve"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert _wait_health(port, proc) == 200
+        body = (
+            "team_id=T0TEAM001&user_id=U0SAM&command=%2Fcall&text=Acme+BV+no-answer&channel_id=C1"
+            f"&response_url={slack.response_url()}&trigger_id=1.2.3"
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/slack/events",
+            data=body.encode(),
+            method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200 and "Acme BV" in answer.read().decode()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=20)[0]
+    assert proc.returncode == 0
+    assert BOT_TOKEN not in output and SECRET not in output
+    # The call was logged at the real time; a week later, on a weekday at 11:00 London, its follow-up is due.
+    day = dt.date.today() + dt.timedelta(days=7)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    when = dt.datetime.combine(day, dt.time(11), tzinfo=ZoneInfo("Europe/London")).isoformat()
+    mark = slack.mark()
+    result = run(["run-due", "--now", when], env, tmp_path)
+    assert result.returncode == 0 and "sent 1" in result.stdout
+    [dm] = slack.since(mark, "chat.postMessage")
+    assert "Acme BV" in str(dm.params)
+    again = run(["run-due", "--now", when], env, tmp_path)
+    assert "sent 0" in again.stdout
