@@ -148,9 +148,9 @@ def followup_message(
     return {"text": headline, "blocks": blocks}
 
 
-def resolved_message(headline: str, outcome_line: str) -> dict[str, Any]:
-    """A nudge after its button was used: the buttons give way to what was done."""
-    return {"text": outcome_line, "blocks": [section(headline), context(outcome_line)]}
+def resolved_message(headline: str, outcome_line: str, tips: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """A nudge after its button was used: the buttons give way to what was done (and a tip, if one is due)."""
+    return {"text": outcome_line, "blocks": [section(headline), context(outcome_line), *map(section, tips)]}
 
 
 def break_message(language: str, *, nudge_id: int, minutes: int) -> dict[str, Any]:

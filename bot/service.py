@@ -243,6 +243,7 @@ class CoachService:
             if lead is None:
                 return ButtonResult(render.plain(t(lang, "nudge.gone", lead="?")), changed=False)
             name = render.escape(lead.name)
+            tips: list[str] = []
             headline = t(lang, "nudge.followup_text", lead=name, attempt=nudge.attempt or 0, target=rep.cadence.target)
             # The conditional update is the idempotency: only the first click finds acted_at empty.
             claimed = session.execute(
@@ -259,7 +260,7 @@ class CoachService:
                 outcome = render.FOLLOWUP_LOG[action_id]
                 call = parser.CallCommand(lead=lead.name, outcome=outcome)
                 logged = worklog.log_call(session, rep, call, now, source="button")
-                self._after_entry(session, rep, now)
+                tips = self._after_entry(session, rep, now)
                 done = t(
                     lang,
                     "nudge.done_logged",
@@ -290,7 +291,7 @@ class CoachService:
                 outbox.cancel_followups(session, team_id, lead.id, reason="stopped by the rep")
                 done = t(lang, "nudge.done_stopped", lead=name, attempts=lead.attempts)
             nudge.payload = {**(nudge.payload or {}), "done": done}
-        return ButtonResult(render.resolved_message(headline, done), changed=True)
+        return ButtonResult(render.resolved_message(headline, done, tips), changed=True)
 
     def break_button(self, team_id: str, user_id: str, value: str) -> ButtonResult:
         """The "Start a 10-minute break" button on a break suggestion."""
