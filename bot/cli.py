@@ -143,7 +143,15 @@ def cmd_clock(config: Config, _args: argparse.Namespace) -> int:
 
     runtime = runtime_module.build(config)
     clock = scheduler.blocking(runtime)
-    signal.signal(signal.SIGTERM, lambda *_: clock.shutdown(wait=False))
+
+    def stop(*_: object) -> None:
+        # A deploy's SIGTERM: let the sweep in progress finish its row, then leave.
+        if clock.running:
+            clock.shutdown(wait=False)
+        else:
+            raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     log.info("clock started: sweeping the outbox every %s s", scheduler.SWEEP_SECONDS)
     try:
         clock.start()

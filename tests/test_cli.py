@@ -142,3 +142,36 @@ def test_serve_answers_health_and_signed_commands_then_run_due_delivers_from_ano
     assert "Acme BV" in str(dm.params)
     again = run(["run-due", "--now", when], env, tmp_path)
     assert "sent 0" in again.stdout
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_without_an_app_token_serves_http_with_the_scheduler_in_process(env, tmp_path):
+    env["PORT"] = str(_free_port())
+    proc = subprocess.Popen([EXE, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        assert _wait_health(int(env["PORT"]), proc) == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=20)[0]
+    assert "Added job" in output or "sweep-outbox" in output or "deliver due nudges" in output, output
+
+
+def test_clock_runs_until_told_to_stop(env, tmp_path):
+    proc = subprocess.Popen([EXE, "clock"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        for line in proc.stdout:  # wait for the clock to say it started, not for time to pass
+            if "clock started" in line:
+                break
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
