@@ -7,9 +7,10 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.db import Database
 from bot.models import TipShown
 from bot.reps import RepProfile, insert_ignore
-from bot.store import activities_between, lead_summaries, to_domain
+from bot.store import lead_summaries, rep_activities
 from coaching.engine import evaluate, pick_tip
 from coaching.hours import local_day_bounds, local_week_start
 from coaching.render import render_finding
@@ -26,23 +27,29 @@ def _codes_shown_today(session: Session, rep: RepProfile, day: dt.date) -> set[s
     )
 
 
-def tip(session: Session, rep: RepProfile, now: dt.datetime) -> str | None:
-    """The most relevant new finding about the rep's day, at most once a day per code; recorded as shown."""
+def tip(db: Database, rep: RepProfile, now: dt.datetime) -> str | None:
+    """The most relevant new finding about the rep's day, at most once a day per code; recorded as shown.
+
+    Runs after the entry is committed: the rules read in a read transaction, and only a tip actually shown takes
+    the write lock, briefly.
+    """
     day_start, day_end = local_day_bounds(now, rep.tz)
     settings = rep.coach_settings
-    rows = activities_between(session, rep.team_id, rep.user_id, day_start, day_end)
-    leads = lead_summaries(session, rep.team_id, rep.user_id, now - dt.timedelta(days=settings.lead_lookback_days))
-    findings = evaluate([to_domain(r) for r in rows], leads, settings, now, day_start=day_start, day_end=day_end)
-    if not findings:
-        return None
     today = now.astimezone(rep.tz).date()
-    finding = pick_tip(findings, _codes_shown_today(session, rep, today))
+    since = now - dt.timedelta(days=settings.lead_lookback_days)
+    with db.read() as session:
+        activities = rep_activities(session, rep.team_id, rep.user_id, day_start, day_end)
+        leads = lead_summaries(session, rep.team_id, rep.user_id, since)
+        findings = evaluate(activities, leads, settings, now, day_start=day_start, day_end=day_end)
+        finding = pick_tip(findings, _codes_shown_today(session, rep, today)) if findings else None
     if finding is None:
         return None
-    insert_ignore(
-        session, TipShown, team_id=rep.team_id, user_id=rep.user_id, day=today, code=finding.code, shown_at=now
-    )
-    return render_finding(finding, rep.language)
+    with db.transaction() as session:
+        # Two entries at the same moment may pick the same tip: only the one that records it shows it.
+        shown = insert_ignore(
+            session, TipShown, team_id=rep.team_id, user_id=rep.user_id, day=today, code=finding.code, shown_at=now
+        )
+    return render_finding(finding, rep.language) if shown else None
 
 
 def scorecard_text(session: Session, rep: RepProfile, now: dt.datetime) -> str:
@@ -50,10 +57,10 @@ def scorecard_text(session: Session, rep: RepProfile, now: dt.datetime) -> str:
     day_start, day_end = local_day_bounds(now, rep.tz)
     week_start = local_week_start(now, rep.tz)
     settings = rep.coach_settings
-    rows = activities_between(session, rep.team_id, rep.user_id, week_start, day_end)
+    activities = rep_activities(session, rep.team_id, rep.user_id, week_start, day_end)
     leads = lead_summaries(session, rep.team_id, rep.user_id, now - dt.timedelta(days=settings.lead_lookback_days))
     card = scorecard(
-        [to_domain(r) for r in rows],
+        activities,
         leads,
         settings,
         now,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 
 from alembic import command
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 # Any constant: serialises `migrate` across processes starting together on one PostgreSQL database.
 _MIGRATION_LOCK = 7_031_955
+READ_ONLY = "salescoach_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -40,9 +42,9 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            # Take the write lock at BEGIN, so two processes' writers queue instead of one failing halfway
-            # through upgrading a read lock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock at BEGIN, so two processes' writers queue instead of one failing
+            # halfway through upgrading a read lock. Readers (Database.read) never block anyone under WAL.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -55,6 +57,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        # SQLite has one writer at a time; queueing this process's writers on a lock is fair and fast, where
+        # SQLite's own busy handler polls with growing sleeps and lets newcomers starve a waiting writer.
+        self._write_lock = threading.RLock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
     @property
     def dialect(self) -> str:
@@ -64,7 +70,13 @@ class Database:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back whole when it raises."""
-        with self.sessions() as session, session.begin():
+        with self._write_lock, self.sessions() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A consistent read that takes no write lock; it must not write."""
+        with self.read_sessions() as session, session.begin():
             yield session
 
     def ping(self) -> bool:

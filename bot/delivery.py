@@ -16,7 +16,7 @@ from bot import render
 from bot.models import Activity, Lead, Nudge, Rep, Team
 from bot.outbox import Decision
 from bot.reps import RepProfile, profile_of
-from bot.store import activities_between, to_domain
+from bot.store import activities_between, rep_activities, to_domain
 from bot.worklog import JUST_AFTER, STREAK_LOOKBACK
 from coaching.domain import ActivityKind, WorkType
 from coaching.hours import is_working, next_working_moment
@@ -87,8 +87,7 @@ def _followup(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime)
 
 def _break(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> Decision:
     settings = rep.coach_settings
-    rows = activities_between(session, rep.team_id, rep.user_id, now - STREAK_LOOKBACK, now + JUST_AFTER)
-    activities = [to_domain(a) for a in rows]
+    activities = rep_activities(session, rep.team_id, rep.user_id, now - STREAK_LOOKBACK, now + JUST_AFTER)
     streak = current_streak(activities, now, settings)
     if streak is None or streak.minutes < settings.streak_max_minutes:
         return Decision(cancel_reason="streak ended before the nudge was due")

@@ -90,6 +90,8 @@ class Rep(Base):
     dm_channel: Mapped[str | None] = mapped_column(String(32))
     work_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # overrides the team's working hours
     away_until: Mapped[dt.date | None] = mapped_column(Date)
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))  # "a teammate"
+    digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))  # managers only
     profile_fetched_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
 
@@ -217,3 +219,45 @@ class ProcessedEvent(Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[dt.datetime]
+
+
+class Manager(Base):
+    """Someone a workspace admin or another manager granted the manager's view (admins and owners are managers)."""
+
+    __tablename__ = "managers"
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    granted_by: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[dt.datetime]
+
+
+class Subscription(Base):
+    """A channel that gets the leaderboard posted on schedule."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    frequency: Mapped[str] = mapped_column(String(8))  # daily|weekly
+    season: Mapped[str] = mapped_column(String(8))  # week|month: the window a post ranks, reset with a final post
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ChartFile(Base):
+    """A rep's weekly chart, uploaded to Slack once a day and shown on the App Home by its file id."""
+
+    __tablename__ = "chart_files"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
+    )
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(32))
+    uploaded_at: Mapped[dt.datetime]

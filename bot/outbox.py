@@ -88,8 +88,9 @@ def schedule(
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Nudge.id)  # not rowcount: psycopg reports -1 for this INSERT
     )
-    return bool(result.rowcount)
+    return result.first() is not None
 
 
 def cancel_followups(session: Session, team_id: str, lead_id: int, reason: str = "superseded") -> int:

@@ -62,7 +62,10 @@ def insert_ignore(session: Session, model: type, **values: Any) -> bool:
     """INSERT a row unless its primary key exists (two first requests may race); True when it was inserted."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return bool(session.execute(insert(model).values(**values).on_conflict_do_nothing()).rowcount)
+    # RETURNING, not rowcount: psycopg reports -1 rows for an INSERT that SQLAlchemy sent this way.
+    primary_key = model.__table__.primary_key.columns  # type: ignore[attr-defined]
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(*primary_key)
+    return session.execute(statement).first() is not None
 
 
 def profile_of(rep: Rep, team: Team) -> RepProfile:
@@ -100,7 +103,7 @@ class RepDirectory:
 
     def profile(self, team_id: str, user_id: str) -> RepProfile:
         """The rep's profile, creating the workspace and rep rows on first sight."""
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             rep = session.get(Rep, (team_id, user_id))
             team = session.get(Team, team_id)
             if rep is not None and team is not None:

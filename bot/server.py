@@ -20,7 +20,10 @@ class Server(BaseApplication):
         self.config = config
         self.with_scheduler = with_scheduler
         # Threads, not processes, carry concurrency: listeners wait on Slack and the database, not the CPU.
-        self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+        # SQLite takes one writer at a time: one process whose threads queue on the database's lock beats two
+        # processes polling for SQLite's file lock. PostgreSQL gets two processes unless told otherwise.
+        default = "1" if config.database_url.startswith("sqlite") else "2"
+        self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", default))
         super().__init__()
 
     def load_config(self) -> None:
@@ -36,6 +39,8 @@ class Server(BaseApplication):
             "errorlog": "-",
             "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
             "proc_name": "salescoach",
+            # gunicorn's control socket lives in the home folder by default: two servers on a host would share it.
+            "control_socket_disable": True,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)

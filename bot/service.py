@@ -109,7 +109,7 @@ class CoachService:
         now = self.clock()
         with self.db.transaction() as session:
             logged = worklog.log_call(session, rep, call, now, source=source)
-            extras = self._after_entry(session, rep, now)
+        extras = self._after_entry(rep, now)
         lang = rep.language
         flags = [t(lang, "call.flag_research")] if call.researched else []
         flags += [t(lang, "call.flag_dm")] if call.decision_maker else []
@@ -134,9 +134,9 @@ class CoachService:
             )
         return "\n".join(lines + extras)
 
-    def _after_entry(self, session: Any, rep: RepProfile, now: dt.datetime) -> list[str]:
+    def _after_entry(self, rep: RepProfile, now: dt.datetime) -> list[str]:
         """Lines to add after any entry: at most one coaching tip, the most relevant new finding."""
-        found = coach.tip(session, rep, now)
+        found = coach.tip(self.db, rep, now)
         return [found] if found else []
 
     # -- /log, /break, /focus -------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ class CoachService:
         now = self.clock()
         with self.db.transaction() as session:
             worklog.log_work(session, rep, work, now)
-            extras = self._after_entry(session, rep, now)
+        extras = self._after_entry(rep, now)
         lines = [t(rep.language, "log.confirm", minutes=work.minutes, work=render.work_name(rep.language, work.work))]
         return Reply("\n".join(lines + extras))
 
@@ -207,7 +207,7 @@ class CoachService:
                 return Reply(t(rep.language, "coach.back"))
             back_on = add_working_days(command.until, 1, rep.hours)
             return Reply(t(rep.language, "coach.away_set", date=render.local_date(rep.language, back_on), moved=moved))
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             return Reply(coach.scorecard_text(session, rep, now))
 
     # -- events and the App Home ---------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ class CoachService:
     def home(self, team_id: str, user_id: str) -> tuple[RepProfile, dict[str, Any]]:
         """The App Home view of a rep: their scorecard and the commands."""
         rep = self.reps.profile(team_id, user_id)
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             card = coach.scorecard_text(session, rep, self.clock())
         return rep, render.home_view(
             rep.language, card, t(rep.language, "coach.help", works=render.works_list(rep.language))
@@ -243,7 +243,7 @@ class CoachService:
             if lead is None:
                 return ButtonResult(render.plain(t(lang, "nudge.gone", lead="?")), changed=False)
             name = render.escape(lead.name)
-            tips: list[str] = []
+            tip_due = False
             headline = t(lang, "nudge.followup_text", lead=name, attempt=nudge.attempt or 0, target=rep.cadence.target)
             # The conditional update is the idempotency: only the first click finds acted_at empty.
             claimed = session.execute(
@@ -260,7 +260,7 @@ class CoachService:
                 outcome = render.FOLLOWUP_LOG[action_id]
                 call = parser.CallCommand(lead=lead.name, outcome=outcome)
                 logged = worklog.log_call(session, rep, call, now, source="button")
-                tips = self._after_entry(session, rep, now)
+                tip_due = True
                 done = t(
                     lang,
                     "nudge.done_logged",
@@ -291,6 +291,7 @@ class CoachService:
                 outbox.cancel_followups(session, team_id, lead.id, reason="stopped by the rep")
                 done = t(lang, "nudge.done_stopped", lead=name, attempts=lead.attempts)
             nudge.payload = {**(nudge.payload or {}), "done": done}
+        tips = self._after_entry(rep, now) if tip_due else []
         return ButtonResult(render.resolved_message(headline, done, tips), changed=True)
 
     def break_button(self, team_id: str, user_id: str, value: str) -> ButtonResult:

@@ -32,6 +32,54 @@ def activities_between(
     )
 
 
+_COLUMNS = (
+    Activity.id,
+    Activity.kind,
+    Activity.started_at,
+    Activity.ended_at,
+    Activity.outcome,
+    Activity.work,
+    Activity.lead_id,
+    Activity.researched,
+    Activity.decision_maker,
+    Activity.attempt,
+)
+
+
+def rep_activities(
+    session: Session, team_id: str, user_id: str, start: dt.datetime, end: dt.datetime
+) -> list[domain.Activity]:
+    """A rep's activities overlapping [start, end) as the coaching core's records, oldest first.
+
+    Plain columns, not ORM entities: this runs on every logged call, and building entities cost more than the query.
+    """
+    rows = session.execute(
+        select(*_COLUMNS)
+        .where(
+            Activity.team_id == team_id,
+            Activity.user_id == user_id,
+            Activity.started_at < end,
+            Activity.ended_at >= start,
+        )
+        .order_by(Activity.started_at, Activity.id)
+    )
+    return [
+        domain.Activity(
+            id=row.id,
+            kind=domain.ActivityKind(row.kind),
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            outcome=domain.Outcome(row.outcome) if row.outcome else None,
+            work=domain.WorkType(row.work) if row.work else None,
+            lead_key=str(row.lead_id) if row.lead_id is not None else None,
+            researched=row.researched,
+            decision_maker=row.decision_maker,
+            first_attempt=row.attempt == 1,
+        )
+        for row in rows
+    ]
+
+
 def to_domain(row: Activity) -> domain.Activity:
     """An activity row as the coaching core reads it."""
     return domain.Activity(

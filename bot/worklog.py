@@ -10,12 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.models import Activity, Lead, Nudge, Rep
 from bot.reps import RepProfile
-from bot.store import activities_between, to_domain
+from bot.store import rep_activities
 from coaching.cadence import next_attempt_at, shift_for_absence
 from coaching.domain import ActivityKind, Outcome
 from coaching.parser import BreakCommand, CallCommand, WorkCommand, normalize_lead
@@ -112,11 +113,13 @@ def log_call(
 
 def _lead_for(session: Session, rep: RepProfile, name: str, now: dt.datetime) -> Lead:
     key = normalize_lead(name)
-    lead = session.execute(
-        select(Lead).where(Lead.team_id == rep.team_id, Lead.key == key).with_for_update()
-    ).scalar_one_or_none()
-    if lead is None:
-        lead = Lead(
+    # Insert first, then lock: SELECT ... FOR UPDATE locks nothing while the row doesn't exist yet, so two first
+    # calls to a new lead would both insert.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Lead)
+        .values(
             team_id=rep.team_id,
             key=key,
             name=name,
@@ -126,9 +129,11 @@ def _lead_for(session: Session, rep: RepProfile, name: str, now: dt.datetime) ->
             cadence="none",
             created_at=now,
         )
-        session.add(lead)
-        session.flush()
-    return lead
+        .on_conflict_do_nothing(index_elements=["team_id", "key"])
+    )
+    return session.execute(
+        select(Lead).where(Lead.team_id == rep.team_id, Lead.key == key).with_for_update()
+    ).scalar_one()
 
 
 def log_work(session: Session, rep: RepProfile, work: WorkCommand, now: dt.datetime) -> int:
@@ -152,8 +157,8 @@ def log_work(session: Session, rep: RepProfile, work: WorkCommand, now: dt.datet
 def suggest_break(session: Session, rep: RepProfile, now: dt.datetime) -> bool:
     """Schedule one break suggestion per streak once the rep has worked `streak_max_minutes` without a break."""
     settings = rep.coach_settings
-    rows = activities_between(session, rep.team_id, rep.user_id, now - STREAK_LOOKBACK, now + JUST_AFTER)
-    streak = current_streak([to_domain(row) for row in rows], now, settings)
+    activities = rep_activities(session, rep.team_id, rep.user_id, now - STREAK_LOOKBACK, now + JUST_AFTER)
+    streak = current_streak(activities, now, settings)
     if streak is None or streak.minutes < settings.streak_max_minutes:
         return False
     # The streak's start names it: however many entries extend it, it earns one suggestion.

@@ -1,0 +1,145 @@
+"""The quality leaderboard's figures, computed by the database: one row per rep comes back, never the calls.
+
+Every query names the workspace, so one workspace never sees another's figures. Windows are half-open,
+[start, end), on the call's `started_at` (UTC). The score itself is `coaching.quality`'s, pure and documented there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, case, cast, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from bot.models import Activity, Lead
+from coaching.domain import CONVERSATIONS, ActivityKind, Outcome
+from coaching.quality import QualitySettings, Ranked, RepFigures, rank
+
+_CONVERSATION_VALUES = sorted(outcome.value for outcome in CONVERSATIONS)
+
+
+def _calls_in(team_id: str, start: dt.datetime, end: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """The workspace's calls that started in [start, end)."""
+    return (
+        Activity.team_id == team_id,
+        Activity.kind == ActivityKind.CALL.value,
+        Activity.started_at >= start,
+        Activity.started_at < end,
+    )
+
+
+def _utc_day(session: Session) -> ColumnElement[object]:
+    """The UTC calendar day of a call's start, in the connected database's own terms."""
+    if session.get_bind().dialect.name == "postgresql":
+        # timestamptz::date would use the session's TimeZone setting; the day must be UTC's whatever that is.
+        return cast(func.timezone("UTC", Activity.started_at), Date)
+    # SQLite holds UTC as text, 'YYYY-MM-DD HH:MM:SS.ffffff': its first ten characters are the UTC day. substr()
+    # reads the same day as date() without parsing the timestamp, which matters over a million rows.
+    return func.substr(Activity.started_at, 1, 10)
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def figures(
+    session: Session,
+    team_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    settings: QualitySettings,
+    target_attempts: int = 6,
+) -> list[RepFigures]:
+    """Every rep's figures for their calls that started in [start, end), by user id; reps without calls are absent.
+
+    One pass in SQL: the calls are counted per rep per UTC day (the daily dial cap applies per day), and those
+    day rows are summed per rep, so one row per rep leaves the database.
+    """
+    cap = settings.daily_dial_cap
+    per_day = (
+        select(
+            Activity.user_id,
+            func.count().label("dials"),
+            _count(Activity.outcome.in_(_CONVERSATION_VALUES)).label("conversations"),
+            _count(Activity.outcome.in_(_CONVERSATION_VALUES) & Activity.decision_maker).label("dm_conversations"),
+            _count(Activity.outcome == Outcome.MEETING.value).label("meetings"),
+            _count(Activity.researched).label("researched_calls"),
+            # Persistence: the 2nd call on a lead up to the target; calls beyond the target don't add.
+            _count(Activity.attempt.between(2, target_attempts)).label("followup_attempts"),
+        )
+        .where(*_calls_in(team_id, start, end))
+        .group_by(Activity.user_id, _utc_day(session))
+        .subquery("per_day")
+    )
+    day = per_day.c
+    rows = session.execute(
+        select(
+            day.user_id,
+            func.sum(day.dials),
+            func.sum(case((day.dials > cap, cap), else_=day.dials)),
+            func.sum(day.conversations),
+            func.sum(day.dm_conversations),
+            func.sum(day.meetings),
+            func.sum(day.researched_calls),
+            func.sum(day.followup_attempts),
+        )
+        .group_by(day.user_id)
+        .order_by(day.user_id)
+    ).all()
+    # PostgreSQL's sum() of bigints is numeric (a Decimal here): int() gives the counts back their type.
+    return [RepFigures(user_id, *(int(value) for value in counts)) for user_id, *counts in rows]
+
+
+def standings(
+    session: Session,
+    team_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    settings: QualitySettings,
+    *,
+    target_attempts: int = 6,
+) -> list[Ranked]:
+    """The quality leaderboard of the workspace for calls in [start, end)."""
+    return rank(figures(session, team_id, start, end, settings=settings, target_attempts=target_attempts), settings)
+
+
+def persistence(session: Session, team_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, float]:
+    """Per rep: the average number of their calls in [start, end) on each lead they called then and hadn't reached.
+
+    A lead counts for a rep when the rep called it in the window and nobody had reached it by the window's end
+    (`reached_at` empty, or at or after `end`), so a past week's figure doesn't change when a lead is reached later.
+    For each such lead the rep's own calls on it in the window are counted; the figure is the mean over those leads.
+    Reps without such leads are absent.
+    """
+    per_lead = (
+        select(Activity.user_id, func.count().label("calls"))
+        .join(Lead, Lead.id == Activity.lead_id)
+        .where(
+            *_calls_in(team_id, start, end),
+            Lead.team_id == team_id,
+            or_(Lead.reached_at.is_(None), Lead.reached_at >= end),
+        )
+        .group_by(Activity.user_id, Activity.lead_id)
+        .subquery("per_lead")
+    )
+    rows = session.execute(select(per_lead.c.user_id, func.avg(per_lead.c.calls)).group_by(per_lead.c.user_id))
+    return {user_id: float(average) for user_id, average in rows}
+
+
+def first_meetings(session: Session, team_id: str, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """The reps whose first meeting ever booked (a call with outcome meeting) falls in [start, end), by user id."""
+    rows = session.execute(
+        select(Activity.user_id)
+        .where(
+            Activity.team_id == team_id,
+            Activity.kind == ActivityKind.CALL.value,
+            Activity.outcome == Outcome.MEETING.value,
+            Activity.started_at < end,
+        )
+        .group_by(Activity.user_id)
+        .having(func.min(Activity.started_at) >= start)
+        .order_by(Activity.user_id)
+    )
+    return list(rows.scalars())
