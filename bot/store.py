@@ -97,28 +97,35 @@ def to_domain(row: Activity) -> domain.Activity:
 
 
 def lead_summaries(session: Session, team_id: str, user_id: str, since: dt.datetime) -> list[domain.LeadSummary]:
-    """Where the rep's leads called since `since` stand in their follow-up."""
+    """The rep's leads called since `since` that were never reached and have nothing pending.
+
+    Those are the leads the persistence rules (M2) judge; a lead still in its cadence or reached is on track, so
+    it isn't loaded at all (a busy rep has hundreds of those).
+    """
     pending = (
         exists()
         .where(Nudge.lead_id == Lead.id, Nudge.kind == "followup", Nudge.status.in_(("pending", "sending")))
         .correlate(Lead)
     )
     rows = session.execute(
-        select(Lead, pending.label("pending")).where(
+        select(Lead.id, Lead.name, Lead.attempts, Lead.first_attempt_at, Lead.last_attempt_at).where(
             Lead.team_id == team_id,
             Lead.owner_id == user_id,
             Lead.last_attempt_at >= since,
+            Lead.reached_at.is_(None),
+            Lead.cadence != "active",
+            ~pending,
         )
-    ).all()
+    )
     return [
         domain.LeadSummary(
-            key=str(lead.id),
-            name=lead.name,
-            attempts=lead.attempts,
-            reached=lead.reached_at is not None,
-            pending=bool(is_pending) or lead.cadence == "active",
-            first_attempt_at=lead.first_attempt_at,
-            last_attempt_at=lead.last_attempt_at,
+            key=str(row.id),
+            name=row.name,
+            attempts=row.attempts,
+            reached=False,
+            pending=False,
+            first_attempt_at=row.first_attempt_at,
+            last_attempt_at=row.last_attempt_at,
         )
-        for lead, is_pending in rows
+        for row in rows
     ]
