@@ -12,7 +12,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import render
+from bot import boards, render
+from bot import team as team_module
 from bot.models import Activity, Lead, Nudge, Rep, Team
 from bot.outbox import Decision
 from bot.reps import RepProfile, profile_of
@@ -29,6 +30,12 @@ HELD_BY_FOCUS = frozenset({"followup", "break"})
 
 def decide(session: Session, nudge: Nudge, now: dt.datetime) -> Decision:
     """The message for a claimed nudge, or when to try again, or why it is no longer wanted."""
+    if nudge.kind == "leaderboard_post":
+        # A channel post goes out at the team's posting time; no one rep's hours apply.
+        message = boards.channel_post(session, nudge, now)
+        if message is None:
+            return Decision(cancel_reason="workspace gone")
+        return Decision(message=message, channel=nudge.channel)
     rep = session.get(Rep, (nudge.team_id, nudge.user_id)) if nudge.user_id else None
     team = session.get(Team, nudge.team_id)
     if rep is None or team is None:
@@ -46,6 +53,11 @@ def decide(session: Session, nudge: Nudge, now: dt.datetime) -> Decision:
         return _break(session, nudge, profile, now)
     if nudge.kind == "focus_summary":
         return _focus_summary(session, nudge, profile)
+    if nudge.kind == "digest":
+        if not rep.digest or not team_module.is_manager(session, rep.team_id, rep.user_id):
+            return Decision(cancel_reason="no longer a manager, or digests turned off")
+        message = boards.digest(session, nudge, now)
+        return Decision(message=message, user_id=rep.user_id) if message else Decision(cancel_reason="gone")
     return Decision(cancel_reason=f"unknown nudge kind {nudge.kind}")
 
 

@@ -34,13 +34,13 @@ def _utc_day(session: Session) -> ColumnElement[object]:
     if session.get_bind().dialect.name == "postgresql":
         # timestamptz::date would use the session's TimeZone setting; the day must be UTC's whatever that is.
         return cast(func.timezone("UTC", Activity.started_at), Date)
-    # SQLite holds UTC as text, 'YYYY-MM-DD HH:MM:SS.ffffff': its first ten characters are the UTC day. substr()
-    # reads the same day as date() without parsing the timestamp, which matters over a million rows.
-    return func.substr(Activity.started_at, 1, 10)
+    # SQLite holds UTC as naive text ('YYYY-MM-DD HH:MM:SS.ffffff'): date() reads its day as it is.
+    return func.date(Activity.started_at)
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
+    """count(*) FILTER (WHERE condition): both databases have it, and it is cheaper per row than sum(CASE ...)."""
+    return func.count().filter(condition)
 
 
 def figures(

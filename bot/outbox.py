@@ -133,6 +133,7 @@ def claim(db: Database, now: dt.datetime, worker: str, limit: int = BATCH) -> li
 class SweepReport:
     """What one sweep did."""
 
+    planned: int = 0
     sent: int = 0
     deferred: int = 0
     retried: int = 0
@@ -168,8 +169,10 @@ class Sweeper:
         open_dm: Callable[[str, str], str],
         post: Callable[[str, str, dict[str, Any]], str],
         clock: Callable[[], dt.datetime],
+        plan: Callable[[Session, dt.datetime], int] | None = None,
     ) -> None:
         self.db = db
+        self.plan = plan
         self.decide = decide
         self.open_dm = open_dm
         self.post = post
@@ -180,6 +183,10 @@ class Sweeper:
         """Deliver everything due at `now` (default: the clock), batch after batch."""
         now = now or self.clock()
         report = SweepReport()
+        if self.plan is not None:
+            # Scheduled posts and digests become outbox rows first, so this same sweep delivers them.
+            with self.db.transaction() as session:
+                report.planned = self.plan(session, now)
         while True:
             ids = claim(self.db, now, self.worker, limit)
             for nudge_id in ids:

@@ -284,14 +284,187 @@ def logged_view(language: str, text: str) -> dict[str, Any]:
     }
 
 
-def home_view(language: str, scorecard: str, commands: str) -> dict[str, Any]:
-    """The App Home tab: the rep's scorecard, then the commands."""
+def weekday_name(language: str, weekday: int) -> str:
+    """A weekday's short name: "Fri" / "vr"."""
+    return t(language, "time.weekdays").split()[weekday]
+
+
+def home_view(
+    language: str,
+    *,
+    scorecard: str,
+    followups: list[tuple[int, str, int, str]],
+    target: int,
+    today: str,
+    team_line: str | None,
+    chart_file: str | None,
+    commands: str,
+) -> dict[str, Any]:
+    """The App Home tab: scorecard, today, chart, follow-ups with buttons, the team (managers), commands."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Sales Coach"}},
+        section(scorecard),
+        {"type": "divider"},
+        section(t(language, "home.today") + "\n" + today),
+    ]
+    if chart_file:
+        blocks.append({"type": "image", "slack_file": {"id": chart_file}, "alt_text": t(language, "home.chart_alt")})
+    blocks += [{"type": "divider"}, section(t(language, "home.followups"))]
+    if not followups:
+        blocks.append(context(t(language, "home.followups_none")))
+    for nudge_id, lead, attempt, when_text in followups:
+        value = str(nudge_id)
+        line = t(language, "home.followup_line", lead=escape(lead), attempt=attempt, target=target, when=when_text)
+        blocks.append(section(line))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"home_followup:{nudge_id}",
+                "elements": [
+                    button(t(language, "nudge.btn_no_answer"), "followup_log_no_answer", value),
+                    button(t(language, "nudge.btn_reached"), "followup_log_reached", value, "primary"),
+                    button(t(language, "nudge.btn_meeting"), "followup_log_meeting", value, "primary"),
+                    button(t(language, "nudge.btn_snooze_next_day"), "followup_snooze_next_day", value),
+                    button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger"),
+                ],
+            }
+        )
+    if team_line:
+        blocks += [{"type": "divider"}, section(t(language, "home.team") + "\n" + team_line)]
+    blocks += [{"type": "divider"}, section(commands)]
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+SETTINGS_FORM = "team_settings"
+
+
+def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> dict[str, Any]:
+    """The managers' team settings form, filled with the current values."""
+    from coaching.cadence import CadenceSettings
+    from coaching.hours import WorkingHours
+    from coaching.seasons import PostSchedule
+    from coaching.settings import CoachSettings
+
+    hours = WorkingHours.from_dict(settings.get("work_hours"))
+    cadence = CadenceSettings.from_dict(settings.get("cadence"))
+    schedule = PostSchedule.from_dict(settings.get("leaderboard"))
+    thresholds = CoachSettings().with_overrides(settings.get("thresholds") or {})
+
+    def label(key: str) -> dict[str, str]:
+        return {"type": "plain_text", "text": t(language, key)}
+
+    def option(text: str, value: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+    def text_input(block: str, key: str, value: object) -> dict[str, Any]:
+        return {
+            "type": "input",
+            "block_id": block,
+            "label": label(key),
+            "element": {"type": "plain_text_input", "action_id": block, "initial_value": str(value)},
+        }
+
+    def time_input(block: str, key: str, value: dt.time) -> dict[str, Any]:
+        return {
+            "type": "input",
+            "block_id": block,
+            "label": label(key),
+            "element": {"type": "timepicker", "action_id": block, "initial_time": value.strftime("%H:%M")},
+        }
+
+    days = [option(weekday_name(language, d), str(d)) for d in range(7)]
+    languages = [
+        option("English", "en"),
+        option("Nederlands", "nl"),
+        option(t(language, "settings.language_auto"), "auto"),
+    ]
+    current_language = settings.get("language") or "auto"
     return {
-        "type": "home",
+        "type": "modal",
+        "callback_id": SETTINGS_FORM,
+        "title": label("settings.title"),
+        "submit": label("settings.submit"),
+        "close": label("settings.cancel"),
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": "Sales Coach"}},
-            section(scorecard),
-            {"type": "divider"},
-            section(commands),
+            time_input("hours_start", "settings.hours_start", hours.start),
+            time_input("hours_end", "settings.hours_end", hours.end),
+            {
+                "type": "input",
+                "block_id": "days",
+                "label": label("settings.days"),
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": "days",
+                    "options": days,
+                    "initial_options": [days[d] for d in sorted(hours.days)],
+                },
+            },
+            text_input("tz", "settings.tz", settings.get("tz") or fallback_tz),
+            text_input("gaps", "settings.gaps", ",".join(str(g) for g in cadence.gaps)),
+            text_input("target", "settings.target", cadence.target),
+            text_input("max_attempts", "settings.max_attempts", cadence.max_attempts),
+            {
+                "type": "input",
+                "block_id": "post_day",
+                "label": label("settings.post_day"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": "post_day",
+                    "options": days,
+                    "initial_option": days[schedule.weekday],
+                },
+            },
+            time_input("post_time", "settings.post_time", schedule.time),
+            {
+                "type": "input",
+                "block_id": "language",
+                "label": label("settings.language"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": "language",
+                    "options": languages,
+                    "initial_option": next(o for o in languages if o["value"] == current_language),
+                },
+            },
+            text_input("connect_floor", "settings.connect_floor", round(thresholds.connect_rate_floor * 100)),
+            text_input("streak", "settings.streak", thresholds.streak_max_minutes),
+            text_input("admin", "settings.admin", thresholds.admin_max_minutes),
         ],
+    }
+
+
+def settings_values(state: dict[str, Any]) -> dict[str, Any]:
+    """The settings form's submitted values as plain Python values."""
+    values = state.get("values", {})
+
+    def element(block: str) -> dict[str, Any]:
+        return values.get(block, {}).get(block, {}) or {}
+
+    def text(block: str) -> str:
+        return element(block).get("value") or ""
+
+    return {
+        "hours_start": element("hours_start").get("selected_time"),
+        "hours_end": element("hours_end").get("selected_time"),
+        "days": [int(o["value"]) for o in element("days").get("selected_options") or []],
+        "tz": text("tz").strip(),
+        "gaps": text("gaps"),
+        "target": text("target"),
+        "max_attempts": text("max_attempts"),
+        "post_day": (element("post_day").get("selected_option") or {}).get("value"),
+        "post_time": element("post_time").get("selected_time"),
+        "language": (element("language").get("selected_option") or {}).get("value"),
+        "connect_floor": text("connect_floor"),
+        "streak": text("streak"),
+        "admin": text("admin"),
+    }
+
+
+def notice_view(language: str, title_key: str, text: str) -> dict[str, Any]:
+    """A form, once submitted: what was done."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": t(language, title_key)[:24]},
+        "close": {"type": "plain_text", "text": t(language, "call.modal_close")},
+        "blocks": [section(text)],
     }

@@ -141,6 +141,19 @@ class RepDirectory:
             if rep is not None:
                 _apply(rep, info, self.clock())
 
+    def dm_channel(self, team_id: str, user_id: str) -> str:
+        """The DM channel with a rep, opened once and remembered."""
+        with self.db.read() as session:
+            rep = session.get(Rep, (team_id, user_id))
+            if rep is not None and rep.dm_channel:
+                return rep.dm_channel
+        channel = self.installations.client_for(team_id).conversations_open(users=user_id)["channel"]["id"]
+        with self.db.transaction() as session:
+            rep = session.get(Rep, (team_id, user_id))
+            if rep is not None:
+                rep.dm_channel = channel
+        return channel
+
     def set_language(self, team_id: str, user_id: str, language: str | None) -> None:
         """Store a rep's own language choice (None: follow the Slack locale again)."""
         with self.db.transaction() as session:

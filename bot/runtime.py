@@ -10,10 +10,10 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot import team
 from bot.config import Config
 from bot.db import Database
 from bot.delivery import decide
-from bot.models import Rep
 from bot.outbox import Sweeper
 from bot.reps import RepDirectory
 from bot.service import CoachService
@@ -52,19 +52,7 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
     installations = Installations(config.bot_token, config.slack_api_url)
     background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="coach-bg")
     reps = RepDirectory(db, installations, clock, background)
-    service = CoachService(db, reps, installations, clock)
-
-    def open_dm(team_id: str, user_id: str) -> str:
-        with db.transaction() as session:
-            rep = session.get(Rep, (team_id, user_id))
-            if rep is not None and rep.dm_channel:
-                return rep.dm_channel
-        channel = installations.client_for(team_id).conversations_open(users=user_id)["channel"]["id"]
-        with db.transaction() as session:
-            rep = session.get(Rep, (team_id, user_id))
-            if rep is not None:
-                rep.dm_channel = channel
-        return channel
+    service = CoachService(db, reps, installations, clock, background)
 
     def post(team_id: str, channel: str, message: dict[str, Any]) -> str:
         response = installations.client_for(team_id).chat_postMessage(channel=channel, **message)
@@ -72,5 +60,5 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
             raise SlackApiError("chat.postMessage failed", response)
         return str(response.get("ts") or "")
 
-    sweeper = Sweeper(db, decide, open_dm, post, clock)
+    sweeper = Sweeper(db, decide, reps.dm_channel, post, clock, plan=team.plan)
     return Runtime(config, db, installations, clock, reps, service, sweeper, background)

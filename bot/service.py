@@ -9,16 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
 
 from bot import coach, outbox, render, worklog
+from bot import team as team_module
 from bot.db import Database
 from bot.models import Lead, Nudge, ProcessedEvent, Team
 from bot.reps import RepDirectory, RepProfile, insert_ignore
 from bot.slack import Installations
+from bot.teamview import TeamService
 from coaching import parser
 from coaching.domain import Outcome
 from coaching.hours import add_working_days, local_datetime, next_working_moment
@@ -34,6 +37,8 @@ class Reply:
 
     text: str
     ok: bool = True
+    blocks: list[dict[str, Any]] | None = None  # when the answer needs buttons
+    view: dict[str, Any] | None = None  # a form to open instead of a message
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,14 @@ class CoachService:
         reps: RepDirectory,
         installations: Installations,
         clock: Callable[[], dt.datetime],
+        background: Executor | None = None,
     ) -> None:
         self.db = db
         self.reps = reps
         self.installations = installations
         self.clock = clock
+        self.team = TeamService(db, reps, installations, clock)
+        self.background = background
 
     # -- /call ---------------------------------------------------------------------------------------------------
 
@@ -207,8 +215,43 @@ class CoachService:
                 return Reply(t(rep.language, "coach.back"))
             back_on = add_working_days(command.until, 1, rep.hours)
             return Reply(t(rep.language, "coach.away_set", date=render.local_date(rep.language, back_on), moved=moved))
+        if command.action in ("privacy", "digest"):
+            return Reply(self.team.set_flag(rep, command.action, bool(command.switch)))
+        if command.action == "managers":
+            return Reply(self.team.managers(rep, command.verb or "list", command.user_id))
+        if command.action == "export":
+            return self._export(rep, command.verb or "mine")
+        if command.action == "forget":
+            text, blocks = self.team.forget_prompt(rep)
+            return Reply(text, blocks=blocks)
+        if command.action == "settings":
+            form = self.team.settings_form(rep)
+            return Reply(form, ok=False) if isinstance(form, str) else Reply("", view=form)
         with self.db.read() as session:
             return Reply(coach.scorecard_text(session, rep, now))
+
+    def _export(self, rep: RepProfile, scope: str) -> Reply:
+        """Refuse at once, or answer at once and send the file from the background (uploads take Slack calls)."""
+        if scope == "team":
+            with self.db.read() as session:
+                if not team_module.is_manager(session, rep.team_id, rep.user_id):
+                    return Reply(t(rep.language, "manager.only"), ok=False)
+        if self.background is None:
+            return Reply(self.team.export(rep, scope))
+        future = self.background.submit(self.team.export, rep, scope)
+        future.add_done_callback(_log_failure)
+        return Reply(t(rep.language, "export.sent_team" if scope == "team" else "export.sent"))
+
+    def leaderboard(self, team_id: str, user_id: str, channel_id: str, text: str) -> Reply:
+        """`/leaderboard [today|week|month]`, `subscribe [daily|weekly] [month]`, `unsubscribe`."""
+        rep = self.reps.profile(team_id, user_id)
+        try:
+            command = parser.parse_leaderboard(_unescape(text))
+        except parser.ParseError as err:
+            return Reply(
+                t(rep.language, err.key, **{k: render.escape(str(v)) for k, v in err.params.items()}), ok=False
+            )
+        return Reply(self.team.leaderboard(rep, channel_id, command))
 
     # -- events and the App Home ---------------------------------------------------------------------------------
 
@@ -218,15 +261,6 @@ class CoachService:
         with self.db.transaction() as session:
             insert_ignore(session, Team, id=team_id, settings={}, created_at=now)
             return insert_ignore(session, ProcessedEvent, team_id=team_id, event_id=event_id, received_at=now)
-
-    def home(self, team_id: str, user_id: str) -> tuple[RepProfile, dict[str, Any]]:
-        """The App Home view of a rep: their scorecard and the commands."""
-        rep = self.reps.profile(team_id, user_id)
-        with self.db.read() as session:
-            card = coach.scorecard_text(session, rep, self.clock())
-        return rep, render.home_view(
-            rep.language, card, t(rep.language, "coach.help", works=render.works_list(rep.language))
-        )
 
     # -- nudge buttons --------------------------------------------------------------------------------------------
 
@@ -274,6 +308,8 @@ class CoachService:
                     )
             elif action_id in render.FOLLOWUP_SNOOZE:
                 at = _snooze_until(action_id, rep, now)
+                # A snooze replaces whatever is pending for the lead (a button on the App Home acts before the DM).
+                outbox.cancel_followups(session, team_id, lead.id, reason="snoozed")
                 outbox.schedule(
                     session,
                     team_id=team_id,
@@ -315,6 +351,11 @@ class CoachService:
         until = ends.astimezone(rep.tz).strftime("%H:%M")
         done = t(rep.language, "nudge.break_started", until=until)
         return ButtonResult(render.resolved_message(text, done), changed=bool(claimed))
+
+
+def _log_failure(future: Any) -> None:
+    if future.exception() is not None:
+        log.error("background work failed", exc_info=future.exception())
 
 
 def _own_nudge(session: Any, team_id: str, user_id: str, value: str) -> Nudge | None:

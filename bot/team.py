@@ -52,9 +52,7 @@ def grant(session: Session, team_id: str, user_id: str, by: str, now: dt.datetim
 
 def revoke(session: Session, team_id: str, user_id: str) -> bool:
     """Take a granted manager role back (admins stay managers through Slack)."""
-    return bool(
-        session.execute(delete(Manager).where(Manager.team_id == team_id, Manager.user_id == user_id)).rowcount
-    )
+    return bool(session.execute(delete(Manager).where(Manager.team_id == team_id, Manager.user_id == user_id)).rowcount)
 
 
 def subscribe(
@@ -151,8 +149,10 @@ def _plan_digests(session: Session, now: dt.datetime) -> int:
             kind="digest",
             due_at=at,
             dedupe_key=f"digest:{rep.team_id}:{rep.user_id}:{monday.isoformat()}",
-            payload={"week_start": local_datetime(monday - dt.timedelta(days=7), dt.time(0), tz).isoformat(),
-                     "week_end": local_datetime(monday, dt.time(0), tz).isoformat()},
+            payload={
+                "week_start": local_datetime(monday - dt.timedelta(days=7), dt.time(0), tz).isoformat(),
+                "week_end": local_datetime(monday, dt.time(0), tz).isoformat(),
+            },
             now=now,
         )
     return written

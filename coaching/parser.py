@@ -240,9 +240,12 @@ def _required_minutes(tokens: list[str], missing_key: str, low: int, high: int) 
 class CoachCommand:
     """A parsed `/coach` line: what the rep asked for and its argument."""
 
-    action: str  # scorecard|rules|help|language|away|back
+    action: str  # scorecard|rules|help|language|away|back|privacy|digest|managers|export|forget|settings
     language: str | None = None
     until: dt.date | None = None
+    switch: bool | None = None  # privacy/digest on or off
+    verb: str | None = None  # managers: list|add|remove; export: mine|team
+    user_id: str | None = None
 
 
 _COACH_WORDS = {
@@ -259,7 +262,20 @@ _COACH_WORDS = {
     "afwezig": "away",
     "back": "back",
     "terug": "back",
+    "privacy": "privacy",
+    "digest": "digest",
+    "samenvatting": "digest",
+    "managers": "managers",
+    "manager": "managers",
+    "export": "export",
+    "exporteer": "export",
+    "forget": "forget",
+    "vergeet": "forget",
+    "settings": "settings",
+    "instellingen": "settings",
 }
+_ON = {"on": True, "aan": True, "off": False, "uit": False}
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 MAX_AWAY_DAYS = 365
 
 
@@ -285,7 +301,64 @@ def parse_coach(text: str | None, today: dt.date) -> CoachCommand:
         if not today <= until <= today + dt.timedelta(days=MAX_AWAY_DAYS):
             raise ParseError("error.away_range", days=MAX_AWAY_DAYS)
         return CoachCommand("away", until=until)
+    if action in ("privacy", "digest"):
+        choice = tokens[1].casefold() if len(tokens) > 1 else ""
+        if choice not in _ON:
+            raise ParseError("error.on_off", command=f"/coach {word}", word=tokens[1] if len(tokens) > 1 else "")
+        return CoachCommand(action, switch=_ON[choice])
+    if action == "managers":
+        verb = tokens[1].casefold() if len(tokens) > 1 else "list"
+        verb = {"toevoegen": "add", "verwijderen": "remove", "lijst": "list"}.get(verb, verb)
+        if verb == "list":
+            return CoachCommand("managers", verb="list")
+        mention = _MENTION.fullmatch(tokens[2]) if len(tokens) > 2 and verb in ("add", "remove") else None
+        if mention is None:
+            raise ParseError("error.manager_mention")
+        return CoachCommand("managers", verb=verb, user_id=mention[1])
+    if action == "export":
+        scope = tokens[1].casefold() if len(tokens) > 1 else "mine"
+        if scope not in ("mine", "team"):
+            raise ParseError("error.export_scope", word=tokens[1])
+        return CoachCommand("export", verb=scope)
     return CoachCommand(action)
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardCommand:
+    """A parsed `/leaderboard` line."""
+
+    action: str  # show|subscribe|unsubscribe
+    window: str = "week"  # today|week|month
+    frequency: str = "weekly"  # daily|weekly
+    season: str = "week"  # week|month
+
+
+_WINDOWS = {"": "week", "today": "today", "vandaag": "today", "week": "week", "month": "month", "maand": "month"}
+
+
+def parse_leaderboard(text: str | None) -> LeaderboardCommand:
+    """Parse `/leaderboard [today|week|month]`, `subscribe [daily|weekly] [week|month]`, `unsubscribe`."""
+    tokens = [word.casefold() for word in clean_text(text).split()]
+    first = tokens[0] if tokens else ""
+    if first in ("subscribe", "aanmelden"):
+        frequency, season = "weekly", "week"
+        for word in tokens[1:]:
+            if word in ("daily", "dagelijks"):
+                frequency = "daily"
+            elif word in ("weekly", "wekelijks"):
+                frequency = "weekly"
+            elif word in ("month", "monthly", "maand", "maandelijks"):
+                season = "month"
+            elif word in ("week",):
+                season = "week"
+            else:
+                raise ParseError("error.leaderboard", word=word)
+        return LeaderboardCommand("subscribe", frequency=frequency, season=season)
+    if first in ("unsubscribe", "afmelden"):
+        return LeaderboardCommand("unsubscribe")
+    if first in _WINDOWS and len(tokens) <= 1:
+        return LeaderboardCommand("show", window=_WINDOWS[first])
+    raise ParseError("error.leaderboard", word=first)
 
 
 def parse_date(word: str, today: dt.date) -> dt.date | None:

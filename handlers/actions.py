@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot import render
+from bot.teamview import FORGET
 from handlers.common import guarded, runtime
 
 
@@ -15,16 +17,23 @@ def register(app: App) -> None:
     for action_id in (*render.FOLLOWUP_LOG, *render.FOLLOWUP_SNOOZE, render.FOLLOWUP_STOP):
         app.action(action_id)(followup_clicked)
     app.action(render.BREAK_START)(break_clicked)
+    app.action(FORGET)(forget_clicked)
 
 
 @guarded
-def followup_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, respond: Any) -> None:
+def followup_clicked(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, respond: Any, client: WebClient
+) -> None:
     """A follow-up button: one click logs once, however often Slack delivers it."""
     ack()
-    result = runtime(context).service.followup_button(
-        body["team"]["id"], body["user"]["id"], action["action_id"], action.get("value", "")
-    )
-    respond(replace_original=True, **result.message)
+    coach = runtime(context)
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    result = coach.service.followup_button(team_id, user_id, action["action_id"], action.get("value", ""))
+    if (body.get("container") or {}).get("type") == "view":
+        # A button on the App Home: there is no message to update, so the Home is drawn again.
+        client.views_publish(user_id=user_id, view=coach.service.team.home(team_id, user_id))
+    else:
+        respond(replace_original=True, **result.message)
 
 
 @guarded
@@ -33,3 +42,11 @@ def break_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], contex
     ack()
     result = runtime(context).service.break_button(body["team"]["id"], body["user"]["id"], action.get("value", ""))
     respond(replace_original=True, **result.message)
+
+
+@guarded
+def forget_clicked(ack: Ack, body: dict[str, Any], context: Any, respond: Any) -> None:
+    """The "Delete all my data" button, after Slack's own confirmation dialog."""
+    ack()
+    text = runtime(context).service.team.forget(body["team"]["id"], body["user"]["id"])
+    respond(replace_original=True, text=text)

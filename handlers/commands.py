@@ -19,6 +19,7 @@ def register(app: App) -> None:
     app.command("/pauze")(take_break)
     app.command("/focus")(focus)
     app.command("/coach")(coach)
+    app.command("/leaderboard")(leaderboard)
 
 
 @guarded
@@ -58,7 +59,22 @@ def focus(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None
 
 
 @guarded
-def coach(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
-    """`/coach`: the scorecard, the rules, help, language and absence."""
+def coach(ack: Ack, command: dict[str, Any], context: Any, client: WebClient, respond: Any) -> None:
+    """`/coach`: the scorecard, rules, help, language, absence, privacy, managers, export, forget, settings."""
     reply = runtime(context).service.coach(command["team_id"], command["user_id"], command.get("text", ""))
+    if reply.view is not None:
+        ack()
+        client.views_open(trigger_id=command["trigger_id"], view=reply.view)
+    elif reply.blocks:
+        ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+    else:
+        ack(text=reply.text, response_type="ephemeral")
+
+
+@guarded
+def leaderboard(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
+    """`/leaderboard`: the quality board; in a channel, managers subscribe it to scheduled posts."""
+    reply = runtime(context).service.leaderboard(
+        command["team_id"], command["user_id"], command.get("channel_id", ""), command.get("text", "")
+    )
     ack(text=reply.text, response_type="ephemeral")

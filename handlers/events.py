@@ -20,5 +20,5 @@ def home_opened(event: dict[str, Any], body: dict[str, Any], context: Any, clien
     """Publish the rep's App Home: their scorecard and the commands."""
     if event.get("tab", "home") != "home":
         return
-    _rep, view = runtime(context).service.home(body["team_id"], event["user"])
+    view = runtime(context).service.team.home(body["team_id"], event["user"])
     client.views_publish(user_id=event["user"], view=view)

@@ -13,6 +13,7 @@ from handlers.common import guarded, runtime
 def register(app: App) -> None:
     """Register the view submissions."""
     app.view(render.CALL_FORM)(call_form_submitted)
+    app.view(render.SETTINGS_FORM)(settings_submitted)
 
 
 @guarded
@@ -27,3 +28,18 @@ def call_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], co
         return
     rep = coach.reps.profile(team_id, user_id)
     ack(response_action="update", view=render.logged_view(rep.language, text))
+
+
+@guarded
+def settings_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+    """Store the team settings, or show the manager which fields to fix (nothing stored)."""
+    coach = runtime(context)
+    team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+    errors, text = coach.service.team.save_settings(
+        team_id, body["user"]["id"], render.settings_values(view.get("state") or {})
+    )
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    rep = coach.reps.profile(team_id, body["user"]["id"])
+    ack(response_action="update", view=render.notice_view(rep.language, "settings.title", text))

@@ -148,6 +148,15 @@ class FakeSlack:
             }
         if method.startswith("views."):
             return {"ok": True, "view": {"id": "V" + ts.replace(".", "")}}
+        if method == "files.getUploadURLExternal":
+            file_id = "F" + ts.replace(".", "")
+            return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+        if method == "file_upload":
+            return {"ok": True}
+        if method == "files.completeUploadExternal":
+            files = p.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title", "")} for f in files]}
         if method == "auth.test":
             return {"ok": True, "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"}
         return {"ok": True}
@@ -165,12 +174,19 @@ class FakeSlack:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 path = urllib.parse.urlparse(self.path).path
                 ctype = self.headers.get("Content-Type", "")
-                if "json" in ctype:
+                if path.startswith("/upload/"):
+                    params = {"bytes": raw, "file_id": path.rsplit("/", 1)[-1]}
+                elif "json" in ctype:
                     params = json.loads(raw or b"{}")
                 else:
                     params = {k: v[-1] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-                method = "response_url" if path.startswith("/response/") else path.rsplit("/", 1)[-1]
+                if path.startswith("/upload/"):
+                    method = "file_upload"
+                elif path.startswith("/response/"):
+                    method = "response_url"
+                else:
+                    method = path.rsplit("/", 1)[-1]
                 if method == "response_url":
                     params["_url"] = path
                 status, body, headers = fake._record(method, params, token)

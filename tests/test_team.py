@@ -1,0 +1,278 @@
+"""The team's view through the real app: leaderboards, channel posts, privacy, managers, digest, export, forget,
+settings and the App Home."""
+
+import datetime as dt
+import json
+import struct
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.models import Activity, Lead, Nudge, Rep, Team
+from tests.fakeslack import OTHER_TEAM, TEAM, texts
+
+AMS = ZoneInfo("Europe/Amsterdam")
+MANAGER = "U0PETRA"  # a workspace admin in the fake Slack
+
+
+def local(*args):
+    return dt.datetime(*args, tzinfo=AMS).astimezone(dt.UTC)
+
+
+def quality_rep(coachbot, user="U0ANOUK", team=TEAM):
+    """2 meetings out of 10 researched calls."""
+    for i in range(10):
+        outcome = "meeting +dm" if i < 2 else "no-answer"
+        coachbot.slash("/call", f"Kwaliteit {i} {outcome} +research".replace(" +dm +research", " +research +dm"),
+                       user=user, team=team)
+        coachbot.clock.advance(minutes=6)
+
+
+def busy_dialer(coachbot, user="U0SAM", team=TEAM, n=60):
+    for i in range(n):
+        coachbot.slash("/call", f"Dialed {i % 20} no-answer", user=user, team=team)
+        coachbot.clock.advance(minutes=2)
+
+
+def test_two_meetings_from_ten_researched_calls_rank_above_sixty_unanswered_dials(coachbot):
+    coachbot.clock.set(local(2026, 11, 23, 9, 0))  # Monday
+    quality_rep(coachbot)
+    busy_dialer(coachbot)
+    board = coachbot.slash("/leaderboard", "week", user="U0SAM").text
+    assert board.index("Anouk de Vries") < board.index("Sam Carter")
+    assert "1. Anouk de Vries" in board
+    assert "*You:* #2 of 2" in board and "60 dials" in board
+    dutch = coachbot.slash("/leaderboard", "vandaag", user="U0ANOUK").text
+    assert "Kwaliteitsranglijst, vandaag" in dutch and "*Jij:* #1 van 2" in dutch
+    assert "I don't know `yesterday`" in coachbot.slash("/leaderboard", "yesterday").text
+
+
+def test_one_workspace_never_sees_anothers_figures(coachbot):
+    coachbot.clock.set(local(2026, 11, 23, 9, 0))
+    quality_rep(coachbot, team=OTHER_TEAM)
+    busy_dialer(coachbot, n=5)
+    board = coachbot.slash("/leaderboard", "week").text
+    assert "Anouk" not in board and "#1 of 1" in board
+    with coachbot.db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Activity).where(Activity.team_id == OTHER_TEAM)) == 10
+
+
+def subscribe(coachbot, text="subscribe", user=MANAGER):
+    return coachbot.slash("/leaderboard", text, user=user, channel="C0SALES")
+
+
+def channel_posts(coachbot, since=0):
+    return [p for p in coachbot.dms(since) if p.get("channel") == "C0SALES"]
+
+
+def test_a_manager_subscribes_a_channel_and_each_period_is_posted_once(coachbot, slack):
+    coachbot.clock.set(local(2026, 11, 23, 9, 0))
+    refused = subscribe(coachbot, user="U0SAM")
+    assert "Only managers" in refused.text
+    reply = subscribe(coachbot)
+    assert "<#C0SALES>" in reply.text and "vr om 16:00" in reply.text  # Petra reads Dutch
+    quality_rep(coachbot)
+    busy_dialer(coachbot, n=10)
+    for when in (local(2026, 11, 27, 15, 59), local(2026, 11, 27, 16, 0), local(2026, 11, 27, 16, 20),
+                 local(2026, 11, 27, 23, 0), local(2026, 11, 28, 10, 0)):
+        coachbot.sweep(when)
+    [post] = channel_posts(coachbot)
+    shown = texts(post)
+    assert "Season final" in shown and "1. Anouk de Vries" in shown and "Sam Carter" in shown
+    assert "First meeting booked: Anouk de Vries" in shown
+    assert "Ranked by what calls achieve" in shown
+    coachbot.sweep(local(2026, 12, 4, 16, 0))  # the next Friday: the next season's post
+    assert len(channel_posts(coachbot)) == 2
+    with coachbot.db.transaction() as s:
+        keys = list(s.scalars(select(Nudge.dedupe_key).where(Nudge.kind == "leaderboard_post").order_by(Nudge.id)))
+    assert keys == [f"post:{TEAM}:C0SALES:2026-11-27T15:00", f"post:{TEAM}:C0SALES:2026-12-04T15:00"]
+    assert "afgemeld" in subscribe(coachbot, "unsubscribe").text
+    coachbot.sweep(local(2026, 12, 11, 16, 0))
+    assert len(channel_posts(coachbot)) == 2
+
+
+def test_privacy_shows_a_rep_as_a_teammate_in_posts_but_not_to_themselves(coachbot):
+    coachbot.clock.set(local(2026, 11, 23, 9, 0))
+    subscribe(coachbot)
+    assert "een teamgenoot" in coachbot.slash("/coach", "privacy on", user="U0ANOUK").text
+    quality_rep(coachbot)
+    busy_dialer(coachbot, n=5)
+    coachbot.sweep(local(2026, 11, 27, 16, 0))
+    [post] = channel_posts(coachbot)
+    assert "Anouk" not in texts(post) and "a teammate" in texts(post)
+    assert "Anouk de Vries" in coachbot.slash("/leaderboard", "", user="U0ANOUK").text
+    assert "Anouk" not in coachbot.slash("/leaderboard", "", user="U0SAM").text
+    assert "weer je naam" in coachbot.slash("/coach", "privacy off", user="U0ANOUK").text
+    assert "`/coach privacy on`" in coachbot.slash("/coach", "privacy maybe").text
+
+
+def test_managers_are_admins_and_whoever_they_add(coachbot, slack):
+    assert "Only managers" in coachbot.slash("/coach", "managers add <@U0JORDAN|jordan>", user="U0SAM").text
+    assert "Jordan Lee" in coachbot.slash("/coach", "managers add <@U0JORDAN|jordan>", user=MANAGER).text
+    assert "al manager" in coachbot.slash("/coach", "managers add <@U0JORDAN|jordan>", user=MANAGER).text
+    listing = coachbot.slash("/coach", "managers", user="U0JORDAN").text
+    assert "Jordan Lee" in listing and "Petra Jansen" in listing
+    assert "@-vermelding" in coachbot.slash("/coach", "managers add jordan", user=MANAGER).text
+    assert "no longer a manager" in coachbot.slash("/coach", "managers remove <@U0JORDAN>", user="U0JORDAN").text
+    assert "Only managers" in coachbot.slash("/coach", "managers", user="U0JORDAN").text
+
+
+def test_the_manager_digest_arrives_once_on_monday_morning(coachbot):
+    coachbot.clock.set(local(2026, 11, 23, 9, 0))
+    coachbot.slash("/coach", "", user=MANAGER)  # Petra is known to the bot
+    for day in range(3):  # Sam dials a lot and reaches no one, three days running
+        coachbot.clock.set(local(2026, 11, 23 + day, 9, 0))
+        busy_dialer(coachbot, n=25)
+    quality_rep(coachbot)
+    for hour in range(0, 48, 2):
+        coachbot.sweep(local(2026, 11, 29, 12, 0) + dt.timedelta(hours=hour))
+    digests = [texts(p) for p in coachbot.dms(user=MANAGER)]
+    assert len(digests) == 1
+    [digest] = digests
+    assert "Je team vorige week" in digest and "gesprekken per belpoging" in digest
+    assert "Sam Carter: M101" in digest and "3 dag" in digest
+    with coachbot.db.transaction() as s:
+        [row] = s.scalars(select(Nudge).where(Nudge.kind == "digest"))
+    assert row.due_at == local(2026, 11, 30, 9, 0) and row.sent_at - row.due_at < dt.timedelta(hours=2)
+    assert "Geen teamsamenvattingen" in coachbot.slash("/coach", "digest off", user=MANAGER).text
+
+
+def test_export_sends_the_reps_own_data_as_a_csv_by_dm(coachbot, slack):
+    coachbot.slash("/call", "Acme BV no-answer =cmd|' /C calc'!A0")
+    coachbot.slash("/call", "Other meeting", user="U0ANOUK")
+    reply = coachbot.slash("/coach", "export")
+    assert "CSV" in reply.text
+    [upload] = slack.wait_for("file_upload")
+    content = upload.params["bytes"].decode()
+    assert content.startswith("started_at_utc,") and "Acme BV" in content and "Other" not in content
+    assert "'=cmd|" in content  # a note that a spreadsheet would run as a formula is defused
+    [done] = slack.wait_for("files.completeUploadExternal")
+    assert done.params.get("channel_id") == "D0SAM"
+    assert "Only managers" in coachbot.slash("/coach", "export team").text
+    mark = slack.mark()
+    coachbot.slash("/coach", "export team", user=MANAGER)
+    [team_upload] = slack.wait_for("file_upload", since=mark)
+    team_csv = team_upload.params["bytes"].decode()
+    assert "Acme BV" in team_csv and "Other" in team_csv
+
+
+def test_forget_deletes_everything_about_the_rep_after_confirmation(coachbot, slack):
+    coachbot.slash("/call", "Acme BV no-answer")
+    coachbot.slash("/call", "Shared Lead no-answer")
+    coachbot.slash("/call", "Shared Lead busy", user="U0ANOUK")
+    prompt = coachbot.slash("/coach", "forget")
+    [button] = [e for b in prompt.json["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert button["action_id"] == "coach_forget" and "confirm" in button
+    mark = slack.mark()
+    coachbot.click("coach_forget", "U0SAM")
+    [update] = slack.wait_for("response_url", since=mark)
+    assert "2 activities" in texts(update.params)
+    with coachbot.db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Activity).where(Activity.user_id == "U0SAM")) == 0
+        assert s.get(Rep, (TEAM, "U0SAM")) is None
+        assert sorted(s.scalars(select(Lead.name))) == ["Shared Lead"]  # Anouk still works it
+        assert s.scalar(select(func.count()).select_from(Nudge).where(Nudge.user_id == "U0SAM")) == 0
+
+
+def settings_state(**override):
+    values = {
+        "hours_start": "08:30", "hours_end": "16:30", "days": [0, 1, 2, 3], "tz": "Europe/Amsterdam",
+        "gaps": "1,2,3", "target": "5", "max_attempts": "7", "post_day": "3", "post_time": "15:00",
+        "language": "nl", "connect_floor": "6", "streak": "75", "admin": "90",
+    }
+    values.update(override)
+    return {"values": {
+        "hours_start": {"hours_start": {"type": "timepicker", "selected_time": values["hours_start"]}},
+        "hours_end": {"hours_end": {"type": "timepicker", "selected_time": values["hours_end"]}},
+        "days": {"days": {"type": "checkboxes", "selected_options": [{"value": str(d)} for d in values["days"]]}},
+        "tz": {"tz": {"type": "plain_text_input", "value": values["tz"]}},
+        "gaps": {"gaps": {"type": "plain_text_input", "value": values["gaps"]}},
+        "target": {"target": {"type": "plain_text_input", "value": values["target"]}},
+        "max_attempts": {"max_attempts": {"type": "plain_text_input", "value": values["max_attempts"]}},
+        "post_day": {"post_day": {"type": "static_select", "selected_option": {"value": values["post_day"]}}},
+        "post_time": {"post_time": {"type": "timepicker", "selected_time": values["post_time"]}},
+        "language": {"language": {"type": "static_select", "selected_option": {"value": values["language"]}}},
+        "connect_floor": {"connect_floor": {"type": "plain_text_input", "value": values["connect_floor"]}},
+        "streak": {"streak": {"type": "plain_text_input", "value": values["streak"]}},
+        "admin": {"admin": {"type": "plain_text_input", "value": values["admin"]}},
+    }}
+
+
+def submit_settings(coachbot, user, state):
+    return coachbot.interact({
+        "type": "view_submission", "team": {"id": TEAM}, "user": {"id": user, "team_id": TEAM},
+        "api_app_id": "A0COACH", "token": "legacy", "trigger_id": "1.2.3",
+        "view": {"id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "team_settings", "state": state},
+    })
+
+
+def test_settings_are_for_managers_and_change_the_teams_cadence_and_hours(coachbot, slack):
+    assert "Only managers" in coachbot.slash("/coach", "settings").text
+    mark = slack.mark()
+    coachbot.slash("/coach", "settings", user=MANAGER)
+    [opened] = slack.wait_for("views.open", since=mark)
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "team_settings" and len(view["blocks"]) == 13
+    assert "Only managers" in submit_settings(coachbot, "U0SAM", settings_state()).json["errors"]["hours_start"]
+    bad = submit_settings(coachbot, MANAGER, settings_state(tz="Mars/Olympus", gaps="1,x", hours_end="07:00"))
+    assert bad.json["response_action"] == "errors"
+    assert set(bad.json["errors"]) == {"tz", "gaps", "hours_end"}
+    with coachbot.db.transaction() as s:
+        assert s.get(Team, TEAM).settings.get("cadence") is None
+    good = submit_settings(coachbot, MANAGER, settings_state())
+    assert good.json["response_action"] == "update"
+    with coachbot.db.transaction() as s:
+        settings = s.get(Team, TEAM).settings
+    assert settings["cadence"] == {"gaps": [1, 2, 3], "target": 5, "max_attempts": 7}
+    assert settings["work_hours"] == {"start": "08:30", "end": "16:30", "days": [0, 1, 2, 3]}
+    assert settings["thresholds"]["streak_max_minutes"] == 75
+    # The new cadence and hours apply: Thursday's follow-up lands on Monday 08:30 (Friday is no working day).
+    coachbot.clock.set(local(2026, 11, 26, 7, 0))  # Thursday, before the team's day starts
+    coachbot.slash("/call", "Acme BV no-answer", user="U0ANOUK")
+    with coachbot.db.transaction() as s:
+        due = s.scalar(select(Nudge.due_at).where(Nudge.kind == "followup"))
+    assert due == local(2026, 11, 30, 8, 30)
+    coachbot.sweep(due)
+    [dm] = coachbot.dms(user="U0ANOUK")
+    assert "poging 2 van 5" in texts(dm)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_the_app_home_shows_scorecard_follow_ups_with_buttons_and_the_weekly_chart(coachbot, slack):
+    coachbot.clock.set(local(2026, 11, 26, 10, 0))
+    coachbot.slash("/call", "Acme BV no-answer", user="U0ANOUK")
+    coachbot.slash("/call", "Initech meeting +dm", user="U0ANOUK")
+    mark = slack.mark()
+    coachbot.event({"type": "app_home_opened", "user": "U0ANOUK", "tab": "home"}, "EvHome1")
+    [published] = slack.wait_for("views.publish", since=mark)
+    [upload] = slack.since(mark, "file_upload")
+    assert png_size(upload.params["bytes"]) == (1200, 600)
+    view = published.params["view"]
+    [image] = [b for b in view["blocks"] if b["type"] == "image"]
+    assert image["slack_file"]["id"].startswith("F")
+    shown = texts(view)
+    assert "Acme BV" in shown and "poging 2 van 6" in shown and "Vandaag" in shown
+    [actions] = [b for b in view["blocks"] if b.get("block_id", "").startswith("home_followup:")]
+    nudge_id = actions["elements"][0]["value"]
+    # A button on the Home logs the attempt and draws the Home again.
+    mark = slack.mark()
+    coachbot.interact({
+        "type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U0ANOUK", "team_id": TEAM},
+        "api_app_id": "A0COACH", "token": "legacy", "trigger_id": "1.2.3",
+        "container": {"type": "view", "view_id": "V1"}, "view": {"id": "V1", "type": "home"},
+        "actions": [{"action_id": "followup_log_no_answer", "block_id": actions["block_id"], "value": nudge_id,
+                     "type": "button", "action_ts": "1.2"}],
+    })
+    [again] = slack.wait_for("views.publish", since=mark)
+    assert "poging 3 van 6" in texts(again.params["view"])
+    assert not slack.since(mark, "file_upload")  # the day's chart is uploaded once
+    # Managers also see the team's week.
+    mark = slack.mark()
+    coachbot.event({"type": "app_home_opened", "user": MANAGER, "tab": "home"}, "EvHome2")
+    [manager_home] = slack.wait_for("views.publish", since=mark)
+    assert "Je team deze week" in texts(manager_home.params["view"])
