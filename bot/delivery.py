@@ -18,12 +18,15 @@ from bot.models import Activity, Lead, Nudge, Rep, Team
 from bot.outbox import Decision
 from bot.reps import RepProfile, profile_of
 from bot.store import activities_between, rep_activities, to_domain
-from bot.worklog import JUST_AFTER, STREAK_LOOKBACK
 from coaching.domain import ActivityKind, WorkType
 from coaching.hours import is_working, next_working_moment
 from coaching.i18n import t
 from coaching.streaks import current_streak
 
+# How far back a streak of work may have started: longer than any working day.
+STREAK_LOOKBACK = dt.timedelta(hours=16)
+# Window ends are exclusive; this takes in an entry logged at `now` itself.
+JUST_AFTER = dt.timedelta(microseconds=1)
 # Nudges that wait while the rep is in a focus block or on a break.
 HELD_BY_FOCUS = frozenset({"followup", "break"})
 

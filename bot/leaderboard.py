@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, case, cast, func, or_, select
+from sqlalchemy import Date, case, cast, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -134,8 +134,9 @@ def first_meetings(session: Session, team_id: str, start: dt.datetime, end: dt.d
         select(Activity.user_id)
         .where(
             Activity.team_id == team_id,
-            Activity.kind == ActivityKind.CALL.value,
-            Activity.outcome == Outcome.MEETING.value,
+            # Written as literals, not parameters, so both databases can answer from a partial index on meetings.
+            Activity.kind == literal_column(f"'{ActivityKind.CALL.value}'"),
+            Activity.outcome == literal_column(f"'{Outcome.MEETING.value}'"),
             Activity.started_at < end,
         )
         .group_by(Activity.user_id)

@@ -90,6 +90,9 @@ class Rep(Base):
     dm_channel: Mapped[str | None] = mapped_column(String(32))
     work_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # overrides the team's working hours
     away_until: Mapped[dt.date | None] = mapped_column(Date)
+    # The rep's current streak of work, kept up entry by entry so a new entry costs no history (coaching.streaks).
+    streak_start: Mapped[dt.datetime | None]
+    streak_end: Mapped[dt.datetime | None]
     private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))  # "a teammate"
     digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))  # managers only
     profile_fetched_at: Mapped[dt.datetime | None]
@@ -103,7 +106,11 @@ class Lead(Base):
     """
 
     __tablename__ = "leads"
-    __table_args__ = (UniqueConstraint("team_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        # The persistence rules read a rep's recently called leads.
+        Index("ix_leads_owner_recent", "team_id", "owner_id", "last_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))

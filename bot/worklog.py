@@ -16,16 +16,10 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.models import Activity, Lead, Nudge, Rep
 from bot.reps import RepProfile
-from bot.store import rep_activities
 from coaching.cadence import next_attempt_at, shift_for_absence
 from coaching.domain import ActivityKind, Outcome
 from coaching.parser import BreakCommand, CallCommand, WorkCommand, normalize_lead
-from coaching.streaks import current_streak
-
-# How far back a streak of work may have started: longer than any working day.
-STREAK_LOOKBACK = dt.timedelta(hours=16)
-# Window ends are exclusive; this takes in the entry logged at `now` itself.
-JUST_AFTER = dt.timedelta(microseconds=1)
+from coaching.streaks import Streak, extend
 
 
 @dataclass(frozen=True)
@@ -99,7 +93,7 @@ def log_call(
                 attempt=lead.unreached_attempts + 1,
                 now=now,
             )
-    suggest_break(session, rep, now)
+    suggest_break(session, rep, now, now, now)
     return CallLogged(
         activity_id=activity.id,
         lead_id=lead.id,
@@ -150,16 +144,21 @@ def log_work(session: Session, rep: RepProfile, work: WorkCommand, now: dt.datet
     )
     session.add(activity)
     session.flush()
-    suggest_break(session, rep, now)
+    suggest_break(session, rep, activity.started_at, activity.ended_at, now)
     return activity.id
 
 
-def suggest_break(session: Session, rep: RepProfile, now: dt.datetime) -> bool:
-    """Schedule one break suggestion per streak once the rep has worked `streak_max_minutes` without a break."""
+def suggest_break(
+    session: Session, rep: RepProfile, started: dt.datetime, ended: dt.datetime, now: dt.datetime
+) -> bool:
+    """Extend the rep's streak with one entry, and suggest one break per streak of `streak_max_minutes`."""
     settings = rep.coach_settings
-    activities = rep_activities(session, rep.team_id, rep.user_id, now - STREAK_LOOKBACK, now + JUST_AFTER)
-    streak = current_streak(activities, now, settings)
-    if streak is None or streak.minutes < settings.streak_max_minutes:
+    row = session.get(Rep, (rep.team_id, rep.user_id), with_for_update=True)
+    assert row is not None
+    current = Streak(row.streak_start, row.streak_end) if row.streak_start and row.streak_end else None
+    streak = extend(current, started, ended, settings.streak_gap_minutes)
+    row.streak_start, row.streak_end = streak.start, streak.end
+    if streak.minutes < settings.streak_max_minutes:
         return False
     # The streak's start names it: however many entries extend it, it earns one suggestion.
     return outbox.schedule(
@@ -177,6 +176,9 @@ def suggest_break(session: Session, rep: RepProfile, now: dt.datetime) -> bool:
 def log_break(session: Session, rep: RepProfile, pause: BreakCommand, now: dt.datetime) -> dt.datetime:
     """Store a break starting now; a pending break suggestion is no longer needed. Returns when it ends."""
     ends = now + dt.timedelta(minutes=pause.minutes)
+    row = session.get(Rep, (rep.team_id, rep.user_id))
+    if row is not None:
+        row.streak_start = row.streak_end = None  # a break ends the streak
     session.add(
         Activity(
             team_id=rep.team_id,

@@ -107,3 +107,16 @@ def chain(ordered: Sequence[Activity], gap_minutes: float) -> tuple[list[Streak]
         found.append(Streak(start, end))  # type: ignore[arg-type]
         return found, True
     return found, False
+
+
+def extend(streak: Streak | None, start: dt.datetime, end: dt.datetime, gap_minutes: float) -> Streak:
+    """The streak after one more piece of work from `start` to `end`: the same definition as `chain`, one step.
+
+    Work that starts within `gap_minutes` of the streak (before its end, or overlapping its start when logged
+    after the fact) extends it; anything else starts a new streak. A break resets the streak to None elsewhere.
+    """
+    end = max(end, start)
+    gap = dt.timedelta(minutes=gap_minutes)
+    if streak is None or start - streak.end > gap or end < streak.start - gap:
+        return Streak(start, end)
+    return Streak(min(streak.start, start), max(streak.end, end))
