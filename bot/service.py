@@ -18,7 +18,7 @@ from sqlalchemy import update
 from bot import coach, outbox, render, worklog
 from bot import team as team_module
 from bot.db import Database
-from bot.models import Lead, Nudge, ProcessedEvent, Team
+from bot.models import Lead, Nudge, ProcessedEvent, Rep, Team
 from bot.reps import RepDirectory, RepProfile, insert_ignore
 from bot.slack import Installations
 from bot.teamview import TeamService
@@ -215,6 +215,18 @@ class CoachService:
                 return Reply(t(rep.language, "coach.back"))
             back_on = add_working_days(command.until, 1, rep.hours)
             return Reply(t(rep.language, "coach.away_set", date=render.local_date(rep.language, back_on), moved=moved))
+        if command.action == "hours":
+            with self.db.transaction() as session:
+                row = session.get(Rep, (team_id, user_id))
+                assert row is not None
+                row.work_hours = command.hours
+            rep = self.reps.profile(team_id, user_id)
+            hours = rep.hours
+            days = ", ".join(render.weekday_name(rep.language, d) for d in sorted(hours.days))
+            key = "coach.hours_set" if command.hours else "coach.hours_team"
+            return Reply(
+                t(rep.language, key, start=hours.start.strftime("%H:%M"), end=hours.end.strftime("%H:%M"), days=days)
+            )
         if command.action in ("privacy", "digest"):
             return Reply(self.team.set_flag(rep, command.action, bool(command.switch)))
         if command.action == "managers":

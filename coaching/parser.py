@@ -244,6 +244,7 @@ class CoachCommand:
     language: str | None = None
     until: dt.date | None = None
     switch: bool | None = None  # privacy/digest on or off
+    hours: dict[str, object] | None = None  # the rep's own working hours; None with action "hours": the team's
     verb: str | None = None  # managers: list|add|remove; export: mine|team
     user_id: str | None = None
 
@@ -273,7 +274,15 @@ _COACH_WORDS = {
     "vergeet": "forget",
     "settings": "settings",
     "instellingen": "settings",
+    "hours": "hours",
+    "uren": "hours",
+    "werktijden": "hours",
 }
+_DAY_NAMES = {
+    **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{name: i for i, name in enumerate(("ma", "di", "wo", "do", "vr", "za", "zo"))},
+}
+_HOURS = re.compile(r"(\d{1,2})[:.]?(\d{2})?\s*-\s*(\d{1,2})[:.]?(\d{2})?")
 _ON = {"on": True, "aan": True, "off": False, "uit": False}
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 MAX_AWAY_DAYS = 365
@@ -315,6 +324,10 @@ def parse_coach(text: str | None, today: dt.date) -> CoachCommand:
         if mention is None:
             raise ParseError("error.manager_mention")
         return CoachCommand("managers", verb=verb, user_id=mention[1])
+    if action == "hours":
+        if len(tokens) < 2 or tokens[1].casefold() in ("team", "default", "standaard"):
+            return CoachCommand("hours")
+        return CoachCommand("hours", hours=_parse_hours(tokens[1], tokens[2] if len(tokens) > 2 else None))
     if action == "export":
         scope = tokens[1].casefold() if len(tokens) > 1 else "mine"
         if scope not in ("mine", "team"):
@@ -385,3 +398,25 @@ def parse_date(word: str, today: dt.date) -> dt.date | None:
         except ValueError:
             return None
     return date
+
+
+def _parse_hours(span: str, days: str | None) -> dict[str, object]:
+    """`08:30-17:00` and optional days `mon-thu`, `ma-do` or `mon,wed,fri` as stored working hours."""
+    match = _HOURS.fullmatch(span)
+    if not match:
+        raise ParseError("error.hours", word=span)
+    start_h, start_m, end_h, end_m = int(match[1]), int(match[2] or 0), int(match[3]), int(match[4] or 0)
+    if not (start_h < 24 and end_h < 24 and start_m < 60 and end_m < 60) or (start_h, start_m) >= (end_h, end_m):
+        raise ParseError("error.hours", word=span)
+    chosen: set[int] = set(range(5))
+    if days:
+        chosen = set()
+        for part in days.casefold().split(","):
+            ends = part.split("-")
+            if not all(end in _DAY_NAMES for end in ends) or len(ends) > 2:
+                raise ParseError("error.hours_days", word=days)
+            first, last = _DAY_NAMES[ends[0]], _DAY_NAMES[ends[-1]]
+            if last < first:
+                raise ParseError("error.hours_days", word=days)
+            chosen.update(range(first, last + 1))
+    return {"start": f"{start_h:02d}:{start_m:02d}", "end": f"{end_h:02d}:{end_m:02d}", "days": sorted(chosen)}

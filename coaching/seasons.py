@@ -87,8 +87,10 @@ def _post(
     following = local + dt.timedelta(days=1)
     while following.weekday() not in days:
         following += dt.timedelta(days=1)
-    same_season = following.month == local.month if season == "month" else following.isocalendar()[:2] == (
-        local.isocalendar()[:2]
+    same_season = (
+        following.month == local.month
+        if season == "month"
+        else following.isocalendar()[:2] == (local.isocalendar()[:2])
     )
     return Post(at=at, season_start=local_datetime(start_day, dt.time(0), tz), final=not same_season)
 

@@ -367,3 +367,17 @@ def test_away_pauses_nudges_and_shifts_the_cadence(coachbot):
     assert "up to 365 days" in coachbot.slash("/coach", "away 2020-01-01").text
     assert "isn't a date" in coachbot.slash("/coach", "away someday").text
     assert "Welcome back" in coachbot.slash("/coach", "back").text
+
+
+def test_a_rep_sets_their_own_working_hours(coachbot):
+    reply = coachbot.slash("/coach", "hours 07:00-15:00 mon-thu")
+    assert "07:00 to 15:00 on Mon, Tue, Wed, Thu" in reply.text
+    coachbot.clock.set(local(LON, 2026, 11, 25, 14, 30))  # Wednesday
+    coachbot.slash("/call", "Acme BV no-answer")
+    [nudge] = nudges(coachbot)
+    assert nudge.due_at == local(LON, 2026, 11, 26, 14, 30)  # Thursday, inside her hours
+    coachbot.sweep(local(LON, 2026, 11, 26, 15, 0))  # the clock was late: 15:00 is after her day
+    assert nudges(coachbot)[0].due_at == local(LON, 2026, 11, 30, 7, 0)  # Friday is off: Monday 07:00
+    assert "isn't a span" in coachbot.slash("/coach", "hours 17:00-09:00").text
+    assert "isn't a set of days" in coachbot.slash("/coach", "hours 09:00-17:00 weekdays").text
+    assert "team's working hours again: 09:00 to 17:00" in coachbot.slash("/coach", "hours team").text

@@ -169,8 +169,15 @@ class SlackStandIn:
         if token != self.token:
             return {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
-            return {"ok": True, "url": f"https://{TEAM_DOMAIN}.slack.com/", "team": "Sales Coach demo",
-                    "team_id": TEAM, "user": "salescoach", "user_id": BOT_USER, "bot_id": "B0COACH"}
+            return {
+                "ok": True,
+                "url": f"https://{TEAM_DOMAIN}.slack.com/",
+                "team": "Sales Coach demo",
+                "team_id": TEAM,
+                "user": "salescoach",
+                "user_id": BOT_USER,
+                "bot_id": "B0COACH",
+            }
         if method == "users.info":
             uid = str(params.get("user"))
             user = USERS.get(uid)
