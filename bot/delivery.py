@@ -7,9 +7,10 @@ whose streak has ended, is cancelled instead.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import boards, render
@@ -33,6 +34,17 @@ HELD_BY_FOCUS = frozenset({"followup", "break"})
 
 def decide(session: Session, nudge: Nudge, now: dt.datetime) -> Decision:
     """The message for a claimed nudge, or when to try again, or why it is no longer wanted."""
+    decision = _decide(session, nudge, now)
+    if decision.message is not None and decision.channel is None and decision.user_id:
+        # The rep's row is in this session already: hand the sweeper the DM channel it knows, so sending costs no
+        # transaction of its own to look it up.
+        rep = session.get(Rep, (nudge.team_id, decision.user_id))
+        if rep is not None and rep.dm_channel:
+            decision = dataclasses.replace(decision, channel=rep.dm_channel)
+    return decision
+
+
+def _decide(session: Session, nudge: Nudge, now: dt.datetime) -> Decision:
     if nudge.kind == "leaderboard_post":
         # A channel post goes out at the team's posting time; no one rep's hours apply.
         message = boards.channel_post(session, nudge, now)
@@ -64,20 +76,27 @@ def decide(session: Session, nudge: Nudge, now: dt.datetime) -> Decision:
     return Decision(cancel_reason=f"unknown nudge kind {nudge.kind}")
 
 
+# Only a block that started this recently can still be running (focus blocks and breaks last hours at most).
+LONGEST_BLOCK = dt.timedelta(days=1)
+_RUNNING_BLOCK = (
+    select(Activity.ended_at)
+    .where(
+        Activity.team_id == bindparam("team_id"),
+        Activity.user_id == bindparam("user_id"),
+        Activity.kind.in_((ActivityKind.FOCUS.value, ActivityKind.BREAK.value)),
+        Activity.started_at > bindparam("since"),
+        Activity.started_at <= bindparam("now"),
+        Activity.ended_at > bindparam("now"),
+    )
+    .order_by(Activity.ended_at.desc())
+    .limit(1)
+)
+
+
 def _blocked_until(session: Session, rep: RepProfile, now: dt.datetime) -> dt.datetime | None:
     """The end of a focus block or break the rep is in at `now`, if any."""
-    return session.execute(
-        select(Activity.ended_at)
-        .where(
-            Activity.team_id == rep.team_id,
-            Activity.user_id == rep.user_id,
-            Activity.kind.in_((ActivityKind.FOCUS.value, ActivityKind.BREAK.value)),
-            Activity.started_at <= now,
-            Activity.ended_at > now,
-        )
-        .order_by(Activity.ended_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    params = {"team_id": rep.team_id, "user_id": rep.user_id, "now": now, "since": now - LONGEST_BLOCK}
+    return session.execute(_RUNNING_BLOCK, params).scalar_one_or_none()
 
 
 def _followup(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> Decision:

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, literal_column, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.db import Database
-from bot.models import Nudge
+from bot.models import Lead, Nudge, Rep, Team
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +108,37 @@ def cancel_followups(session: Session, team_id: str, lead_id: int, reason: str =
     return result.rowcount
 
 
+# Literals, not bound parameters: a generic plan of a prepared statement can't use a partial index on a parameter.
+_PENDING, _SENDING = literal_column("'pending'"), literal_column("'sending'")
+
+
 def claim(db: Database, now: dt.datetime, worker: str, limit: int = BATCH) -> list[int]:
     """Atomically take up to `limit` due rows (and rows whose lease ran out) for `worker`."""
     due = or_(
         and_(Nudge.status == "pending", Nudge.due_at <= now),
         and_(Nudge.status == "sending", Nudge.lease_until <= now),
     )
-    pick = select(Nudge.id).where(due).order_by(Nudge.due_at).limit(limit)
+    # Each arm is read from its own partial index in due_at order and stops after `limit` rows; the `limit`
+    # earliest of the two are the `limit` earliest due rows. One OR of both would make SQLite and PostgreSQL read
+    # and sort every due row for every batch (bench/bench_sweep.py).
+    pending = (
+        select(Nudge.id, Nudge.due_at)
+        .where(Nudge.status == _PENDING, Nudge.due_at <= now)
+        .order_by(Nudge.due_at)
+        .limit(limit)
+    )
+    expired = (
+        select(Nudge.id, Nudge.due_at)
+        .where(Nudge.status == _SENDING, Nudge.lease_until <= now)
+        .order_by(Nudge.due_at)
+        .limit(limit)
+    )
     if db.dialect == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
+        pending = pending.with_for_update(skip_locked=True)
+        expired = expired.with_for_update(skip_locked=True)
+    p, e = pending.subquery("pending"), expired.subquery("expired")
+    both = union_all(select(p.c.id, p.c.due_at), select(e.c.id, e.c.due_at)).subquery("due")
+    pick = select(both.c.id).order_by(both.c.due_at).limit(limit)
     with db.transaction() as session:
         ids = list(
             session.execute(
@@ -196,7 +218,16 @@ class Sweeper:
 
     def _deliver(self, nudge_id: int, now: dt.datetime, report: SweepReport) -> None:
         with self.db.transaction() as session:
-            nudge = session.get(Nudge, nudge_id)
+            # The nudge with its rep, workspace and lead in one SELECT: `row` keeps them in the session's identity
+            # map, so decide()'s session.get() finds them without a query of its own.
+            row = session.execute(
+                select(Nudge, Rep, Team, Lead)
+                .outerjoin(Rep, and_(Rep.team_id == Nudge.team_id, Rep.user_id == Nudge.user_id))
+                .outerjoin(Team, Team.id == Nudge.team_id)
+                .outerjoin(Lead, Lead.id == Nudge.lead_id)
+                .where(Nudge.id == nudge_id)
+            ).first()
+            nudge = row[0] if row is not None else None
             if nudge is None or nudge.status != "sending" or nudge.claimed_by != self.worker:
                 return
             try:

@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session
 from bot.models import Activity, Lead, Nudge
 from coaching import domain
 
+# No entry spans more than this (work is logged up to 12 h, focus blocks 4 h): a lower bound on started_at lets
+# the (team, rep, started_at) index skip the rep's older history.
+LONGEST_ENTRY = dt.timedelta(days=1)
+
 
 def activities_between(
     session: Session, team_id: str, user_id: str, start: dt.datetime, end: dt.datetime
@@ -24,6 +28,7 @@ def activities_between(
             .where(
                 Activity.team_id == team_id,
                 Activity.user_id == user_id,
+                Activity.started_at >= start - LONGEST_ENTRY,
                 Activity.started_at < end,
                 Activity.ended_at >= start,
             )
@@ -58,6 +63,7 @@ def rep_activities(
         .where(
             Activity.team_id == team_id,
             Activity.user_id == user_id,
+            Activity.started_at >= start - LONGEST_ENTRY,
             Activity.started_at < end,
             Activity.ended_at >= start,
         )
