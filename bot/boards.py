@@ -224,15 +224,21 @@ def digest(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, Any] |
         last_week.append(period(ordered, leads, settings, before, start))
         rep_tz = zone(reps[user_id].tz) if user_id in reps else tz
         counted: Counter[str] = Counter()
-        day = start
-        while day < end:
-            day_end = min(local_day_bounds(day + dt.timedelta(hours=12), rep_tz)[1], end)
+        first_day = start.astimezone(tz).date()
+        for offset in range(7):
+            # The manager's week, each day in the rep's own zone.
+            date = first_day + dt.timedelta(days=offset)
+            day, day_end = (
+                local_datetime(date, dt.time(0), rep_tz),
+                local_datetime(date + dt.timedelta(days=1), dt.time(0), rep_tz),
+            )
             day_acts = [a for a in ordered if day <= a.started_at < day_end]
-            if day_acts:
-                for finding in evaluate(day_acts, leads, settings, day_end, day_start=day, day_end=day_end):
-                    counted[finding.code] += 1
-                    examples.setdefault((user_id, finding.code), render.local_date(lang, day.astimezone(rep_tz).date()))
-            day = day_end
+            if not day_acts:
+                continue
+            # Lead rules read each lead's state today, not on that day: they are left out of the daily count.
+            for finding in evaluate(day_acts, (), settings, day_end, day_start=day, day_end=day_end):
+                counted[finding.code] += 1
+                examples.setdefault((user_id, finding.code), render.local_date(lang, date))
         talks[user_id] = counted
     return render.plain("\n".join(_digest_lines(lang, tz, start, end, this_week, last_week, talks, examples, reps)))
 

@@ -1,4 +1,4 @@
-"""`salescoach`: serve, run, clock, run-due, migrate."""
+"""`salescoach`: serve, run, clock, run-due, migrate, demo."""
 
 from __future__ import annotations
 
@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     run_due = commands.add_parser("run-due", help="one pass of everything due, then exit")
     run_due.add_argument("--now", type=parse_now, help="the instant to act as of (ISO-8601 with offset)")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    demo = commands.add_parser("demo", help="play a week of a small sales team offline (no Slack account needed)")
+    demo.add_argument("--out", metavar="DIR", default="salescoach-demo", help="where to write the transcript")
+    demo.add_argument("--quiet", action="store_true", help="print only the outcome and the transcript's path")
     return parser
 
 
@@ -68,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     setup_logging()
     try:
+        if args.command == "demo":
+            # The demo brings all it needs; a half-filled .env must not stop someone trying the bot out.
+            return cmd_demo(None, args)
         config = config_module.load()
         return COMMANDS[args.command](config, args)
     except ConfigError as err:
@@ -175,12 +181,25 @@ def cmd_run_due(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(_config: Config | None, args: argparse.Namespace) -> int:
+    """`salescoach demo [--out DIR] [--quiet]`: the whole coach through a scripted week, offline.
+
+    It reads none of the settings: the demo brings its own Slack stand-in, tokens, signing secret and a fresh
+    SQLite database in DIR. Exit 1 names every expected message that didn't arrive.
+    """
+    from bot import demo
+
+    demo.quiet_logging()
+    return demo.run(args.out, quiet=args.quiet).exit_code
+
+
 COMMANDS = {
     "serve": cmd_serve,
     "run": cmd_run,
     "clock": cmd_clock,
     "run-due": cmd_run_due,
     "migrate": cmd_migrate,
+    "demo": cmd_demo,
 }
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from coaching.hours import local_day_bounds, local_week_start
 from coaching.render import render_finding
 from coaching.scorecard import render_scorecard, scorecard
 
+BREAK_NUDGE_CODE = "M501"
+
 
 def _codes_shown_today(session: Session, rep: RepProfile, day: dt.date) -> set[str]:
     return set(
@@ -41,7 +43,9 @@ def tip(db: Database, rep: RepProfile, now: dt.datetime) -> str | None:
         activities = rep_activities(session, rep.team_id, rep.user_id, day_start, day_end)
         leads = lead_summaries(session, rep.team_id, rep.user_id, since)
         findings = evaluate(activities, leads, settings, now, day_start=day_start, day_end=day_end)
-        finding = pick_tip(findings, _codes_shown_today(session, rep, today)) if findings else None
+        # A long stretch without a break (M501) is the break nudge's to say, by DM, once per streak.
+        already = _codes_shown_today(session, rep, today) | {BREAK_NUDGE_CODE}
+        finding = pick_tip(findings, already) if findings else None
     if finding is None:
         return None
     with db.transaction() as session:

@@ -20,8 +20,10 @@ from bot.outbox import Decision
 from bot.reps import RepProfile, profile_of
 from bot.store import activities_between, rep_activities, to_domain
 from coaching.domain import ActivityKind, WorkType
+from coaching.findings import Count
 from coaching.hours import is_working, next_working_moment
 from coaching.i18n import t
+from coaching.render import count
 from coaching.streaks import current_streak
 
 # How far back a streak of work may have started: longer than any working day.
@@ -146,7 +148,15 @@ def _focus_summary(session: Session, nudge: Nudge, rep: RepProfile) -> Decision:
     if calls:
         conversations = sum(1 for a in calls if a.outcome and to_domain(a).outcome.conversation)  # type: ignore[union-attr]
         meetings = sum(1 for a in calls if a.outcome == "meeting")
-        lines.append(t(lang, "nudge.focus_calls", calls=len(calls), conversations=conversations, meetings=meetings))
+        lines.append(
+            t(
+                lang,
+                "nudge.focus_calls",
+                calls=count(Count(len(calls), "call"), lang),
+                conversations=count(Count(conversations, "conversation"), lang),
+                meetings=count(Count(meetings, "meeting"), lang),
+            )
+        )
     work_minutes = round(sum((a.ended_at - a.started_at).total_seconds() for a in inside if a.kind == "work") / 60)
     if work_minutes:
         lines.append(t(lang, "nudge.focus_work", minutes=work_minutes))

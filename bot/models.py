@@ -134,6 +134,28 @@ class Activity(Base):
     __table_args__ = (
         ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
         Index("ix_activities_rep_time", "team_id", "user_id", "started_at"),
+        # The leaderboard's window scan: everything it aggregates is in the index (bench/bench_leaderboard.py).
+        Index(
+            "ix_activities_team_time",
+            "team_id",
+            "started_at",
+            "user_id",
+            "kind",
+            "outcome",
+            "decision_maker",
+            "researched",
+            "attempt",
+            "lead_id",
+        ),
+        # First meetings, to celebrate on the leaderboard.
+        Index(
+            "ix_activities_meetings",
+            "team_id",
+            "user_id",
+            "started_at",
+            postgresql_where=text("kind = 'call' AND outcome = 'meeting'"),
+            sqlite_where=text("kind = 'call' AND outcome = 'meeting'"),
+        ),
         UniqueConstraint("team_id", "dedupe_key"),
     )
 

@@ -24,9 +24,10 @@ from bot.slack import Installations
 from bot.teamview import TeamService
 from coaching import parser
 from coaching.domain import Outcome
+from coaching.findings import Count
 from coaching.hours import add_working_days, local_datetime, next_working_moment
 from coaching.i18n import t
-from coaching.render import rules_help
+from coaching.render import count, rules_help
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +338,7 @@ class CoachService:
             else:
                 lead.cadence = "stopped"
                 outbox.cancel_followups(session, team_id, lead.id, reason="stopped by the rep")
-                done = t(lang, "nudge.done_stopped", lead=name, attempts=lead.attempts)
+                done = t(lang, "nudge.done_stopped", lead=name, attempts=count(Count(lead.attempts, "attempt"), lang))
             nudge.payload = {**(nudge.payload or {}), "done": done}
         tips = self._after_entry(rep, now) if tip_due else []
         return ButtonResult(render.resolved_message(headline, done, tips), changed=True)

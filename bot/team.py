@@ -140,7 +140,7 @@ def _plan_digests(session: Session, now: dt.datetime) -> int:
         if at > now:
             monday -= dt.timedelta(days=7)
             at = local_datetime(monday, DIGEST_TIME, tz)
-        if now - at > STALE_AFTER or at < rep.created_at:
+        if now - at > STALE_AFTER or at <= rep.created_at:
             continue
         written += outbox.schedule(
             session,

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import boards, coach, export, render
@@ -22,8 +22,10 @@ from bot.slack import Installations
 from coaching import parser
 from coaching.cadence import CadenceSettings
 from coaching.domain import Outcome
+from coaching.findings import Count
 from coaching.hours import WorkingHours, local_day_bounds, local_week_start
 from coaching.i18n import t
+from coaching.render import count
 from coaching.seasons import PostSchedule
 
 log = logging.getLogger(__name__)
@@ -318,6 +320,7 @@ class TeamService:
 
 
 def _pending_followups(session: Session, rep: RepProfile) -> list[tuple[int, str, int, dt.datetime]]:
+    """Follow-ups still to come, and those sent whose attempt the rep hasn't logged yet (a DM nobody clicked)."""
     rows = session.execute(
         select(Nudge.id, Lead.name, Nudge.attempt, Nudge.due_at)
         .join(Lead, Lead.id == Nudge.lead_id)
@@ -325,7 +328,12 @@ def _pending_followups(session: Session, rep: RepProfile) -> list[tuple[int, str
             Nudge.team_id == rep.team_id,
             Nudge.user_id == rep.user_id,
             Nudge.kind == "followup",
-            Nudge.status.in_(("pending", "sending")),
+            or_(
+                Nudge.status.in_(("pending", "sending")),
+                and_(Nudge.status == "sent", Nudge.acted_at.is_(None)),
+            ),
+            Lead.cadence == "active",
+            Nudge.attempt == Lead.unreached_attempts + 1,
         )
         .order_by(Nudge.due_at)
         .limit(10)
@@ -354,14 +362,15 @@ def _today_line(session: Session, rep: RepProfile, now: dt.datetime) -> str:
     meetings = sum(n for kind, outcome, n, *_ in rows if kind == "call" and outcome == "meeting")
     breaks = sum(n for kind, _, n, *_ in rows if kind == "break")
     work = _work_minutes(session, rep, start, end)
+    lang = rep.language
     return t(
-        rep.language,
+        lang,
         "home.today_line",
-        dials=dials,
-        conversations=conversations,
-        meetings=meetings,
+        dials=count(Count(dials, "dial"), lang),
+        conversations=count(Count(conversations, "conversation"), lang),
+        meetings=count(Count(meetings, "meeting"), lang),
         work=work,
-        breaks=breaks,
+        breaks=count(Count(breaks, "break"), lang),
     )
 
 

@@ -349,7 +349,7 @@ def test_a_focus_block_holds_follow_ups_and_ends_with_a_summary(coachbot, slack)
     assert report.sent == 2
     summary = [texts(p) for p in coachbot.dms() if "focus block" in texts(p)]
     assert len(summary) == 1
-    assert "Calls in the block: 2" in summary[0] and "email" in summary[0]
+    assert "In the block: 2 calls, 1 conversation, 1 meeting" in summary[0] and "email" in summary[0]
 
 
 def test_away_pauses_nudges_and_shifts_the_cadence(coachbot):

@@ -2,9 +2,8 @@
 
 import contextlib
 import datetime as dt
-import itertools
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bot.leaderboard import figures, first_meetings, persistence, standings
 from bot.models import Activity, Lead, Rep, Team
@@ -15,7 +14,6 @@ START = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)  # a Monday, 00:00 UTC
 END = START + dt.timedelta(days=7)
 MON, TUE = START, START + dt.timedelta(days=1)
 SETTINGS = QualitySettings(daily_dial_cap=3)
-_ids = itertools.count(1)
 
 
 class Seed:
@@ -122,6 +120,28 @@ def test_figures_count_each_kind_of_call_and_cap_dials_per_utc_day(db):
         ),
         RepFigures("U0BOB", dials=4, capped_dials=3, followup_attempts=3),
     ]
+
+
+def test_one_statement_and_one_row_per_rep_leave_the_database(db):
+    with seeding(db) as seed:
+        for n in range(50):
+            seed.call(f"U0REP{n % 5}", at(MON, 8 + n / 10), "meeting" if n % 7 == 0 else "no-answer", attempt=1)
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT"):  # not SQLite's BEGIN
+            statements.append(statement)
+
+    with read(db) as session:
+        event.listen(db.engine, "after_cursor_execute", record)
+        try:
+            got = figures(session, TEAM, START, END, settings=SETTINGS)
+        finally:
+            event.remove(db.engine, "after_cursor_execute", record)
+    [statement] = statements
+    assert "GROUP BY" in statement
+    assert [f.user_id for f in got] == [f"U0REP{n}" for n in range(5)]
+    assert sum(f.dials for f in got) == 50
 
 
 def test_the_daily_cap_and_target_come_from_the_arguments(db):

@@ -26,6 +26,7 @@ TEAM_TZ = "Europe/Amsterdam"  # where #sales lives: the zone of the manager who 
 COMMAND, CLICK, OPEN_HOME = "command", "click", "open_home"
 EPHEMERAL, DM, POST, UPDATE, HOME, MODAL, FILE = "ephemeral", "dm", "post", "update", "home", "modal", "file"
 BOT_KINDS = frozenset({EPHEMERAL, DM, POST, UPDATE, HOME, MODAL, FILE})
+MESSAGE_KINDS = frozenset({EPHEMERAL, DM, POST, UPDATE, FILE})  # what counts as a message (not views)
 
 # What the bot says when a listener failed (coaching/catalog/*/core.toml, error.internal): never expected.
 APOLOGIES = ("something went wrong on my side", "er ging aan mijn kant iets mis")
@@ -87,6 +88,11 @@ class Event:
     def is_followup(self) -> bool:
         """A follow-up reminder (its buttons log the next attempt)."""
         return self.kind == DM and any(str(b.get("block_id", "")).startswith("followup_log:") for b in self.blocks)
+
+
+def messages(events: Iterable[Event]) -> int:
+    """How many messages the bot showed (replies, DMs, posts, updates, files; App Home views aside)."""
+    return sum(1 for e in events if e.kind in MESSAGE_KINDS)
 
 
 def plain_strings(obj: Any) -> str:
@@ -152,7 +158,8 @@ class Expect:
             UPDATE: "a message updated for",
             HOME: "the App Home of",
         }.get(self.kind, self.kind + " for")
-        where = f"{kind} {name_of(self.viewer)}"
+        where = f"{'no ' + kind.removeprefix('a ').removeprefix('the ') if self.exactly and not self.count else kind}"
+        where += f" {name_of(self.viewer)}"
         if self.contains:
             where += " containing " + ", ".join(repr(c) for c in self.contains)
         if self.day is not None:

@@ -1,0 +1,602 @@
+"""Benchmark the quality leaderboard's queries beside a hand-written SQL aggregate of the same figures.
+
+    .venv/bin/python bench/bench_leaderboard.py            # 1,000 reps, 1,000,000 activities over 30 days
+    .venv/bin/python bench/bench_leaderboard.py --quick    # 100 reps, 100,000 activities
+
+The data: one workspace's reps over the 30 days before a Monday, weekdays 07:00 to 16:30 UTC. 88% of activities are
+calls, the rest logged work and breaks. Each rep has a pace of their own (the busiest well over the daily dial cap),
+works leads through cadences of up to 8 attempts, and reaches 8% of dials (Gong's average is 5.4%). Rows are
+appended in time order, as the bot writes them. Building and loading the data is not measured.
+
+The schema comes from Alembic (`Database.migrate()`), on SQLite (a temporary file) and on a throwaway PostgreSQL
+database (skipped with the reason when no server answers). Each database is measured with the schema's indexes,
+then with `CANDIDATE_INDEXES` created ad hoc, one after the other. `standings()` for a week and a month window is
+timed beside `HAND_WRITTEN[dialect]` (the median of --runs, the two alternating), and their figures must match.
+Targets (issue): standings() at most 1.5x the hand-written query, and under 300 ms. Last, a daily rollup table is
+built ad hoc to show what a month window costs when the calls are not read one by one.
+
+The tables are printed and written to bench/results/leaderboard.md. Exit code 1 when figures differ (or, with
+--strict, when a target is missed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from bot.db import Database  # noqa: E402
+from bot.leaderboard import first_meetings, persistence, standings  # noqa: E402
+from coaching.domain import CONVERSATIONS  # noqa: E402
+from coaching.quality import QualitySettings, RepFigures  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEAM = "T0BENCH01"
+END = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)  # a Monday, 00:00 UTC: the data covers the 30 days before it
+DAYS = 30
+WINDOWS = {"week": dt.timedelta(days=7), "month": dt.timedelta(days=DAYS)}
+TARGET_ATTEMPTS = 6
+RATIO_TARGET = 1.5
+MS_TARGET = 300.0
+CALL_SHARE = 0.88
+#: What a dial ends in, in % of dials: 8% become conversations.
+OUTCOMES = {
+    "no-answer": 58,
+    "voicemail": 20,
+    "busy": 5,
+    "gatekeeper": 9,
+    "wrong-person": 1.5,
+    "connected": 3,
+    "meeting": 1,
+    "not-interested": 1.5,
+    "callback": 1,
+}
+REACHED = {o.value for o in CONVERSATIONS}
+OTHER_KINDS = [("work", "email"), ("work", "admin"), ("work", "research"), ("work", "prep"), ("break", None)]
+
+#: The indexes proposed for the migration, measured one after the other (name, SQL for both databases).
+CANDIDATE_INDEXES = [
+    (
+        # A window of one workspace is one range of this index, and every column the aggregates read is in it:
+        # figures() and persistence() never visit a table row.
+        "+ team_time",
+        "CREATE INDEX ix_activities_team_time ON activities "
+        "(team_id, started_at, user_id, kind, outcome, decision_maker, researched, attempt, lead_id)",
+    ),
+    (
+        # first_meetings() reads every meeting a workspace ever booked: this index holds only those.
+        "+ team_time + meetings",
+        "CREATE INDEX ix_activities_meetings ON activities (team_id, user_id, started_at) "
+        "WHERE kind = 'call' AND outcome = 'meeting'",
+    ),
+]
+
+_CONVERSATION_LIST = ", ".join(f"'{o}'" for o in sorted(REACHED))
+_PER_DAY = f"""
+    SELECT user_id,
+           count(*) AS dials,
+           count(*) FILTER (WHERE outcome IN ({_CONVERSATION_LIST})) AS conversations,
+           count(*) FILTER (WHERE outcome IN ({_CONVERSATION_LIST}) AND decision_maker) AS dm_conversations,
+           count(*) FILTER (WHERE outcome = 'meeting') AS meetings,
+           count(*) FILTER (WHERE researched) AS researched_calls,
+           count(*) FILTER (WHERE attempt BETWEEN 2 AND :target) AS followup_attempts
+    FROM activities
+    WHERE team_id = :team AND kind = 'call' AND started_at >= :start AND started_at < :end
+"""
+_PER_REP = """
+    SELECT user_id, sum(dials), sum({least}(dials, :cap)), sum(conversations), sum(dm_conversations), sum(meetings),
+           sum(researched_calls), sum(followup_attempts)
+    FROM ({per_day}) AS per_day
+    GROUP BY user_id
+    ORDER BY user_id
+"""
+#: The same figures as bot.leaderboard.figures, written by hand for each database.
+HAND_WRITTEN = {
+    "sqlite": _PER_REP.format(least="min", per_day=_PER_DAY + "GROUP BY user_id, date(started_at)"),
+    "postgresql": _PER_REP.format(
+        least="least", per_day=_PER_DAY + "GROUP BY user_id, (started_at AT TIME ZONE 'UTC')::date"
+    ),
+}
+#: A daily rollup built ad hoc: what a month costs when it is read from rows per rep per day.
+ROLLUP_DAY = {"sqlite": "date(started_at)", "postgresql": "(started_at AT TIME ZONE 'UTC')::date"}
+ROLLUP_BUILD = f"""
+    CREATE TABLE bench_rep_days AS
+    SELECT team_id, user_id, {{day}} AS day, count(*) AS dials,
+           count(*) FILTER (WHERE outcome IN ({_CONVERSATION_LIST})) AS conversations,
+           count(*) FILTER (WHERE outcome IN ({_CONVERSATION_LIST}) AND decision_maker) AS dm_conversations,
+           count(*) FILTER (WHERE outcome = 'meeting') AS meetings,
+           count(*) FILTER (WHERE researched) AS researched_calls,
+           count(*) FILTER (WHERE attempt BETWEEN 2 AND {TARGET_ATTEMPTS}) AS followup_attempts
+    FROM activities WHERE kind = 'call'
+    GROUP BY team_id, user_id, {{day}}
+"""
+ROLLUP_QUERY = _PER_REP.replace("FROM ({per_day}) AS per_day", "FROM bench_rep_days").replace(
+    "GROUP BY user_id", "WHERE team_id = :team AND day >= :start_day AND day < :end_day GROUP BY user_id"
+)
+
+
+# -- the data -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Data:
+    """Rows ready to load, as plain tuples: reps, leads, and activities in time order."""
+
+    reps: list[str]
+    leads: list[tuple]  # id, key, owner, attempts, unreached, cadence, last outcome, first, last, reached
+    activities: list[tuple]  # user, kind, started, ended, outcome, work, lead id, attempt, researched, dm
+
+    @property
+    def calls(self) -> int:
+        return sum(1 for row in self.activities if row[1] == "call")
+
+
+def build(reps: int, activities: int, seed: int = 20261130) -> Data:
+    """A month of one workspace's work, the same for the same seed."""
+    rng = random.Random(seed)
+    users = [f"U0REP{n:05d}" for n in range(reps)]
+    workdays = [d for d in (END - dt.timedelta(days=n) for n in range(DAYS, 0, -1)) if d.weekday() < 5]
+    calls = round(activities * CALL_SHARE)
+    # Each rep's pace: from a third of the average to nearly double it, so the busiest pass the daily dial cap.
+    pace = [rng.uniform(0.35, 1.9) for _ in users]
+    mean = calls / (sum(pace) * len(workdays))
+    cells = [(r, d) for r in range(reps) for d in range(len(workdays))]
+    counts = {(r, d): max(0, round(rng.gauss(pace[r] * mean, pace[r] * mean * 0.25))) for r, d in cells}
+    _adjust(counts, calls, rng)
+    others = dict.fromkeys(cells, 0)
+    for _ in range(activities - calls):
+        others[rng.choice(cells)] += 1
+
+    outcomes, weights = list(OUTCOMES), list(OUTCOMES.values())
+    leads: dict[int, list] = {}
+    active: list[list[int]] = [[] for _ in users]  # per rep: the leads still in their cadence
+    rows: list[tuple] = []
+    for d, day in enumerate(workdays):
+        today: list[tuple] = []
+        for r, user in enumerate(users):
+            for hour in sorted(rng.uniform(7, 16.5) for _ in range(counts[r, d])):
+                at = day + dt.timedelta(hours=hour)
+                mine = active[r]
+                if mine and rng.random() < 0.55:
+                    lead = leads[mine[rng.randrange(len(mine))]]
+                else:
+                    lead_id = len(leads) + 1
+                    lead = leads[lead_id] = [lead_id, f"lead {lead_id}", user, 0, 0, "active", None, at, at, None]
+                    mine.append(lead_id)
+                lead[3] += 1
+                outcome = rng.choices(outcomes, weights)[0]
+                researched = rng.random() < (0.5 if lead[3] == 1 else 0.15)
+                dm = outcome in REACHED and rng.random() < 0.5
+                lead[6], lead[8] = outcome, at
+                if outcome in REACHED:
+                    lead[4], lead[5], lead[9] = 0, "reached", at
+                    mine.remove(lead[0])
+                else:
+                    lead[4] += 1
+                    if lead[3] >= 8:
+                        lead[5] = "exhausted"
+                        mine.remove(lead[0])
+                today.append((user, "call", at, at, outcome, None, lead[0], lead[3], researched, dm))
+            for _ in range(others[r, d]):
+                kind, work = rng.choice(OTHER_KINDS)
+                at = day + dt.timedelta(hours=rng.uniform(7, 16.5))
+                ended = at + dt.timedelta(minutes=rng.choice((10, 15, 30, 45, 60)))
+                today.append((user, kind, at, ended, None, work, None, None, False, False))
+        today.sort(key=lambda row: row[2])
+        rows.extend(today)
+    return Data(users, [tuple(lead) for lead in leads.values()], rows)
+
+
+def _adjust(counts: dict[tuple[int, int], int], total: int, rng: random.Random) -> None:
+    """Move random cells by one until the counts add up to `total` exactly."""
+    cells = list(counts)
+    gap = total - sum(counts.values())
+    while gap:
+        cell = rng.choice(cells)
+        step = 1 if gap > 0 else -1
+        if counts[cell] + step >= 0:
+            counts[cell] += step
+            gap -= step
+
+
+# -- loading ------------------------------------------------------------------------------------------------------
+
+_REPS = "team_id, user_id, tz, is_admin, created_at"
+_LEADS = (
+    "id, team_id, key, name, owner_id, attempts, unreached_attempts, cadence, last_outcome, first_attempt_at, "
+    "last_attempt_at, reached_at, created_at"
+)
+_ACTIVITIES = (
+    "team_id, user_id, kind, started_at, ended_at, outcome, work, lead_id, attempt, researched, decision_maker, "
+    "note, source, created_at"
+)
+
+
+def _sqlite_time(value: dt.datetime | None) -> str | None:
+    """A time as SQLAlchemy stores it on SQLite: naive UTC text with microseconds."""
+    return None if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _rows(data: Data, stamp: Callable[[dt.datetime | None], object]) -> tuple[list[tuple], Iterator, Iterator]:
+    """Reps, leads and activities as table rows, times through `stamp`."""
+    reps = [(TEAM, user, "UTC", False, stamp(END)) for user in data.reps]
+    leads = (
+        (lid, TEAM, key, key, owner, attempts, unreached, cadence, last, stamp(first), stamp(last_at), stamp(reached),
+         stamp(first))
+        for lid, key, owner, attempts, unreached, cadence, last, first, last_at, reached in data.leads
+    )  # fmt: skip
+    activities = (
+        (TEAM, user, kind, stamp(started), stamp(ended), outcome, work, lead_id, attempt, researched, dm, "",
+         "command", stamp(started))
+        for user, kind, started, ended, outcome, work, lead_id, attempt, researched, dm in data.activities
+    )  # fmt: skip
+    return reps, leads, activities
+
+
+def load_sqlite(db: Database, data: Data) -> None:
+    """executemany on the DBAPI cursor, in one transaction."""
+    reps, leads, activities = _rows(data, _sqlite_time)
+    raw = db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("BEGIN")
+        sql = "INSERT INTO teams (id, name, settings, created_at) VALUES (?, 'bench', '{}', ?)"
+        cur.execute(sql, (TEAM, _sqlite_time(END)))
+        cur.executemany(f"INSERT INTO reps ({_REPS}) VALUES (?, ?, ?, ?, ?)", reps)
+        cur.executemany(f"INSERT INTO leads ({_LEADS}) VALUES ({', '.join('?' * 13)})", leads)
+        cur.executemany(f"INSERT INTO activities ({_ACTIVITIES}) VALUES ({', '.join('?' * 14)})", activities)
+        cur.execute("COMMIT")  # and no ANALYZE: the app never runs one, so its planner has no statistics either
+    finally:
+        raw.close()
+
+
+def load_postgres(db: Database, data: Data) -> None:
+    """COPY through psycopg, then VACUUM ANALYZE as autovacuum would have done during the month."""
+    reps, leads, activities = _rows(data, _same)
+    raw = db.engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        with conn.cursor() as cur:
+            sql = "INSERT INTO teams (id, name, settings, created_at) VALUES (%s, 'bench', '{}', %s)"
+            cur.execute(sql, (TEAM, END))
+            for table, columns, rows in (("reps", _REPS, reps), ("leads", _LEADS, leads)):
+                with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            cur.execute("SELECT setval('leads_id_seq', (SELECT max(id) FROM leads))")
+            with cur.copy(f"COPY activities ({_ACTIVITIES}) FROM STDIN") as copy:
+                for row in activities:
+                    copy.write_row(row)
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE")
+        conn.autocommit = False
+    finally:
+        raw.close()
+
+
+# -- measuring ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One database, one set of indexes, one window."""
+
+    database: str
+    indexes: str
+    window: str
+    calls: int
+    ours_ms: float
+    hand_ms: float
+    persistence_ms: float
+    first_meetings_ms: float
+
+    @property
+    def ratio(self) -> float:
+        return self.ours_ms / self.hand_ms
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= RATIO_TARGET and self.ours_ms < MS_TARGET
+
+
+def _bounds(dialect: str, start: dt.datetime, end: dt.datetime) -> tuple[object, object]:
+    """Window bounds for text() SQL, which binds raw values: on SQLite, the text SQLAlchemy stores."""
+    return (_sqlite_time(start), _sqlite_time(end)) if dialect == "sqlite" else (start, end)
+
+
+def hand_written(session: Session, dialect: str, start: dt.datetime, end: dt.datetime, cap: int) -> list[RepFigures]:
+    """The hand-written aggregate's rows as RepFigures."""
+    low, high = _bounds(dialect, start, end)
+    params = {"team": TEAM, "start": low, "end": high, "cap": cap, "target": TARGET_ATTEMPTS}
+    rows = session.execute(text(HAND_WRITTEN[dialect]), params).all()
+    return [RepFigures(user, *(int(v) for v in counts)) for user, *counts in rows]
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000
+
+
+def measure(db: Database, label: str, indexes: str, runs: int) -> tuple[list[Row], list[str]]:
+    """Time standings() beside the hand-written query for each window, and check that they agree."""
+    settings = QualitySettings()
+    rows, problems = [], []
+    with Session(db.engine) as session:
+        for window, length in WINDOWS.items():
+            start = END - length
+
+            def ours(start: dt.datetime = start) -> list:
+                return standings(session, TEAM, start, END, settings, target_attempts=TARGET_ATTEMPTS)
+
+            def hand(start: dt.datetime = start) -> list[RepFigures]:
+                return hand_written(session, db.dialect, start, END, settings.daily_dial_cap)
+
+            got = sorted((r.figures for r in ours()), key=lambda f: f.user_id)  # also the warm-up
+            if got != hand():
+                problems.append(f"{label}, {indexes}, {window}: standings() and the hand-written query differ")
+            ours_ms, hand_ms = [], []
+            for _ in range(runs):  # alternating, so both meet the same caches and the same neighbours
+                ours_ms.append(timed(ours))
+                hand_ms.append(timed(hand))
+            persistence_ms = [timed(lambda start=start: persistence(session, TEAM, start, END)) for _ in range(runs)]
+            first_ms = [timed(lambda start=start: first_meetings(session, TEAM, start, END)) for _ in range(runs)]
+            median = statistics.median
+            row = Row(label, indexes, window, sum(f.dials for f in got), median(ours_ms), median(hand_ms),
+                      median(persistence_ms), median(first_ms))  # fmt: skip
+            rows.append(row)
+            print(f"  {label} {indexes:<22} {window:<5} standings {row.ours_ms:7.1f} ms, hand-written "
+                  f"{row.hand_ms:7.1f} ms, persistence {row.persistence_ms:7.1f} ms, first_meetings "
+                  f"{row.first_meetings_ms:6.1f} ms", flush=True)  # fmt: skip
+    return rows, problems
+
+
+def measure_rollup(db: Database, label: str, runs: int) -> tuple[list[str], list[str]]:
+    """Build a daily rollup ad hoc, check it against standings(), and time the month and week from it."""
+    day = ROLLUP_DAY[db.dialect]
+    least = "min" if db.dialect == "sqlite" else "least"
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(ROLLUP_BUILD.format(day=day))
+        conn.exec_driver_sql("CREATE INDEX ix_bench_rep_days ON bench_rep_days (team_id, day, user_id)")
+    lines, problems = [], []
+    settings = QualitySettings()
+    with Session(db.engine) as session:
+        size = session.execute(text("SELECT count(*) FROM bench_rep_days")).scalar_one()
+        for window, length in WINDOWS.items():
+            start = END - length
+            params = {"team": TEAM, "start_day": start.date(), "end_day": END.date(), "cap": settings.daily_dial_cap}
+            if db.dialect == "sqlite":
+                params.update(start_day=start.date().isoformat(), end_day=END.date().isoformat())
+            sql = text(ROLLUP_QUERY.format(least=least))
+
+            def query(sql=sql, params=params) -> list[RepFigures]:
+                rows = session.execute(sql, params).all()
+                return [RepFigures(user, *(int(v) for v in counts)) for user, *counts in rows]
+
+            expected = sorted(
+                (r.figures for r in standings(session, TEAM, start, END, settings)), key=lambda f: f.user_id
+            )
+            if query() != expected:
+                problems.append(f"{label}, rollup, {window}: the rollup's figures differ from standings()")
+            ms = statistics.median(timed(query) for _ in range(runs))
+            lines.append(f"| {label} | {window} | {size:,} | {ms:.1f} |")
+            print(f"  {label} rollup {window:<5} {ms:7.1f} ms", flush=True)
+    return lines, problems
+
+
+def explain(db: Database) -> str:
+    """The month window's plan for the hand-written query (the same shape as standings'), for the report."""
+    low, high = _bounds(db.dialect, END - WINDOWS["month"], END)
+    prefix = "EXPLAIN QUERY PLAN " if db.dialect == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
+    params = {"team": TEAM, "start": low, "end": high, "cap": 40, "target": TARGET_ATTEMPTS}
+    with Session(db.engine) as session:
+        rows = session.execute(text(prefix + HAND_WRITTEN[db.dialect]), params)
+        return "\n".join(" ".join(str(column) for column in row) for row in rows)
+
+
+def run_database(db: Database, label: str, data: Data, runs: int) -> tuple[list[Row], list[str], list[str], str]:
+    """Load, measure with the schema's indexes, then with each candidate added, then from a rollup."""
+    t0 = time.perf_counter()
+    (load_sqlite if db.dialect == "sqlite" else load_postgres)(db, data)
+    print(f"{label}: loaded in {time.perf_counter() - t0:.0f} s", flush=True)
+    rows, problems = measure(db, label, "schema", runs)
+    plan = ""
+    for name, sql in CANDIDATE_INDEXES:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(sql)
+        more, bad = measure(db, label, name, runs)
+        rows += more
+        problems += bad
+        plan = plan or explain(db)
+    rollup, bad = measure_rollup(db, label, runs)
+    return rows, rollup, problems + bad, plan
+
+
+# -- databases ----------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def sqlite_database(folder: Path) -> Iterator[Database]:
+    """A migrated SQLite database in `folder`."""
+    db = Database(f"sqlite:///{folder / 'bench.db'}")
+    try:
+        db.migrate()
+        yield db
+    finally:
+        db.dispose()
+
+
+def postgres_unreachable() -> str | None:
+    """Why no PostgreSQL server can be measured, or None when one answers."""
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as err:  # noqa: BLE001 - any failure means "no server to measure"
+        return f"no PostgreSQL server answers at {PG_ADMIN_URL} ({type(err).__name__})"
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[Database]:
+    """A migrated database of this run's own on the server, dropped afterwards."""
+    name = f"salescoach_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    db = Database(PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}")
+    try:
+        db.migrate()
+        yield db
+    finally:
+        db.dispose()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- report -------------------------------------------------------------------------------------------------------
+
+
+def tables(rows: list[Row], rollup: list[str]) -> list[str]:
+    standings_table = [
+        "| database | indexes | window | calls | standings() ms | hand-written ms | ratio | targets |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    others = [
+        "| database | indexes | window | persistence() ms | first_meetings() ms |",
+        "| --- | --- | --- | ---: | ---: |",
+    ]
+    for r in rows:
+        standings_table.append(
+            f"| {r.database} | {r.indexes} | {r.window} | {r.calls:,} | {r.ours_ms:.1f} | {r.hand_ms:.1f} "
+            f"| {r.ratio:.2f}x | {'met' if r.met else 'MISSED'} |"
+        )
+        others.append(
+            f"| {r.database} | {r.indexes} | {r.window} | {r.persistence_ms:.1f} | {r.first_meetings_ms:.1f} |"
+        )
+    rollup_table = [
+        "| database | window | rollup rows (all days) | hand-written over the rollup ms |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    return [*standings_table, "", *others, "", *rollup_table, *rollup]
+
+
+def commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        return head.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100 reps, 100,000 activities")
+    parser.add_argument("--reps", type=int, help="reps (default 1,000)")
+    parser.add_argument("--activities", type=int, help="activities (default 1,000,000)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each query (the median counts; default 5)")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="measure one database")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    reps = args.reps or (100 if args.quick else 1000)
+    activities = args.activities or (100_000 if args.quick else 1_000_000)
+
+    started = time.perf_counter()
+    loads = [load_average()]
+    data = build(reps, activities)
+    print(f"built {len(data.activities):,} activities ({data.calls:,} calls), {len(data.leads):,} leads, {reps:,} reps "
+          f"in {time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+    rows: list[Row] = []
+    rollup: list[str] = []
+    problems: list[str] = []
+    notes: list[str] = []
+    plans: list[str] = []
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory(prefix="bench-leaderboard-") as folder, sqlite_database(Path(folder)) as db:
+            label = f"SQLite {sqlite3.sqlite_version}"
+            got, got_rollup, bad, plan = run_database(db, label, data, args.runs)
+        rows, rollup, problems = rows + got, rollup + got_rollup, problems + bad
+        plans.append(f"{label}, month window, with ix_activities_team_time:\n\n```\n{plan}\n```")
+        loads.append(load_average())
+    if args.only in (None, "postgresql"):
+        reason = postgres_unreachable()
+        if reason:
+            notes.append(f"PostgreSQL skipped: {reason}.")
+            print(notes[-1])
+        else:
+            with postgres_database() as db:
+                with db.engine.connect() as conn:
+                    label = "PostgreSQL " + conn.exec_driver_sql("SHOW server_version").scalar_one().split()[0]
+                got, got_rollup, bad, plan = run_database(db, label, data, args.runs)
+            rows, rollup, problems = rows + got, rollup + got_rollup, problems + bad
+            plans.append(f"{label}, month window, with ix_activities_team_time:\n\n```\n{plan}\n```")
+            loads.append(load_average())
+
+    now = dt.datetime.now(dt.UTC)
+    report = "\n".join(
+        [
+            f"# Quality leaderboard: standings() beside a hand-written aggregate ({now:%Y-%m-%d %H:%M} UTC)",
+            "",
+            f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}; load "
+            f"average (1, 5, 15 min) at the start and after each database: {' / '.join(loads)}. Data: one "
+            f"workspace, {reps:,} reps, {len(data.activities):,} activities ({data.calls:,} calls) on "
+            f"{len(data.leads):,} leads over the {DAYS} days before {END:%Y-%m-%d}. Median of {args.runs} runs each, "
+            f"after a warm-up. Code: {commit()} plus the working tree.",
+            "",
+            "Candidate indexes, created in this order:",
+            "",
+            *(f"- {name}: `{sql}`" for name, sql in CANDIDATE_INDEXES),
+            "",
+            *tables(rows, rollup),
+            "",
+            f"Targets: standings() at most {RATIO_TARGET}x the hand-written query and under {MS_TARGET:.0f} ms.",
+            *notes,
+            *problems,
+            "",
+            *plans,
+            "",
+        ]
+    )
+    print()
+    print(report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "leaderboard.md").write_text(report)
+    print(f"written to {(RESULTS / 'leaderboard.md').relative_to(ROOT)}; {time.perf_counter() - started:.0f} s in all")
+    if problems:
+        return 1
+    return 1 if args.strict and not all(r.met for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

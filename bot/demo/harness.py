@@ -1,0 +1,326 @@
+"""The real bot, served over HTTP, spoken to as Slack speaks to it, with a simulated clock.
+
+`DemoBot` builds the real runtime (`bot.runtime.build`) on a fresh SQLite file, serves the real WSGI app
+(`bot.app.WsgiApp`) on 127.0.0.1 port 0, and signs every request with a random signing secret exactly as Slack
+does. Its Web API is the stand-in (`bot.demo.standin`). Each action returns the `Event`s it caused: what the person
+did, the app's HTTP answer (a slash command's answer *is* the reply the rep sees), and every Web API call the bot
+made meanwhile. `sweep` runs the real scheduler job (`bot.scheduler.run_due`) at the simulated instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import itertools
+import json
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from bot import runtime as runtime_module
+from bot import scheduler
+from bot.app import EVENTS_PATH, WsgiApp
+from bot.config import Config
+from bot.db import Database
+from bot.demo.record import (
+    CLICK,
+    COMMAND,
+    DM,
+    EPHEMERAL,
+    FILE,
+    HOME,
+    OPEN_HOME,
+    POST,
+    UPDATE,
+    Event,
+)
+from bot.demo.standin import TEAM, TEAM_DOMAIN, Call, SlackStandIn, dm_channel, dm_user
+from bot.outbox import SweepReport
+
+
+class Clock:
+    """The bot's clock: simulated time that the demo sets and advances. Nothing sleeps for time to pass."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now.astimezone(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, now: dt.datetime) -> dt.datetime:
+        """Move to `now` (never backwards)."""
+        now = now.astimezone(dt.UTC)
+        if now < self.now:
+            raise ValueError(f"the demo clock can't go back from {self.now} to {now}")
+        self.now = now
+        return now
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 request signature: HMAC-SHA256 of "v0:{ts}:{body}" with the signing secret."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+def slack_escape(text: str) -> str:
+    """Slack escapes &, < and > in the text of a slash command."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class DemoError(Exception):
+    """The demo could not do a step (e.g. a message to click on never arrived)."""
+
+
+class DemoBot:
+    """The real app over HTTP against the stand-in, on a fresh database, driven by a simulated clock."""
+
+    def __init__(self, database_url: str, start: dt.datetime) -> None:
+        self.clock = Clock(start)
+        self.token = "xoxb-demo-" + secrets.token_hex(12)
+        self.secret = secrets.token_hex(16)
+        self.slack = SlackStandIn(self.token, self.clock).start()
+        self.config = Config(
+            bot_token=self.token,
+            signing_secret=self.secret,
+            app_token=None,
+            slack_api_url=self.slack.api_url,
+            database_url=database_url,
+            port=0,
+        )
+        db = Database(database_url)
+        db.migrate()
+        self.runtime = runtime_module.build(self.config, clock=self.clock, db=db)
+        self.server = make_server("127.0.0.1", 0, WsgiApp(self.runtime), _ThreadingServer, _QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="demo-app", daemon=True)
+        self.thread.start()
+        self.events: list[Event] = []
+        self.refused: list[str] = []  # Web API calls the stand-in refused: the bot asked for something wrong
+        self._seq = itertools.count()
+        self._mark = 0
+        self._event_ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Stop both servers and release the runtime."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.runtime.close()
+        self.slack.stop()
+
+    # -- speaking as Slack ---------------------------------------------------------------------------------------
+
+    def _post(self, body: str, ctype: str) -> tuple[int, str]:
+        request = urllib.request.Request(
+            self.url + EVENTS_PATH,
+            data=body.encode(),
+            method="POST",
+            headers={"Content-Type": ctype, **sign(self.secret, body)},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    def slash(self, user: str, command: str, text: str = "", channel: str | None = None) -> list[Event]:
+        """`user` types `command text` in `channel` (default: their DM with the bot); returns what followed."""
+        channel = channel or dm_channel(user)
+        at = self.clock()
+        typed = f"{command} {text}".strip()
+        events = [self._event(at, COMMAND, user, channel, actor=user, label=typed)]
+        body = urllib.parse.urlencode(
+            {
+                "token": "unused",
+                "team_id": TEAM,
+                "team_domain": TEAM_DOMAIN,
+                "channel_id": channel,
+                "channel_name": "directmessage" if channel.startswith("D") else "sales",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": slack_escape(text),
+                "api_app_id": "A0COACH",
+                "is_enterprise_install": "false",
+                "response_url": self.slack.response_url(user, channel),
+                "trigger_id": f"{int(time.time())}.{next(self._event_ids)}.{secrets.token_hex(4)}",
+            }
+        )
+        status, answer = self._post(body, "application/x-www-form-urlencoded")
+        if status != 200:
+            raise DemoError(f"{command} by {user} answered HTTP {status}: {answer[:200]}")
+        events += self._collect()
+        if answer.strip():
+            reply = json.loads(answer)
+            kind = POST if reply.get("response_type") == "in_channel" else EPHEMERAL
+            viewer = channel if kind == POST else user
+            events.append(self._event(at, kind, viewer, channel, payload=reply))
+        return events
+
+    def click(self, user: str, message: Event, label: str) -> list[Event]:
+        """`user` clicks the button labelled `label` on `message` (a DM or their App Home)."""
+        button = find_button(message, label)
+        if button is None:
+            raise DemoError(f"no button {label!r} on the message to {user} at {message.local:%a %H:%M}")
+        at = self.clock()
+        on_home = message.kind == HOME
+        confirmed = {"confirmed": True} if button.get("confirm") else {}  # Slack asked "are you sure?" first
+        events = [
+            self._event(at, CLICK, user, message.channel, actor=user, ts=message.ts, label=label, payload=confirmed)
+        ]
+        container: dict[str, Any]
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": TEAM_DOMAIN},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A0COACH",
+            "token": "unused",
+            "trigger_id": f"{int(time.time())}.{next(self._event_ids)}.{secrets.token_hex(4)}",
+            "actions": [
+                {
+                    "action_id": button["action_id"],
+                    "block_id": button.get("_block_id", ""),
+                    "value": button.get("value", ""),
+                    "type": "button",
+                    "text": button["text"],
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        if on_home:
+            container = {"type": "view", "view_id": "V0HOME"}
+            payload["view"] = {"id": "V0HOME", "type": "home", "blocks": message.blocks}
+        else:
+            container = {"type": "message", "message_ts": message.ts, "channel_id": message.channel}
+            payload["channel"] = {"id": message.channel, "name": "directmessage"}
+            payload["message"] = {"type": "message", "ts": message.ts, **message.payload}
+            payload["response_url"] = self.slack.response_url(user, message.channel, message.ts)
+        payload["container"] = container
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        status, answer = self._post(body, "application/x-www-form-urlencoded")
+        if status != 200:
+            raise DemoError(f"clicking {label!r} answered HTTP {status}: {answer[:200]}")
+        return events + self._collect()
+
+    def open_home(self, user: str) -> list[Event]:
+        """`user` opens the bot's App Home tab (Slack sends `app_home_opened`)."""
+        at = self.clock()
+        events = [self._event(at, OPEN_HOME, user, "home", actor=user, label="opened the App Home")]
+        body = json.dumps(
+            {
+                "token": "unused",
+                "team_id": TEAM,
+                "api_app_id": "A0COACH",
+                "event": {"type": "app_home_opened", "user": user, "channel": dm_channel(user), "tab": "home"},
+                "type": "event_callback",
+                "event_id": f"Ev{next(self._event_ids):08d}",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": TEAM, "user_id": "U0COACH", "is_bot": True}],
+            }
+        )
+        status, answer = self._post(body, "application/json")
+        if status != 200:
+            raise DemoError(f"app_home_opened answered HTTP {status}: {answer[:200]}")
+        return events + self._collect()
+
+    def sweep(self, now: dt.datetime) -> tuple[SweepReport, list[Event]]:
+        """The scheduler's sweep job, once, at `now` (the clock moves there first)."""
+        self.clock.set(now)
+        report = scheduler.run_due(self.runtime, now)
+        return report, self._collect()
+
+    # -- turning Web API calls into events --------------------------------------------------------------------------
+
+    def _event(self, at: dt.datetime, kind: str, viewer: str, channel: str, **fields: Any) -> Event:
+        event = Event(next(self._seq), at, kind, viewer, channel, **fields)
+        self.events.append(event)
+        return event
+
+    def _collect(self) -> list[Event]:
+        with self._lock:
+            calls = self.slack.since(self._mark)
+            self._mark += len(calls)
+        events = []
+        for call in calls:
+            if not call.ok:
+                self.refused.append(
+                    f"{call.method} refused with {call.answer.get('error')!r} at {call.at:%a %H:%M} UTC"
+                )
+                continue
+            event = self._from_call(call)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _from_call(self, call: Call) -> Event | None:
+        p = call.params
+        if call.method == "chat.postMessage":
+            channel = str(p["channel"])
+            user = dm_user(channel)
+            kind, viewer = (DM, user) if user else (POST, channel)
+            return self._event(call.at, kind, viewer, channel, payload=_message(p), ts=call.answer.get("ts"))
+        if call.method == "chat.update":
+            channel = str(p["channel"])
+            return self._event(call.at, UPDATE, dm_user(channel) or channel, channel, payload=_message(p), ts=p["ts"])
+        if call.method == "chat.postEphemeral":
+            return self._event(call.at, EPHEMERAL, str(p["user"]), str(p["channel"]), payload=_message(p))
+        if call.method == "response_url":
+            target = self.slack.response_target(str(p.get("_url")))
+            if target is None:
+                self.refused.append(f"a post to an unknown response_url at {call.at:%a %H:%M} UTC")
+                return None
+            message = _message(p)
+            if str(p.get("replace_original")).lower() == "true" and target.message_ts:
+                return self._event(call.at, UPDATE, target.user, target.channel, payload=message, ts=target.message_ts)
+            if p.get("response_type") == "in_channel":
+                return self._event(call.at, POST, target.channel, target.channel, payload=message)
+            return self._event(call.at, EPHEMERAL, target.user, target.channel, payload=message)
+        if call.method == "views.publish":
+            return self._event(call.at, HOME, str(p["user_id"]), "home", payload={"view": _json(p["view"])})
+        # views.open and views.update: the week's script opens no forms (a bare `/call` would).
+        if call.method == "files.completeUploadExternal" and p.get("channel_id"):
+            channel = str(p["channel_id"])
+            files = _json(p.get("files") or "[]")
+            payload = {"text": p.get("initial_comment") or "", "files": files}
+            return self._event(call.at, FILE, dm_user(channel) or channel, channel, payload=payload)
+        return None
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _message(params: dict[str, Any]) -> dict[str, Any]:
+    """The visible part of a message: its text and blocks."""
+    message = {"text": params.get("text") or ""}
+    if params.get("blocks"):
+        message["blocks"] = _json(params["blocks"])
+    return message
+
+
+def find_button(message: Event, label: str) -> dict[str, Any] | None:
+    """The button labelled `label` on a message or view, with the id of its block."""
+    for block in message.blocks:
+        elements = block.get("elements") or []
+        accessory = block.get("accessory")
+        for element in [*elements, *([accessory] if accessory else [])]:
+            if element.get("type") == "button" and element.get("text", {}).get("text") == label:
+                return {**element, "_block_id": block.get("block_id", "")}
+    return None

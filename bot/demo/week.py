@@ -1,0 +1,436 @@
+"""The scripted week: a Dutch rep, an English rep and their manager, Monday 23 to Monday 30 November 2026.
+
+Each step moves the simulated clock to the moment it happens; on the way the real sweep job runs every 15
+minutes of the working day (every hour at night, every two hours at the weekend), as `salescoach clock` would every
+20 seconds. After each step the demo notes what must have arrived (`Expect`); at the end of each day it checks
+that day's expectations and prints them with the day's count of messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.demo.harness import DemoBot, DemoError
+from bot.demo.record import (
+    BOT_KINDS,
+    COMMAND,
+    DM,
+    EPHEMERAL,
+    HOME,
+    POST,
+    UPDATE,
+    Event,
+    Expect,
+    first_name,
+    messages,
+    name_of,
+)
+from bot.demo.text import Printer, event_lines
+from bot.models import Nudge
+
+AMS, LON = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London")
+ANOUK, SAM, PETRA, SALES = "U0ANOUK", "U0SAM", "U0PETRA", "C0SALES"
+START = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)  # Monday, before anyone's working day
+END = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)  # the next Monday, 11:00 in Amsterdam, 10:00 in London
+BLITZ = (
+    "Brightline Ltd", "Cobalt Systems", "Dunmore & Co", "Eastfield Logistics", "Fairway Foods", "Granite Partners",
+    "Harbour Health", "Ironbridge Tools", "Juniper Labs", "Kestrel Aviation", "Lakeside Dental", "Meridian Print",
+    "Northwind Traders", "Oakridge Homes", "Pinnacle Fitness", "Quayside Media", "Redwood Legal", "Silverline Taxis",
+    "Thornbury Farms", "Upland Outdoor", "Vantage Optics", "Westgate Motors", "Yarrow Gardens", "Zenith Cleaning",
+    "Ashford Books",
+)  # fmt: skip
+
+
+def ams(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """A wall-clock moment in Amsterdam in the demo week (`day` of November 2026)."""
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=AMS).astimezone(dt.UTC)
+
+
+def lon(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """A wall-clock moment in London in the demo week."""
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=LON).astimezone(dt.UTC)
+
+
+def date(day: int) -> dt.date:
+    """A day of November 2026."""
+    return dt.date(2026, 11, day)
+
+
+def sweep_step(at: dt.datetime) -> dt.timedelta:
+    """How often the demo sweeps around `at`: every 15 minutes in the working day, less often otherwise."""
+    if at.weekday() >= 5:
+        return dt.timedelta(hours=2)
+    if 7 <= at.hour < 18:
+        return dt.timedelta(minutes=15)
+    return dt.timedelta(hours=1)
+
+
+def next_sweep(after: dt.datetime) -> dt.datetime:
+    """The first sweep instant strictly after `after`, on the grid of `sweep_step`."""
+    step = sweep_step(after)
+    midnight = after.replace(hour=0, minute=0, second=0, microsecond=0)
+    passed = (after - midnight) // step
+    return midnight + (passed + 1) * step
+
+
+@dataclass
+class DayLog:
+    """What one simulated day did."""
+
+    day: dt.date
+    messages: int = 0
+    sweeps: int = 0
+    checked: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+class Week:
+    """Drives the bot through the week, prints the transcript and keeps the expectations."""
+
+    def __init__(self, bot: DemoBot, printer: Printer) -> None:
+        self.bot = bot
+        self.printer = printer
+        self.expectations: list[Expect] = []
+        self.failures: list[str] = []  # steps that could not be done (a message to click never arrived)
+        self.days: list[DayLog] = []
+        self.sweeps = 0
+        self._counting = False  # inside `off_hours`: the sweeps are counted for its summary line
+        self._quiet_sweeps = self._quiet_deferred = 0
+        self._quiet_events: list[Event] = []
+
+    @property
+    def events(self) -> list[Event]:
+        """Everything seen and done so far."""
+        return self.bot.events
+
+    @property
+    def today(self) -> DayLog:
+        """The day in progress."""
+        return self.days[-1]
+
+    # -- time ---------------------------------------------------------------------------------------------------
+
+    def at(self, when: dt.datetime) -> None:
+        """Move the clock to `when`, running every sweep due on the way and showing what it sent."""
+        while (nxt := next_sweep(self.bot.clock())) <= when:
+            report, events = self.bot.sweep(nxt)
+            self.sweeps += 1
+            if self.days:
+                self.today.sweeps += 1
+            if self._counting:
+                self._quiet_sweeps += 1
+                self._quiet_deferred += report.deferred
+                self._quiet_events += events
+            self.printer.events(events)
+        self.bot.clock.set(when)
+
+    def off_hours(self, until: dt.datetime, why: str) -> None:
+        """Run the sweeps of a night or a weekend and report that they sent nothing."""
+        start = self.bot.clock()
+        self._counting, self._quiet_sweeps, self._quiet_deferred, self._quiet_events = True, 0, 0, []
+        try:
+            self.at(until)
+        finally:
+            self._counting = False
+        waiting = self.pending_followups()
+        sent = [e for e in self._quiet_events if e.kind in BOT_KINDS]
+        first, last = start.astimezone(AMS), until.astimezone(AMS)
+        span = f"{first:%a %H:%M} → {last:%a %H:%M} Amsterdam time"
+        result = "nothing sent" if not sent else f"{len(sent)} message(s) sent!"
+        if self._quiet_deferred:
+            result += f", {self._quiet_deferred} deferred to working hours"
+        line = (
+            f"  ☾ {why}, {span}: {self._quiet_sweeps} sweeps, {result}; "
+            f"{waiting} follow-up reminder{'s' if waiting != 1 else ''} pending"
+        )
+        self.printer.line(line, styled=self.printer.style.dim(line))
+
+    def night(self, until: dt.datetime, why: str) -> None:
+        """The rest of the working day (18:00 UTC: 19:00 in Amsterdam, 18:00 in London), then the night's sweeps."""
+        now = self.bot.clock()
+        self.at(max(now, now.replace(hour=18, minute=0, second=0, microsecond=0)))
+        self.off_hours(until, why)
+
+    def pending_followups(self) -> int:
+        """Follow-up reminders written but not yet due or sent."""
+        with self.bot.runtime.db.read() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).select_from(Nudge).where(Nudge.kind == "followup", Nudge.status == "pending")
+                )
+                or 0
+            )
+
+    # -- days ---------------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def day(self, day: int, number: int, total: int) -> Iterator[DayLog]:
+        """A simulated day: a heading, the day's steps, then its messages and expectations."""
+        log = DayLog(date(day))
+        self.days.append(log)
+        self.printer.line()
+        self.printer.heading(f"[{number}/{total}] {log.day:%A %d %B %Y}")
+        yield log
+        due = [x for x in self.expectations if x.day == log.day]
+        results = [(x, x.failure(self.events)) for x in due]
+        log.failures = [failure for _, failure in results if failure]
+        log.checked = len(due)
+        log.messages = messages(e for e in self.events if e.at.astimezone(AMS).date() == log.day)
+        met = [x.what for x, failure in results if failure is None]
+        if met:
+            for line in self.printer.wrap("checked: ✓ " + " ✓ ".join(met), "  "):
+                self.printer.line(line, styled=self.printer.style.dim(line))
+        for failure in log.failures:
+            self._problem(failure, record=False)
+        summary = f"{log.day:%a %d %b} ▸ {log.messages} messages from the bot, {log.sweeps} sweeps"
+        if due:
+            met = log.checked - len(log.failures)
+            summary += f" · {met}/{log.checked} expected messages arrived"
+        mark = "✓" if not log.failures else "✗"
+        styled = (self.printer.style.good if not log.failures else self.printer.style.bad)(f"{mark} {summary}")
+        self.printer.line(f"{mark} {summary}", styled=styled)
+
+    # -- acting -------------------------------------------------------------------------------------------------
+
+    def _problem(self, text: str, *, record: bool = True) -> None:
+        """Print a problem in the transcript (and keep it, for a step that could not be done)."""
+        if record:
+            self.failures.append(text)
+        self.printer.line(f"  ✗ {text}", styled=self.printer.style.bad(f"  ✗ {text}"))
+
+    def slash(self, when: dt.datetime, user: str, command: str, text: str = "", channel: str | None = None) -> None:
+        """At `when`, `user` types a slash command (in their DM with the bot unless `channel` says otherwise)."""
+        self.at(when)
+        try:
+            self.printer.events(self.bot.slash(user, command, text, channel))
+        except DemoError as err:
+            self._problem(str(err))
+
+    def call(self, when: dt.datetime, user: str, text: str) -> None:
+        """At `when`, `user` logs a call with `/call`."""
+        self.slash(when, user, "/call", text)
+
+    def message(self, kind: str, viewer: str, *contains: str) -> Event | None:
+        """The latest message of `kind` to `viewer` holding every string of `contains`."""
+        for event in reversed(self.events):
+            text = event.text.casefold()
+            if event.kind == kind and event.viewer == viewer and all(c.casefold() in text for c in contains):
+                return event
+        return None
+
+    def click(self, when: dt.datetime, user: str, label: str, *on: str, kind: str = DM) -> None:
+        """At `when`, `user` clicks `label` on the latest message to them holding `on`."""
+        self.at(when)
+        message = self.message(kind, user, *on)
+        if message is None:
+            self._problem(f"{name_of(user)} could not click [{label}]: no message with {' '.join(on)!r} arrived")
+            return
+        try:
+            self.printer.events(self.bot.click(user, message, label))
+        except DemoError as err:
+            self._problem(str(err))
+
+    def open_home(self, when: dt.datetime, user: str) -> None:
+        """At `when`, `user` opens the App Home tab."""
+        self.at(when)
+        try:
+            self.printer.events(self.bot.open_home(user))
+        except DemoError as err:
+            self._problem(str(err))
+
+    def expect(self, what: str, kind: str, viewer: str, *contains: str, **narrow: object) -> None:
+        """Note a message that must arrive today (unless `day` says otherwise); checked at the end of the day."""
+        narrow.setdefault("day", self.today.day)
+        self.expectations.append(Expect(what, kind, viewer, tuple(contains), **narrow))  # type: ignore[arg-type]
+
+    def blitz(self, user: str, start: dt.datetime, leads: tuple[str, ...], every: dt.timedelta, outcome: str) -> None:
+        """A run of calls, summarised: the first call and every confirmation carrying a tip are shown."""
+        shown_first = False
+        hidden: list[Event] = []
+        for i, lead in enumerate(leads):
+            when = start + i * every
+            if hidden and next_sweep(self.bot.clock()) <= when:
+                self._summarise(hidden)  # before whatever the sweeps on the way send
+                hidden = []
+            self.at(when)
+            try:
+                events = self.bot.slash(user, "/call", f"{lead} {outcome}")
+            except DemoError as err:
+                self._problem(str(err))
+                continue
+            reply = next((e for e in events if e.kind == EPHEMERAL), None)
+            # A plain confirmation is two lines (the call, the next attempt); anything more or else is shown.
+            plain = reply is not None and len(event_lines(reply, self.printer.plain)) == 2
+            if not shown_first or not plain:
+                if hidden:
+                    self._summarise(hidden)
+                    hidden = []
+                self.printer.events(events)
+                shown_first = True
+            else:
+                hidden += [e for e in events if e.kind == COMMAND]
+                self.printer.events([e for e in events if e.kind not in (COMMAND, EPHEMERAL)])
+        if hidden:
+            self._summarise(hidden)
+
+    def _summarise(self, commands: list[Event]) -> None:
+        first, last = commands[0].local, commands[-1].local
+        names = ", ".join(c.label.removeprefix("/call ").rsplit(" ", 1)[0] for c in commands)
+        span = f"{first:%H:%M}" if first == last else f"{first:%H:%M}–{last:%H:%M}"
+        calls = "1 more call" if len(commands) == 1 else f"{len(commands)} more calls"
+        text = (
+            f"… {span} {first:%Z}: {first_name(commands[0].actor or '')} logs {calls} the same way, "
+            f"each confirmed with its next attempt: {names}"
+        )
+        for line in self.printer.wrap(text, "  "):
+            self.printer.line(line, styled=self.printer.style.dim(line))
+
+
+def play(week: Week) -> None:
+    """The week itself."""
+    total = 8
+    week.bot.clock.set(START)
+
+    # -- Monday: the first calls, a typo, the channel subscribed ---------------------------------------------------
+    with week.day(23, 1, total):
+        week.slash(ams(23, 9, 2), PETRA, "/leaderboard", "subscribe", channel=SALES)
+        week.expect("Petra's subscription of #sales", EPHEMERAL, PETRA, "aangemeld", "vr om 16:00", day=date(23))
+        week.call(ams(23, 9, 10), ANOUK, "Bakkerij Jansen geen-gehoor")
+        week.expect("Anouk's call confirmed in Dutch", EPHEMERAL, ANOUK, "Bakkerij Jansen", "Volgende poging")
+        week.call(ams(23, 9, 25), ANOUK, "Hoogendijk & Zn. afspraak +onderzocht +beslisser")
+        week.expect("Anouk's meeting, '&' intact", EPHEMERAL, ANOUK, "Hoogendijk & Zn.", "afspraak gemaakt")
+        week.call(ams(23, 9, 40), ANOUK, "Van Dijk Installatietechniek ingesproken")
+        week.expect("the research tip (M102) in Dutch", EPHEMERAL, ANOUK, "zonder onderzoek", day=date(23))
+        week.call(ams(23, 10, 5), ANOUK, "Bloemenhuis Flora receptie +onderzocht")
+        week.call(lon(23, 9, 30), SAM, "Acme BV no-answer")
+        week.expect("Sam's call confirmed", EPHEMERAL, SAM, "Acme BV", "Next attempt: tomorrow at 09:30")
+        week.call(lon(23, 9, 35), SAM, "Initech meeting +research +dm demo booked for Tuesday")
+        week.expect("Sam's meeting with its note", EPHEMERAL, SAM, "Initech", "demo booked for Tuesday")
+        week.call(lon(23, 9, 40), SAM, "Globex voicemail")
+        week.expect("the research tip (M102) in English", EPHEMERAL, SAM, "without research", day=date(23))
+        week.call(lon(23, 9, 46), SAM, "Zeta Corp blorp")
+        week.expect("the helpful error for a typo", EPHEMERAL, SAM, "`blorp`", "Valid outcomes", "Example")
+        week.call(lon(23, 9, 47), SAM, "Zeta Corp busy")
+        week.slash(lon(23, 12, 30), SAM, "/break", "30")
+        week.expect("Sam's lunch break", EPHEMERAL, SAM, "30-minute break")
+        week.slash(lon(23, 14, 0), SAM, "/log", "research 45 prospect list for tomorrow")
+        week.expect("Sam's research logged", EPHEMERAL, SAM, "45 min of research")
+        week.night(ams(24, 8, 0), "Monday night")
+
+    # -- Tuesday: follow-ups arrive and get clicked; Sam's call blitz earns a break ---------------------------------
+    with week.day(24, 2, total):
+        week.expect("Anouk's follow-up DM for Bakkerij Jansen", DM, ANOUK, "Bakkerij Jansen", "poging 2 van 6",
+                    day=date(24), after=dt.time(9), before=dt.time(9, 30))  # fmt: skip
+        week.click(ams(24, 9, 20), ANOUK, "Geen gehoor", "Bakkerij Jansen", "poging 2")
+        week.expect("attempt 2 on Bakkerij Jansen logged from the DM", UPDATE, ANOUK, "Poging 2 bij", "Bakkerij Jansen")
+        week.click(ams(24, 9, 50), ANOUK, "Volgende werkdag", "Van Dijk Installatietechniek", "poging 2")
+        week.expect("Van Dijk snoozed to the next business day", UPDATE, ANOUK, "Uitgesteld", "Van Dijk")
+        week.click(ams(24, 10, 20), ANOUK, "Afspraak gemaakt", "Bloemenhuis Flora", "poging 2")
+        week.expect("a meeting from a follow-up button", UPDATE, ANOUK, "Bloemenhuis Flora", "afspraak gemaakt")
+        week.expect("Sam's follow-up DM for Acme BV", DM, SAM, "Acme BV", "attempt 2 of 6", "Last attempt: no answer",
+                    day=date(24), before=dt.time(10))  # fmt: skip
+        week.click(lon(24, 9, 33), SAM, "Snooze 1 hour", "Acme BV", "attempt 2")
+        week.expect("Acme BV snoozed for an hour", UPDATE, SAM, "Snoozed", "Acme BV", "today at 10:33")
+        week.click(lon(24, 9, 48), SAM, "Reached", "Globex", "attempt 2")
+        week.click(lon(24, 10, 1), SAM, "Next business day", "Zeta Corp", "attempt 2")
+        week.blitz(SAM, lon(24, 10, 4), BLITZ[:10], dt.timedelta(minutes=4), "no-answer")
+        week.expect("every blitz call confirmed", EPHEMERAL, SAM, "Logged a call to", "no answer", count=25)
+        week.expect("Acme BV again after the snooze", DM, SAM, "Acme BV", "attempt 2 of 6",
+                    day=date(24), after=dt.time(10, 33))  # fmt: skip
+        week.click(lon(24, 10, 46), SAM, "No answer", "Acme BV", "attempt 2")
+        week.blitz(SAM, lon(24, 10, 48), BLITZ[10:], dt.timedelta(minutes=4), "no-answer")  # until 11:44
+        week.expect("the connect-rate tip (M101) in a call confirmation", EPHEMERAL, SAM,
+                    "of your dials became a conversation today", day=date(24))  # fmt: skip
+        week.expect("the break DM after 90+ minutes of calling", DM, SAM, "without a break", day=date(24))
+        week.click(lon(24, 11, 46), SAM, "Start a 10-minute break", "without a break")
+        week.expect("the break started from the DM", UPDATE, SAM, "Break started", day=date(24))
+        week.night(ams(25, 8, 0), "Tuesday night")
+
+    # -- Wednesday: a focus block holds Anouk's reminders; scorecards in both languages ---------------------------
+    with week.day(25, 3, total):
+        week.slash(ams(25, 9, 0), ANOUK, "/focus", "bellen 60")
+        week.expect("Anouk's focus block started", EPHEMERAL, ANOUK, "Focusblok", "10:00", day=date(25))
+        week.call(ams(25, 9, 5), ANOUK, "Kaasboerderij De Hoeve bereikt +onderzocht +beslisser")
+        week.call(ams(25, 9, 22), ANOUK, "Drukkerij Peters geen-gehoor +onderzocht")
+        week.slash(ams(25, 9, 35), ANOUK, "/log", "email 5 offerte nagestuurd")
+        week.call(ams(25, 9, 41), ANOUK, "Gemeente Utrecht afspraak +onderzocht +beslisser demo op 3 december")
+        week.expect("no reminder for Anouk during her focus block", DM, ANOUK,
+                    day=date(25), before=dt.time(10), count=0, exactly=True)  # fmt: skip
+        week.expect("the focus summary when the block ends", DM, ANOUK, "focusblok", "In het blok: 3 belpogingen",
+                    day=date(25), after=dt.time(10), before=dt.time(10, 15))  # fmt: skip
+        week.expect("Bakkerij Jansen's reminder, held until the block ended", DM, ANOUK, "Bakkerij Jansen",
+                    "poging 3 van 6", day=date(25), after=dt.time(10), before=dt.time(10, 15))  # fmt: skip
+        week.click(ams(25, 10, 5), ANOUK, "Bereikt", "Bakkerij Jansen", "poging 3")
+        week.click(ams(25, 10, 7), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek", "poging 2")
+        week.expect("Sam's reminders for yesterday's blitz", DM, SAM, "attempt 2 of 6", day=date(25), count=25)
+        week.click(lon(25, 10, 32), SAM, "Meeting booked", BLITZ[3], "attempt 2")
+        week.expect("a meeting booked on a blitz lead", UPDATE, SAM, BLITZ[3], "meeting booked")
+        week.click(lon(25, 10, 50), SAM, "Stop following up", BLITZ[9], "attempt 2")
+        week.expect("a lead stopped from its reminder", UPDATE, SAM, "Stopped following up", BLITZ[9])
+        week.click(lon(25, 11, 0), SAM, "Tomorrow morning", "Acme BV", "attempt 3")
+        week.slash(ams(25, 12, 30), ANOUK, "/pauze", "30")
+        week.slash(ams(25, 14, 0), ANOUK, "/log", "admin 30 CRM bijwerken")
+        week.slash(ams(25, 14, 5), ANOUK, "/coach")
+        week.expect("Anouk's scorecard in Dutch", EPHEMERAL, ANOUK, "Kwaliteit boven kwantiteit", day=date(25))
+        week.slash(lon(25, 14, 0), SAM, "/log", "admin 30 CRM updates")
+        week.slash(lon(25, 14, 5), SAM, "/coach")
+        week.expect("Sam's scorecard in English", EPHEMERAL, SAM, "Quality beats quantity", day=date(25))
+        week.slash(lon(25, 14, 10), SAM, "/coach", "rules")
+        week.expect("the coaching rules", EPHEMERAL, SAM, "M101", "M501", day=date(25))
+        week.night(ams(26, 8, 0), "Wednesday night")
+
+    # -- Thursday: the attempts go on; a late call ------------------------------------------------------------------
+    with week.day(26, 4, total):
+        week.call(ams(26, 9, 20), ANOUK, "Stadsbakkerij Noord geen-gehoor +onderzocht")
+        week.click(ams(26, 9, 35), ANOUK, "Afspraak gemaakt", "Drukkerij Peters", "poging 2")
+        week.expect("Sam's snoozed Acme BV reminder at 09:00", DM, SAM, "Acme BV", "attempt 3 of 6",
+                    day=date(26), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip
+        week.click(lon(26, 9, 5), SAM, "Reached", "Acme BV", "attempt 3")
+        week.call(lon(26, 9, 30), SAM, "Umbrella Corp connected +research +dm")
+        week.call(lon(26, 9, 45), SAM, "Stark Industries gatekeeper +research")
+        week.call(lon(26, 10, 0), SAM, "Wayne Enterprises meeting +research +dm pilot for 20 seats")
+        week.click(ams(26, 11, 20), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek", "poging 3")
+        week.expect("Van Dijk's third attempt logged", UPDATE, ANOUK, "Poging 3 bij", "Van Dijk")
+        week.call(ams(26, 11, 40), ANOUK, "Fietsenmaker De Ketting geen-gehoor +onderzocht")
+        week.call(ams(26, 11, 55), ANOUK, "Tandartspraktijk Smile bezet +onderzocht")
+        week.call(ams(26, 12, 10), ANOUK, "Hotel De Gouden Leeuw bereikt +onderzocht +beslisser")
+        week.call(lon(26, 17, 40), SAM, "Late Night Ltd voicemail")
+        week.expect("a call after hours is still confirmed", EPHEMERAL, SAM, "Late Night Ltd", day=date(26))
+        week.night(ams(27, 8, 0), "Thursday night")
+
+    # -- Friday: App Home with the chart, the leaderboard post ------------------------------------------------------
+    with week.day(27, 5, total):
+        week.click(ams(27, 11, 45), ANOUK, "Morgenochtend", "Fietsenmaker De Ketting", "poging 2")
+        week.expect("a snooze to tomorrow morning lands on Monday", UPDATE, ANOUK, "Fietsenmaker", "ma 30 nov")
+        week.click(ams(27, 12, 0), ANOUK, "Geen gehoor", "Tandartspraktijk Smile", "poging 2")
+        week.open_home(lon(27, 14, 0), SAM)
+        week.expect("Sam's App Home with his week's chart", HOME, SAM, "Your scorecard", "Your week", day=date(27))
+        week.open_home(ams(27, 15, 30), ANOUK)
+        week.expect("Anouk's App Home in Dutch with her chart", HOME, ANOUK, "scorekaart", "Je week", day=date(27))
+        week.expect("the Friday leaderboard post in #sales", POST, SALES, "Anouk de Vries", "Sam Carter",
+                    "Ranked by", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
+        week.slash(lon(27, 15, 20), SAM, "/leaderboard", "week")
+        week.expect("Sam's own place on the board", EPHEMERAL, SAM, "You:", day=date(27))
+        week.night(ams(28, 0, 0), "Friday night")
+
+    # -- the weekend: sweeps run, nothing is sent ----------------------------------------------------------------------
+    with week.day(28, 6, total):
+        week.off_hours(ams(29, 0, 0), "Saturday")
+    with week.day(29, 7, total):
+        week.off_hours(ams(30, 8, 0), "Sunday")
+
+    # -- Monday: the manager's digest; the weekend's reminders arrive --------------------------------------------------
+    with week.day(30, 8, total):
+        week.expect("Petra's manager digest at 09:00", DM, PETRA, "Je team vorige week",
+                    day=date(30), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip
+        week.expect("Anouk's reminder snoozed on Friday", DM, ANOUK, "Fietsenmaker De Ketting",
+                    day=date(30), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip
+        week.open_home(ams(30, 9, 20), PETRA)
+        week.expect("Petra's App Home with the team's week", HOME, PETRA, "Je team deze week", day=date(30))
+        week.at(END)
