@@ -19,7 +19,7 @@ from bot.team import display_name, reps_by_id, team_tz
 from coaching import domain
 from coaching.engine import evaluate
 from coaching.hours import local_datetime, local_day_bounds, local_week_start, zone
-from coaching.i18n import t
+from coaching.i18n import language_for, t
 from coaching.numbers import fmt_num, fmt_pct
 from coaching.quality import QualitySettings, Ranked
 from coaching.rules import by_code
@@ -124,8 +124,11 @@ def channel_post(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, 
         return None
     payload = nudge.payload or {}
     tz = zone(payload.get("tz") or team_tz(team))
-    lang = (team.settings or {}).get("language") or "en"
-    lang = lang if lang in ("en", "nl") else "en"
+    # The team's language when a manager set one, else that of the manager who subscribed the channel.
+    lang = (team.settings or {}).get("language")
+    if lang not in ("en", "nl"):
+        subscriber = session.get(Rep, (team.id, payload.get("by") or ""))
+        lang = language_for(subscriber.locale, subscriber.language) if subscriber else "en"
     post = Post(
         at=dt.datetime.fromisoformat(payload["at"]),
         season_start=dt.datetime.fromisoformat(payload["season_start"]),

@@ -118,6 +118,7 @@ def plan(session: Session, now: dt.datetime) -> int:
                 "at": post.at.isoformat(),
                 "final": post.final,
                 "tz": tz.key,
+                "by": sub.created_by,
             },
             now=now,
         )

@@ -78,9 +78,10 @@ def test_a_manager_subscribes_a_channel_and_each_period_is_posted_once(coachbot,
         coachbot.sweep(when)
     [post] = channel_posts(coachbot)
     shown = texts(post)
-    assert "Season final" in shown and "1. Anouk de Vries" in shown and "Sam Carter" in shown
-    assert "First meeting booked: Anouk de Vries" in shown
-    assert "Ranked by what calls achieve" in shown
+    # Petra subscribed the channel and reads Dutch; the team has no language of its own.
+    assert "Seizoensfinale" in shown and "1. Anouk de Vries" in shown and "Sam Carter" in shown
+    assert "Eerste afspraak gemaakt: Anouk de Vries" in shown
+    assert "Gerangschikt op wat gesprekken opleveren" in shown
     coachbot.sweep(local(2026, 12, 4, 16, 0))  # the next Friday: the next season's post
     assert len(channel_posts(coachbot)) == 2
     with coachbot.db.transaction() as s:
@@ -99,7 +100,7 @@ def test_privacy_shows_a_rep_as_a_teammate_in_posts_but_not_to_themselves(coachb
     busy_dialer(coachbot, n=5)
     coachbot.sweep(local(2026, 11, 27, 16, 0))
     [post] = channel_posts(coachbot)
-    assert "Anouk" not in texts(post) and "a teammate" in texts(post)
+    assert "Anouk" not in texts(post) and "een teamgenoot" in texts(post)
     assert "Anouk de Vries" in coachbot.slash("/leaderboard", "", user="U0ANOUK").text
     assert "Anouk" not in coachbot.slash("/leaderboard", "", user="U0SAM").text
     assert "weer je naam" in coachbot.slash("/coach", "privacy off", user="U0ANOUK").text

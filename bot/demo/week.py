@@ -414,7 +414,7 @@ def play(week: Week) -> None:
         week.open_home(ams(27, 15, 30), ANOUK)
         week.expect("Anouk's App Home in Dutch with her chart", HOME, ANOUK, "scorekaart", "Je week", day=date(27))
         week.expect("the Friday leaderboard post in #sales", POST, SALES, "Anouk de Vries", "Sam Carter",
-                    "Ranked by", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
+                    "Gerangschikt op", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
         week.slash(lon(27, 15, 20), SAM, "/leaderboard", "week")
         week.expect("Sam's own place on the board", EPHEMERAL, SAM, "You:", day=date(27))
         week.night(ams(28, 0, 0), "Friday night")
