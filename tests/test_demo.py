@@ -50,7 +50,7 @@ def test_the_html_transcript_shows_the_week_like_slack(demo):
         "Volg <b>Bakkerij Jansen</b> op: poging 2 van 6.",  # mrkdwn rendered, in Dutch for Anouk
         "Hoogendijk &amp; Zn.",  # Slack's &amp; undone, then escaped once for HTML
         "Only visible to you",
-        "Season final",  # the Friday post in #sales
+        "Seizoensfinale",  # the Friday post in #sales, in the subscribing manager's Dutch
         "Je team vorige week",  # Petra's digest
         "You have been working for",  # Sam's break DM
         '<span class="mention">#sales</span>',  # <#C0SALES> as #sales
