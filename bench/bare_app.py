@@ -37,7 +37,7 @@ def build_app() -> App:
         client=client,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
-        process_before_response=False,
+        process_before_response=True,  # as the bot's App (bot/app.py)
     )
 
     @app.command("/call")

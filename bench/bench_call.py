@@ -49,7 +49,7 @@ P50_RATIO_TARGET = 1.5
 P99_TARGET_MS = 100.0
 P99_TARGET_CONCURRENCY = 16
 
-DEFAULT_REPS = 5
+DEFAULT_REPS = 25  # with the default request counts, about 100 calls per rep: a busy rep's day
 COMPANIES = [
     "Initech",
     "Globex Corp",

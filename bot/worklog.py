@@ -126,7 +126,9 @@ def _lead_for(session: Session, rep: RepProfile, name: str, now: dt.datetime) ->
         .on_conflict_do_nothing(index_elements=["team_id", "key"])
     )
     return session.execute(
-        select(Lead).where(Lead.team_id == rep.team_id, Lead.key == key).with_for_update()
+        # NO KEY UPDATE: rows that merely reference the lead (activities, nudges) hold KEY SHARE locks on it,
+        # which a plain FOR UPDATE would wait for, and deadlock with (PostgreSQL).
+        select(Lead).where(Lead.team_id == rep.team_id, Lead.key == key).with_for_update(key_share=True)
     ).scalar_one()
 
 
@@ -153,7 +155,9 @@ def suggest_break(
 ) -> bool:
     """Extend the rep's streak with one entry, and suggest one break per streak of `streak_max_minutes`."""
     settings = rep.coach_settings
-    row = session.get(Rep, (rep.team_id, rep.user_id), with_for_update=True)
+    # NO KEY UPDATE, not FOR UPDATE: this transaction's own activity row already holds a KEY SHARE lock on the rep
+    # (its foreign key), and so may a concurrent entry's; FOR UPDATE would wait for each other: a deadlock.
+    row = session.get(Rep, (rep.team_id, rep.user_id), with_for_update={"key_share": True})
     assert row is not None
     current = Streak(row.streak_start, row.streak_end) if row.streak_start and row.streak_end else None
     streak = extend(current, started, ended, settings.streak_gap_minutes)

@@ -190,3 +190,24 @@ def test_an_unexpected_failure_reaches_the_rep_as_one_line_not_a_500(coachbot, m
     reply = coachbot.slash("/call", "Acme no-answer")
     assert reply.status == 200
     assert "something went wrong" in reply.text and "Traceback" not in reply.body
+
+
+def test_many_calls_of_one_rep_at_once_all_land(coachbot):
+    """Concurrent entries of one rep lock the rep and lead rows without deadlocking (PostgreSQL found one)."""
+    import threading
+
+    coachbot.slash("/call", "Warm Up BV no-answer")  # the rep exists
+    replies = []
+
+    def call(i):
+        replies.append(coachbot.slash("/call", f"{'Same Lead' if i % 2 else f'Lead {i}'} no-answer").text)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(replies) == 24
+    assert not [r for r in replies if "went wrong" in r]
+    with coachbot.db.transaction() as s:
+        assert s.scalar(select(Lead.attempts).where(Lead.name == "Same Lead")) == 12
