@@ -93,6 +93,9 @@ CANDIDATE_INDEXES = [
     ),
 ]
 
+# The schema's names for them (bot/models.py, migration 0004).
+INDEX_NAMES = {"+ team_time": "ix_activities_team_time", "+ team_time + meetings": "ix_activities_meetings"}
+
 _CONVERSATION_LIST = ", ".join(f"'{o}'" for o in sorted(REACHED))
 _PER_DAY = f"""
     SELECT user_id,
@@ -426,7 +429,11 @@ def run_database(db: Database, label: str, data: Data, runs: int) -> tuple[list[
     t0 = time.perf_counter()
     (load_sqlite if db.dialect == "sqlite" else load_postgres)(db, data)
     print(f"{label}: loaded in {time.perf_counter() - t0:.0f} s", flush=True)
-    rows, problems = measure(db, label, "schema", runs)
+    # The schema has the candidate indexes (migration 0004): measure without them first, then add each.
+    with db.engine.begin() as conn:
+        for name, _sql in CANDIDATE_INDEXES:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {INDEX_NAMES[name]}")
+    rows, problems = measure(db, label, "no leaderboard index", runs)
     plan = ""
     for name, sql in CANDIDATE_INDEXES:
         with db.engine.begin() as conn:

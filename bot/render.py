@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from coaching.domain import LOGGABLE_WORK, OUTCOME_DUTCH, WORK_DUTCH, Outcome, WorkType
 from coaching.i18n import t, when
+from coaching.render import escape
 
 # Action ids of the follow-up buttons; the value of each is the nudge id.
 FOLLOWUP_LOG = {
@@ -21,11 +22,6 @@ FOLLOWUP_LOG = {
 FOLLOWUP_SNOOZE = ("followup_snooze_hour", "followup_snooze_morning", "followup_snooze_next_day")
 FOLLOWUP_STOP = "followup_stop"
 BREAK_START = "break_start"
-
-
-def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def outcome_name(language: str, outcome: Outcome | str) -> str:

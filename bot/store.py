@@ -6,6 +6,7 @@ Every query names the workspace: no query can read another workspace's rows.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -69,25 +70,11 @@ def rep_activities(
         )
         .order_by(Activity.started_at, Activity.id)
     )
-    return [
-        domain.Activity(
-            id=row.id,
-            kind=domain.ActivityKind(row.kind),
-            started_at=row.started_at,
-            ended_at=row.ended_at,
-            outcome=domain.Outcome(row.outcome) if row.outcome else None,
-            work=domain.WorkType(row.work) if row.work else None,
-            lead_key=str(row.lead_id) if row.lead_id is not None else None,
-            researched=row.researched,
-            decision_maker=row.decision_maker,
-            first_attempt=row.attempt == 1,
-        )
-        for row in rows
-    ]
+    return [to_domain(row) for row in rows]
 
 
-def to_domain(row: Activity) -> domain.Activity:
-    """An activity row as the coaching core reads it."""
+def to_domain(row: Any) -> domain.Activity:
+    """An activity (an ORM row, or a row of `_COLUMNS`) as the coaching core reads it."""
     return domain.Activity(
         id=row.id,
         kind=domain.ActivityKind(row.kind),
