@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot import boards, render
+from bot import boards, outbox, render
 from bot import team as team_module
 from bot.models import Activity, Lead, Nudge, Rep, Team
 from bot.outbox import Decision
@@ -21,7 +21,7 @@ from bot.reps import RepProfile, profile_of
 from bot.store import activities_between, rep_activities, to_domain
 from coaching.domain import ActivityKind, WorkType
 from coaching.findings import Count
-from coaching.hours import is_working, next_working_moment
+from coaching.hours import add_working_days, is_working, local_datetime, next_working_moment
 from coaching.i18n import t
 from coaching.render import count
 from coaching.streaks import current_streak
@@ -109,6 +109,7 @@ def _followup(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime)
         return Decision(cancel_reason=f"lead moved on ({lead.cadence}, {lead.unreached_attempts} unreached)")
     message = render.followup_message(
         rep.language,
+        again=bool((nudge.payload or {}).get("reminded")),
         nudge_id=nudge.id,
         lead=lead.name,
         attempt=lead.attempts + 1,
@@ -167,3 +168,35 @@ def _focus_summary(session: Session, nudge: Nudge, rep: RepProfile) -> Decision:
     elif inside:
         lines.append(t(lang, "nudge.focus_clean"))
     return Decision(message=render.plain("\n".join(lines)), user_id=rep.user_id)
+
+
+def after_sent(session: Session, nudge: Nudge, now: dt.datetime) -> None:
+    """A follow-up DM nobody acts on comes back once, the next working day: the cadence must not stall on it.
+
+    Logging any call to the lead (a button, `/call`), snoozing or stopping cancels the reminder; a reminder that is
+    itself ignored leaves the follow-up on the rep's App Home.
+    """
+    if nudge.kind != "followup" or (nudge.payload or {}).get("reminded") or not nudge.user_id:
+        return
+    rep = session.get(Rep, (nudge.team_id, nudge.user_id))
+    team = session.get(Team, nudge.team_id)
+    if rep is None or team is None:
+        return
+    profile = profile_of(rep, team)
+    local = now.astimezone(profile.tz)
+    day = add_working_days(local.date(), 1, profile.hours)
+    at = local.time().replace(tzinfo=None)
+    if not profile.hours.start <= at < profile.hours.end:
+        at = profile.hours.start
+    outbox.schedule(
+        session,
+        team_id=nudge.team_id,
+        user_id=nudge.user_id,
+        kind="followup",
+        due_at=next_working_moment(local_datetime(day, at, profile.tz), profile.tz, profile.hours, profile.away_until),
+        dedupe_key=f"again:{nudge.id}",
+        lead_id=nudge.lead_id,
+        attempt=nudge.attempt,
+        payload={"reminded": True},
+        now=now,
+    )

@@ -192,9 +192,11 @@ class Sweeper:
         post: Callable[[str, str, dict[str, Any]], str],
         clock: Callable[[], dt.datetime],
         plan: Callable[[Session, dt.datetime], int] | None = None,
+        after_sent: Callable[[Session, Nudge, dt.datetime], None] | None = None,
     ) -> None:
         self.db = db
         self.plan = plan
+        self.after_sent = after_sent
         self.decide = decide
         self.open_dm = open_dm
         self.post = post
@@ -261,6 +263,11 @@ class Sweeper:
                 .where(Nudge.id == nudge_id, Nudge.status == "sending", Nudge.claimed_by == self.worker)
                 .values(status="sent", sent_at=now, sent_channel=channel, sent_ts=ts, lease_until=None)
             ).rowcount
+            if marked and self.after_sent is not None:
+                # What a delivered nudge causes (a reminder if nobody acts on it) is written with its "sent".
+                sent = session.get(Nudge, nudge_id)
+                if sent is not None:
+                    self.after_sent(session, sent, now)
         if not marked:
             log.warning("nudge %s (%s) was sent but its lease had passed to another sweeper", nudge_id, kind)
         report.sent += 1

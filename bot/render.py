@@ -95,10 +95,13 @@ def followup_message(
     last_at: dt.datetime | None,
     now: dt.datetime,
     tz: ZoneInfo,
+    again: bool = False,
 ) -> dict[str, Any]:
     """The follow-up DM: the lead, attempt n of the target, the last try, why, and the buttons."""
     headline = t(language, "nudge.followup_text", lead=escape(lead), attempt=attempt, target=target)
     lines = [headline]
+    if again:
+        lines.append(t(language, "nudge.followup_again"))
     if last_outcome and last_at:
         lines.append(
             t(

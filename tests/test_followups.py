@@ -56,9 +56,8 @@ def test_an_unreached_call_writes_its_follow_up_and_the_sweep_sends_it_once(coac
     }
     mark = slack.mark()
     assert coachbot.sweep(local(LON, 2026, 11, 27, 11, 5)).sent == 0
-    assert coachbot.sweep(local(LON, 2026, 12, 3, 11, 0)).sent == 0
     assert followup_dms(coachbot, "Acme BV", mark) == []
-    assert [n.status for n in nudges(coachbot)] == ["sent"]
+    assert [n.status for n in nudges(coachbot)] == ["sent", "pending"]  # the reminder, should Sam ignore it
 
 
 def test_a_reached_outcome_ends_the_cadence_and_cancels_what_is_pending(coachbot):
@@ -91,9 +90,10 @@ def test_amsterdam_and_new_york_reps_are_nudged_in_their_own_working_hours(coach
     assert jordan.due_at == local(NYC, 2026, 11, 30, 16, 30)
     for hour in range(0, 24 * 4, 1):  # sweep every hour from Saturday to Tuesday, as the clock would
         coachbot.sweep(local(dt.UTC, 2026, 11, 28, 0, 0) + dt.timedelta(hours=hour))
-    sent = {n.user_id: n.sent_at for n in nudges(coachbot)}
-    for user, tz in (("U0ANOUK", AMS), ("U0JORDAN", NYC)):
-        when = sent[user].astimezone(tz)
+    sent = [(n.user_id, n.sent_at) for n in nudges(coachbot) if n.status == "sent"]
+    assert {user for user, _ in sent} == {"U0ANOUK", "U0JORDAN"}
+    for user, at in sent:
+        when = at.astimezone(AMS if user == "U0ANOUK" else NYC)
         assert when.weekday() < 5 and 9 <= when.hour < 17, (user, when)
     assert len(followup_dms(coachbot, "Bakkerij Jansen")) == 1
     assert "Volg *Bakkerij Jansen* op" in texts(followup_dms(coachbot, "Bakkerij Jansen")[0])  # Dutch for Anouk
@@ -108,7 +108,7 @@ def test_what_falls_due_off_hours_goes_out_at_the_next_working_moment_once(coach
     assert nudge.status == "pending" and nudge.due_at == local(AMS, 2026, 11, 30, 9, 0)  # Monday 09:00
     for hour in range(1, 61):
         coachbot.sweep(local(AMS, 2026, 11, 27, 23, 0) + dt.timedelta(hours=hour))
-    [nudge] = nudges(coachbot)
+    nudge = nudges(coachbot)[0]
     assert nudge.status == "sent" and nudge.sent_at == local(AMS, 2026, 11, 30, 9, 0)
     assert len(followup_dms(coachbot, "Nachtwerk BV")) == 1
 
@@ -128,7 +128,7 @@ def test_a_restart_with_pending_rows_delivers_them_from_a_new_process(coachbot, 
     fresh = runtime_module.build(make_config(slack, db.url), clock=clock, db=db)
     report = fresh.sweeper.sweep(clock() + dt.timedelta(days=1))
     assert report.sent == 2
-    assert {n.status for n in nudges(coachbot)} == {"sent"}
+    assert [n.status for n in nudges(coachbot)] == ["sent", "sent", "pending", "pending"]
 
 
 def test_a_row_left_sending_by_a_crashed_sweeper_is_retried_after_its_lease(coachbot):
@@ -361,7 +361,7 @@ def test_away_pauses_nudges_and_shifts_the_cadence(coachbot):
     assert pending.due_at == local(LON, 2026, 12, 8, 11, 0)  # 2nd working day from today -> 2nd after return
     for day in range(1, 14):
         coachbot.sweep(local(LON, 2026, 11, 26, 11, 0) + dt.timedelta(days=day))
-    [sent] = nudges(coachbot)
+    sent = nudges(coachbot)[0]
     assert sent.sent_at == local(LON, 2026, 12, 8, 11, 0)
     assert "isn't a date" in coachbot.slash("/coach", "away 30-02").text
     assert "up to 365 days" in coachbot.slash("/coach", "away 2020-01-01").text
@@ -381,3 +381,25 @@ def test_a_rep_sets_their_own_working_hours(coachbot):
     assert "isn't a span" in coachbot.slash("/coach", "hours 17:00-09:00").text
     assert "isn't a set of days" in coachbot.slash("/coach", "hours 09:00-17:00 weekdays").text
     assert "team's working hours again: 09:00 to 17:00" in coachbot.slash("/coach", "hours team").text
+
+
+def test_an_ignored_follow_up_comes_back_once_the_next_working_day(coachbot, slack, delivered):
+    # Friday's DM on Acme BV got no click: Monday at the same time it comes back, saying so.
+    assert coachbot.sweep(local(LON, 2026, 11, 30, 10, 59)).sent == 0
+    mark = slack.mark()
+    assert coachbot.sweep(local(LON, 2026, 11, 30, 11, 0)).sent == 1
+    [again] = followup_dms(coachbot, "Acme BV", mark)
+    assert "Still open" in texts(again) and "attempt 2 of 6" in texts(again)
+    # Ignored twice: no third message; the follow-up waits on the App Home.
+    for day in range(1, 6):
+        assert coachbot.sweep(local(LON, 2026, 11, 30, 11, 0) + dt.timedelta(days=day)).sent == 0
+
+
+def test_acting_on_a_follow_up_cancels_its_reminder(coachbot, slack, delivered):
+    coachbot.click("followup_snooze_next_day", str(delivered.id))
+    slack.wait_for("response_url")
+    reminders = [n for n in nudges(coachbot) if n.dedupe_key.startswith("again:")]
+    assert [n.status for n in reminders] == ["cancelled"]
+    mark = slack.mark()
+    coachbot.sweep(local(LON, 2026, 11, 30, 11, 0))  # the snoozed follow-up, once
+    assert len(followup_dms(coachbot, "Acme BV", mark)) == 1
