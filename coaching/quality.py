@@ -44,19 +44,18 @@ Every weight, the daily dial cap and the effort cap are our defaults, not findin
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # The same field/validation helpers as CoachSettings, so both read and reject a team's JSON the same way.
-from coaching.settings import _check, _setting
+from coaching.settings import Thresholds, _setting
 
 #: Scores are sums of fractional weights; rounding makes equal work compare equal (0.1 * 3 != 0.3 in floats).
 _PRECISION = 6
 
 
 @dataclass(frozen=True, slots=True)
-class QualitySettings:
+class QualitySettings(Thresholds):
     """The weights of the quality score, the daily dial cap and the effort cap. All are our defaults."""
 
     meeting_points: float = _setting(10.0, "Points for each meeting booked (on top of its conversation points).")
@@ -71,25 +70,6 @@ class QualitySettings:
     effort_cap: float = _setting(
         1.0, "Effort points count up to this many times the result points (1: at most double)."
     )
-
-    def __post_init__(self) -> None:
-        for spec in dataclasses.fields(self):
-            object.__setattr__(self, spec.name, _check(spec, getattr(self, spec.name)))
-
-    def with_overrides(self, overrides: Mapping[str, object]) -> QualitySettings:
-        """These settings with `overrides` applied; ValueError names the first unknown or invalid key."""
-        specs = {spec.name: spec for spec in dataclasses.fields(self)}
-        changes: dict[str, int | float] = {}
-        for name, value in overrides.items():
-            spec = specs.get(name)  # type: ignore[arg-type]
-            if spec is None:
-                raise ValueError(f"unknown setting {name!r}")
-            changes[name] = _check(spec, value)
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, int | float]:
-        """The settings as plain JSON-ready values."""
-        return {spec.name: getattr(self, spec.name) for spec in dataclasses.fields(self)}
 
 
 @dataclass(frozen=True, slots=True)

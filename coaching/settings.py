@@ -11,7 +11,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 
 def _setting(default: int | float, doc: str, *, low: float = 0, high: float | None = None) -> Any:
@@ -23,8 +23,34 @@ def _share(default: float, doc: str) -> Any:
     return _setting(default, doc, low=0, high=1)
 
 
+class Thresholds:
+    """What every settings record of numbers shares: checked on creation, overridable from a team's JSON."""
+
+    __slots__ = ()
+
+    def __post_init__(self) -> None:
+        for spec in dataclasses.fields(self):  # type: ignore[arg-type]
+            # Store the checked value so an int given for a share reads back as a float.
+            object.__setattr__(self, spec.name, _check(spec, getattr(self, spec.name)))
+
+    def with_overrides(self, overrides: Mapping[str, object]) -> Self:
+        """These settings with `overrides` applied; ValueError names the first unknown or invalid key."""
+        specs = {spec.name: spec for spec in dataclasses.fields(self)}  # type: ignore[arg-type]
+        changes: dict[str, int | float] = {}
+        for name, value in overrides.items():
+            spec = specs.get(name)  # type: ignore[arg-type]
+            if spec is None:
+                raise ValueError(f"unknown setting {name!r}")
+            changes[name] = _check(spec, value)
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+    def to_dict(self) -> dict[str, int | float]:
+        """The settings as plain JSON-ready values."""
+        return {spec.name: getattr(self, spec.name) for spec in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True)
-class CoachSettings:
+class CoachSettings(Thresholds):
     """Coaching thresholds. Shares are fractions (0.05 is 5%); durations are minutes."""
 
     # M1 quality over quantity
@@ -63,25 +89,6 @@ class CoachSettings:
     streak_max_minutes: int = _setting(90, "Flag a streak of work this long without a break (M501).", low=1)
     no_break_day_minutes: int = _setting(240, "Flag a working day this long with no break at all (M502).", low=1)
 
-    def __post_init__(self) -> None:
-        for spec in dataclasses.fields(self):
-            # Store the checked value so an int given for a share reads back as a float.
-            object.__setattr__(self, spec.name, _check(spec, getattr(self, spec.name)))
-
-    def with_overrides(self, overrides: Mapping[str, object]) -> CoachSettings:
-        """These settings with `overrides` applied; ValueError names the first unknown or invalid key."""
-        specs = {spec.name: spec for spec in dataclasses.fields(self)}
-        changes: dict[str, int | float] = {}
-        for name, value in overrides.items():
-            spec = specs.get(name)  # type: ignore[arg-type]
-            if spec is None:
-                raise ValueError(f"unknown setting {name!r}")
-            changes[name] = _check(spec, value)
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, int | float]:
-        """The settings as plain JSON-ready values."""
-        return {spec.name: getattr(self, spec.name) for spec in dataclasses.fields(self)}
 
 
 def _check(spec: dataclasses.Field, value: object) -> int | float:
