@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from handlers.common import guarded, runtime
+from handlers.common import guarded, log, runtime
 
 
 def register(app: App) -> None:
@@ -17,8 +17,20 @@ def register(app: App) -> None:
 
 @guarded
 def home_opened(event: dict[str, Any], body: dict[str, Any], context: Any, client: WebClient) -> None:
-    """Publish the rep's App Home: their scorecard and the commands."""
+    """Publish the rep's App Home: their scorecard, follow-ups, chart and the commands.
+
+    Slack wants the event answered within 3 seconds, and drawing the Home (a chart on the first visit of the day)
+    can take longer, so it is drawn in the background after the answer.
+    """
     if event.get("tab", "home") != "home":
         return
-    view = runtime(context).service.team.home(body["team_id"], event["user"])
-    client.views_publish(user_id=event["user"], view=view)
+    coach = runtime(context)
+    team_id, user_id = body["team_id"], event["user"]
+
+    def publish() -> None:
+        try:
+            client.views_publish(user_id=user_id, view=coach.service.team.home(team_id, user_id))
+        except Exception:
+            log.exception("publishing the App Home of %s/%s failed", team_id, user_id)
+
+    coach.background.submit(publish)

@@ -44,6 +44,9 @@ from bot.demo.record import (
 from bot.demo.standin import TEAM, TEAM_DOMAIN, Call, SlackStandIn, dm_channel, dm_user
 from bot.outbox import SweepReport
 
+# How long the bot may take to draw an App Home in the background (a chart is rendered on the first of the day).
+HOME_WAIT = 20.0
+
 
 class Clock:
     """The bot's clock: simulated time that the demo sets and advances. Nothing sleeps for time to pass."""
@@ -238,6 +241,14 @@ class DemoBot:
         status, answer = self._post(body, "application/json")
         if status != 200:
             raise DemoError(f"app_home_opened answered HTTP {status}: {answer[:200]}")
+        # The bot answers the event at once and draws the Home in the background: wait for it to arrive.
+        deadline = time.monotonic() + HOME_WAIT
+        while not any(
+            c.method == "views.publish" and c.params.get("user_id") == user for c in self.slack.since(self._mark)
+        ):
+            if time.monotonic() > deadline:
+                raise DemoError(f"no App Home was published for {user} within {HOME_WAIT:.0f} s")
+            time.sleep(0.01)
         return events + self._collect()
 
     def sweep(self, now: dt.datetime) -> tuple[SweepReport, list[Event]]:
