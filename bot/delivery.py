@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -26,6 +27,9 @@ from coaching.i18n import t
 from coaching.render import count
 from coaching.streaks import current_streak
 
+# Messages that read a team's whole week or month: composed before the write transaction (bot.outbox.Sweeper).
+PREPARE = {"leaderboard_post": boards.channel_post, "digest": boards.digest}
+
 # How far back a streak of work may have started: longer than any working day.
 STREAK_LOOKBACK = dt.timedelta(hours=16)
 # Window ends are exclusive; this takes in an entry logged at `now` itself.
@@ -34,9 +38,12 @@ JUST_AFTER = dt.timedelta(microseconds=1)
 HELD_BY_FOCUS = frozenset({"followup", "break"})
 
 
-def decide(session: Session, nudge: Nudge, now: dt.datetime) -> Decision:
-    """The message for a claimed nudge, or when to try again, or why it is no longer wanted."""
-    decision = _decide(session, nudge, now)
+def decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any = None) -> Decision:
+    """The message for a claimed nudge, or when to try again, or why it is no longer wanted.
+
+    `prepared` is the message `PREPARE` composed for this nudge in a read transaction, where it has one.
+    """
+    decision = _decide(session, nudge, now, prepared)
     if decision.message is not None and decision.channel is None and decision.user_id:
         # The rep's row is in this session already: hand the sweeper the DM channel it knows, so sending costs no
         # transaction of its own to look it up.
@@ -46,10 +53,10 @@ def decide(session: Session, nudge: Nudge, now: dt.datetime) -> Decision:
     return decision
 
 
-def _decide(session: Session, nudge: Nudge, now: dt.datetime) -> Decision:
+def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> Decision:
     if nudge.kind == "leaderboard_post":
         # A channel post goes out at the team's posting time; no one rep's hours apply.
-        message = boards.channel_post(session, nudge, now)
+        message = prepared if prepared is not None else boards.channel_post(session, nudge, now)
         if message is None:
             return Decision(cancel_reason="workspace gone")
         return Decision(message=message, channel=nudge.channel)
@@ -73,7 +80,7 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime) -> Decision:
     if nudge.kind == "digest":
         if not rep.digest or not team_module.is_manager(session, rep.team_id, rep.user_id):
             return Decision(cancel_reason="no longer a manager, or digests turned off")
-        message = boards.digest(session, nudge, now)
+        message = prepared if prepared is not None else boards.digest(session, nudge, now)
         return Decision(message=message, user_id=rep.user_id) if message else Decision(cancel_reason="gone")
     return Decision(cancel_reason=f"unknown nudge kind {nudge.kind}")
 

@@ -112,7 +112,7 @@ def cancel_followups(session: Session, team_id: str, lead_id: int, reason: str =
 _PENDING, _SENDING = literal_column("'pending'"), literal_column("'sending'")
 
 
-def claim(db: Database, now: dt.datetime, worker: str, limit: int = BATCH) -> list[int]:
+def claim(db: Database, now: dt.datetime, worker: str, limit: int = BATCH) -> list[tuple[int, str]]:
     """Atomically take up to `limit` due rows (and rows whose lease ran out) for `worker`."""
     due = or_(
         and_(Nudge.status == "pending", Nudge.due_at <= now),
@@ -140,13 +140,13 @@ def claim(db: Database, now: dt.datetime, worker: str, limit: int = BATCH) -> li
     both = union_all(select(p.c.id, p.c.due_at), select(e.c.id, e.c.due_at)).subquery("due")
     pick = select(both.c.id).order_by(both.c.due_at).limit(limit)
     with db.transaction() as session:
-        ids = list(
+        ids: list[tuple[int, str]] = list(
             session.execute(
                 update(Nudge)
                 .where(Nudge.id.in_(pick.scalar_subquery()), due)
                 .values(status="sending", claimed_by=worker, lease_until=now + LEASE)
-                .returning(Nudge.id)
-            ).scalars()
+                .returning(Nudge.id, Nudge.kind)
+            ).all()
         )
     return sorted(ids)
 
@@ -187,14 +187,18 @@ class Sweeper:
     def __init__(
         self,
         db: Database,
-        decide: Callable[[Session, Nudge, dt.datetime], Decision],
+        decide: Callable[[Session, Nudge, dt.datetime, Any], Decision],
         open_dm: Callable[[str, str], str],
         post: Callable[[str, str, dict[str, Any]], str],
         clock: Callable[[], dt.datetime],
         plan: Callable[[Session, dt.datetime], int] | None = None,
         after_sent: Callable[[Session, Nudge, dt.datetime], None] | None = None,
+        prepare: dict[str, Callable[[Session, Nudge, dt.datetime], Any]] | None = None,
     ) -> None:
         self.db = db
+        # Kinds whose message takes real reading (a leaderboard, a digest) are composed in a read transaction
+        # first, so the write transaction that decides and marks the nudge stays short.
+        self.prepare = prepare or {}
         self.plan = plan
         self.after_sent = after_sent
         self.decide = decide
@@ -212,13 +216,21 @@ class Sweeper:
             with self.db.transaction() as session:
                 report.planned = self.plan(session, now)
         while True:
-            ids = claim(self.db, now, self.worker, limit)
-            for nudge_id in ids:
-                self._deliver(nudge_id, now, report)
-            if len(ids) < limit:
+            claimed = claim(self.db, now, self.worker, limit)
+            for nudge_id, kind in claimed:
+                self._deliver(nudge_id, kind, now, report)
+            if len(claimed) < limit:
                 return report
 
-    def _deliver(self, nudge_id: int, now: dt.datetime, report: SweepReport) -> None:
+    def _deliver(self, nudge_id: int, kind: str, now: dt.datetime, report: SweepReport) -> None:
+        prepared = None
+        if kind in self.prepare:
+            try:
+                with self.db.read() as session:
+                    nudge = session.get(Nudge, nudge_id)
+                    prepared = self.prepare[kind](session, nudge, now) if nudge is not None else None
+            except Exception:
+                log.exception("composing nudge %s (%s) failed", nudge_id, kind)
         with self.db.transaction() as session:
             # The nudge with its rep, workspace and lead in one SELECT: `row` keeps them in the session's identity
             # map, so decide()'s session.get() finds them without a query of its own.
@@ -233,7 +245,7 @@ class Sweeper:
             if nudge is None or nudge.status != "sending" or nudge.claimed_by != self.worker:
                 return
             try:
-                decision = self.decide(session, nudge, now)
+                decision = self.decide(session, nudge, now, prepared)
             except Exception:
                 log.exception("deciding nudge %s failed", nudge_id)
                 decision = Decision(defer_until=now + _backoff(nudge.tries))

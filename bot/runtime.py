@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import team
 from bot.config import Config
 from bot.db import Database
-from bot.delivery import after_sent, decide
+from bot.delivery import PREPARE, after_sent, decide
 from bot.outbox import Sweeper
 from bot.reps import RepDirectory
 from bot.service import CoachService
@@ -60,5 +60,5 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
             raise SlackApiError("chat.postMessage failed", response)
         return str(response.get("ts") or "")
 
-    sweeper = Sweeper(db, decide, reps.dm_channel, post, clock, plan=team.plan, after_sent=after_sent)
+    sweeper = Sweeper(db, decide, reps.dm_channel, post, clock, plan=team.plan, after_sent=after_sent, prepare=PREPARE)
     return Runtime(config, db, installations, clock, reps, service, sweeper, background)
