@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import re
 import signal
 import sys
@@ -69,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """The console entry point."""
     args = _parser().parse_args(argv)
-    setup_logging()
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    setup_logging(level if level in logging.getLevelNamesMapping() else "INFO")
     try:
         if args.command == "demo":
             # The demo brings all it needs; a half-filled .env must not stop someone trying the bot out.
