@@ -123,9 +123,10 @@ class RepDirectory:
                 _apply(rep, info, now)
             return profile_of(rep, session.get(Team, team_id))  # type: ignore[arg-type]
 
-    def _fetch(self, team_id: str, user_id: str) -> dict[str, Any] | None:
+    def _fetch(self, team_id: str, user_id: str, *, interactive: bool = True) -> dict[str, Any] | None:
         try:
-            response = self.installations.client_for(team_id).users_info(user=user_id, include_locale=True)
+            client = self.installations.client_for(team_id, interactive=interactive)
+            response = client.users_info(user=user_id, include_locale=True)
             return response.get("user")
         except (SlackApiError, OSError, ValueError) as err:
             # Defaults (UTC, English) serve this request; the next one tries again.
@@ -133,7 +134,7 @@ class RepDirectory:
             return None
 
     def _refresh(self, team_id: str, user_id: str) -> None:
-        info = self._fetch(team_id, user_id)
+        info = self._fetch(team_id, user_id, interactive=False)
         if info is None:
             return
         with self.db.transaction() as session:

@@ -15,8 +15,10 @@ from slack_sdk import WebClient
 
 log = logging.getLogger(__name__)
 
-# Interactive requests must answer within Slack's 3 seconds; outbox sends have their own retry, so keep it short.
+# Outbox sends have their own retry, so a send may wait this long before it counts as failed.
 CLIENT_TIMEOUT = 10
+# A call made before an ack (a new rep's users.info) must leave time to answer within Slack's 3 seconds.
+INTERACTIVE_TIMEOUT = 2
 
 
 class NotInstalled(Exception):
@@ -29,7 +31,7 @@ class Installations:
     def __init__(self, bot_token: str | None, api_url: str) -> None:
         self._bot_token = bot_token
         self.api_url = api_url
-        self._clients: dict[str, WebClient] = {}
+        self._clients: dict[tuple[str, int], WebClient] = {}
         self._lock = threading.Lock()
 
     def token_for(self, team_id: str) -> str:
@@ -38,16 +40,20 @@ class Installations:
             raise NotInstalled(team_id)
         return self._bot_token
 
-    def client_for(self, team_id: str) -> WebClient:
-        """A Web API client speaking for workspace `team_id` (shared, thread-safe)."""
+    def client_for(self, team_id: str, *, interactive: bool = False) -> WebClient:
+        """A Web API client speaking for workspace `team_id` (shared, thread-safe).
+
+        `interactive` is for calls made before an ack: their timeout leaves time to answer Slack.
+        """
         token = self.token_for(team_id)
+        timeout = INTERACTIVE_TIMEOUT if interactive else CLIENT_TIMEOUT
         with self._lock:
-            client = self._clients.get(token)
+            client = self._clients.get((token, timeout))
             if client is None:
                 # No automatic retries: the outbox reschedules on 429 and 5xx itself, and interactive paths
                 # can't afford to wait.
-                client = WebClient(token=token, base_url=self.api_url, timeout=CLIENT_TIMEOUT, retry_handlers=[])
-                self._clients[token] = client
+                client = WebClient(token=token, base_url=self.api_url, timeout=timeout, retry_handlers=[])
+                self._clients[(token, timeout)] = client
             return client
 
     def authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult | None:

@@ -211,3 +211,22 @@ def test_many_calls_of_one_rep_at_once_all_land(coachbot):
     assert not [r for r in replies if "went wrong" in r]
     with coachbot.db.transaction() as s:
         assert s.scalar(select(Lead.attempts).where(Lead.name == "Same Lead")) == 12
+
+
+def test_a_slow_slack_on_a_new_reps_first_call_still_gets_an_answer_in_time(coachbot, slack, monkeypatch):
+    import time as time_module
+
+    original = slack._body
+
+    def slow(method, params):
+        if method == "users.info":
+            time_module.sleep(2.5)  # Slack itself is slow here; the bot must not wait past its own limit
+        return original(method, params)
+
+    monkeypatch.setattr(slack, "_body", slow)
+    started = time_module.monotonic()
+    reply = coachbot.slash("/call", "Acme BV no-answer", user="U0JORDAN")
+    assert time_module.monotonic() - started < 3.0
+    assert "Acme BV" in reply.text  # answered with defaults (English, UTC); the profile is fetched again later
+    with coachbot.db.transaction() as s:
+        assert s.get(Rep, (TEAM, "U0JORDAN")).profile_fetched_at is None
