@@ -43,7 +43,8 @@ class Server(BaseApplication):
             "control_socket_disable": True,
         }
         for key, value in settings.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # control_socket_disable exists from gunicorn 27 on
+                self.cfg.set(key, value)
 
     def load(self) -> Any:
         from bot import runtime as runtime_module
