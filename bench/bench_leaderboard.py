@@ -9,11 +9,11 @@ works leads through cadences of up to 8 attempts, and reaches 8% of dials (Gong'
 appended in time order, as the bot writes them. Building and loading the data is not measured.
 
 The schema comes from Alembic (`Database.migrate()`), on SQLite (a temporary file) and on a throwaway PostgreSQL
-database (skipped with the reason when no server answers). Each database is measured with the schema's indexes,
-then with `CANDIDATE_INDEXES` created ad hoc, one after the other. `standings()` for a week and a month window is
-timed beside `HAND_WRITTEN[dialect]` (the median of --runs, the two alternating), and their figures must match.
-Targets (issue): standings() at most 1.5x the hand-written query, and under 300 ms. Last, a daily rollup table is
-built ad hoc to show what a month window costs when the calls are not read one by one.
+database (skipped with the reason when no server answers). After the bulk load the daily rollup `rep_days` is
+counted from the activities (`rebuild_rep_days`; the bot's own calls keep it up one by one). `standings()` for a
+week and a month window, each from UTC midnight and from Amsterdam's midnight (partial UTC days at both ends), is
+timed beside `HAND_WRITTEN[dialect]` over the activities (the median of --runs, the two alternating), and their
+figures must match. Targets (issue): standings() at most 1.5x the hand-written query, and under 300 ms.
 
 The tables are printed and written to bench/results/leaderboard.md. Exit code 1 when figures differ (or, with
 --strict, when a target is missed).
@@ -46,7 +46,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bot.db import Database  # noqa: E402
-from bot.leaderboard import first_meetings, persistence, standings  # noqa: E402
+from bot.leaderboard import first_meetings, persistence, rebuild_rep_days, standings  # noqa: E402
 from coaching.domain import CONVERSATIONS  # noqa: E402
 from coaching.quality import QualitySettings, RepFigures  # noqa: E402
 
@@ -56,7 +56,15 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.
 TEAM = "T0BENCH01"
 END = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)  # a Monday, 00:00 UTC: the data covers the 30 days before it
 DAYS = 30
-WINDOWS = {"week": dt.timedelta(days=7), "month": dt.timedelta(days=DAYS)}
+_LOCAL = dt.timedelta(hours=1)  # Amsterdam's midnight in November is 23:00 UTC
+#: The windows measured, [start, END - offset): from UTC midnight, and from a rep's local midnight.
+WINDOWS = {
+    "week": (dt.timedelta(days=7), dt.timedelta(0)),
+    "month": (dt.timedelta(days=DAYS), dt.timedelta(0)),
+    "week, Amsterdam": (dt.timedelta(days=7), _LOCAL),
+    "month, Amsterdam": (dt.timedelta(days=DAYS), _LOCAL),
+}
+INDEXES = "schema (0005)"
 TARGET_ATTEMPTS = 6
 RATIO_TARGET = 1.5
 MS_TARGET = 300.0
@@ -75,26 +83,6 @@ OUTCOMES = {
 }
 REACHED = {o.value for o in CONVERSATIONS}
 OTHER_KINDS = [("work", "email"), ("work", "admin"), ("work", "research"), ("work", "prep"), ("break", None)]
-
-#: The indexes proposed for the migration, measured one after the other (name, SQL for both databases).
-CANDIDATE_INDEXES = [
-    (
-        # A window of one workspace is one range of this index, and every column the aggregates read is in it:
-        # figures() and persistence() never visit a table row.
-        "+ team_time",
-        "CREATE INDEX ix_activities_team_time ON activities "
-        "(team_id, started_at, user_id, kind, outcome, decision_maker, researched, attempt, lead_id)",
-    ),
-    (
-        # first_meetings() reads every meeting a workspace ever booked: this index holds only those.
-        "+ team_time + meetings",
-        "CREATE INDEX ix_activities_meetings ON activities (team_id, user_id, started_at) "
-        "WHERE kind = 'call' AND outcome = 'meeting'",
-    ),
-]
-
-# The schema's names for them (bot/models.py, migration 0004).
-INDEX_NAMES = {"+ team_time": "ix_activities_team_time", "+ team_time + meetings": "ix_activities_meetings"}
 
 _CONVERSATION_LIST = ", ".join(f"'{o}'" for o in sorted(REACHED))
 _PER_DAY = f"""
@@ -122,23 +110,6 @@ HAND_WRITTEN = {
         least="least", per_day=_PER_DAY + "GROUP BY user_id, (started_at AT TIME ZONE 'UTC')::date"
     ),
 }
-#: A daily rollup built ad hoc: what a month costs when it is read from rows per rep per day.
-ROLLUP_DAY = {"sqlite": "date(started_at)", "postgresql": "(started_at AT TIME ZONE 'UTC')::date"}
-ROLLUP_BUILD = f"""
-    CREATE TABLE bench_rep_days AS
-    SELECT team_id, user_id, {{day}} AS day, count(*) AS dials,
-           count(*) FILTER (WHERE outcome IN ({_CONVERSATION_LIST})) AS conversations,
-           count(*) FILTER (WHERE outcome IN ({_CONVERSATION_LIST}) AND decision_maker) AS dm_conversations,
-           count(*) FILTER (WHERE outcome = 'meeting') AS meetings,
-           count(*) FILTER (WHERE researched) AS researched_calls,
-           count(*) FILTER (WHERE attempt BETWEEN 2 AND {TARGET_ATTEMPTS}) AS followup_attempts
-    FROM activities WHERE kind = 'call'
-    GROUP BY team_id, user_id, {{day}}
-"""
-ROLLUP_QUERY = _PER_REP.replace("FROM ({per_day}) AS per_day", "FROM bench_rep_days").replace(
-    "GROUP BY user_id", "WHERE team_id = :team AND day >= :start_day AND day < :end_day GROUP BY user_id"
-)
-
 
 # -- the data -----------------------------------------------------------------------------------------------------
 
@@ -353,14 +324,15 @@ def measure(db: Database, label: str, indexes: str, runs: int) -> tuple[list[Row
     settings = QualitySettings()
     rows, problems = [], []
     with Session(db.engine) as session:
-        for window, length in WINDOWS.items():
-            start = END - length
+        for window, (length, offset) in WINDOWS.items():
+            end = END - offset
+            start = end - length
 
-            def ours(start: dt.datetime = start) -> list:
-                return standings(session, TEAM, start, END, settings, target_attempts=TARGET_ATTEMPTS)
+            def ours(start: dt.datetime = start, end: dt.datetime = end) -> list:
+                return standings(session, TEAM, start, end, settings, target_attempts=TARGET_ATTEMPTS)
 
-            def hand(start: dt.datetime = start) -> list[RepFigures]:
-                return hand_written(session, db.dialect, start, END, settings.daily_dial_cap)
+            def hand(start: dt.datetime = start, end: dt.datetime = end) -> list[RepFigures]:
+                return hand_written(session, db.dialect, start, end, settings.daily_dial_cap)
 
             got = sorted((r.figures for r in ours()), key=lambda f: f.user_id)  # also the warm-up
             if got != hand():
@@ -369,54 +341,21 @@ def measure(db: Database, label: str, indexes: str, runs: int) -> tuple[list[Row
             for _ in range(runs):  # alternating, so both meet the same caches and the same neighbours
                 ours_ms.append(timed(ours))
                 hand_ms.append(timed(hand))
-            persistence_ms = [timed(lambda start=start: persistence(session, TEAM, start, END)) for _ in range(runs)]
-            first_ms = [timed(lambda start=start: first_meetings(session, TEAM, start, END)) for _ in range(runs)]
+            persistence_ms = [timed(lambda s=start, e=end: persistence(session, TEAM, s, e)) for _ in range(runs)]
+            first_ms = [timed(lambda s=start, e=end: first_meetings(session, TEAM, s, e)) for _ in range(runs)]
             median = statistics.median
             row = Row(label, indexes, window, sum(f.dials for f in got), median(ours_ms), median(hand_ms),
                       median(persistence_ms), median(first_ms))  # fmt: skip
             rows.append(row)
-            print(f"  {label} {indexes:<22} {window:<5} standings {row.ours_ms:7.1f} ms, hand-written "
+            print(f"  {label} {window:<16} standings {row.ours_ms:7.1f} ms, hand-written "
                   f"{row.hand_ms:7.1f} ms, persistence {row.persistence_ms:7.1f} ms, first_meetings "
                   f"{row.first_meetings_ms:6.1f} ms", flush=True)  # fmt: skip
     return rows, problems
 
 
-def measure_rollup(db: Database, label: str, runs: int) -> tuple[list[str], list[str]]:
-    """Build a daily rollup ad hoc, check it against standings(), and time the month and week from it."""
-    day = ROLLUP_DAY[db.dialect]
-    least = "min" if db.dialect == "sqlite" else "least"
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql(ROLLUP_BUILD.format(day=day))
-        conn.exec_driver_sql("CREATE INDEX ix_bench_rep_days ON bench_rep_days (team_id, day, user_id)")
-    lines, problems = [], []
-    settings = QualitySettings()
-    with Session(db.engine) as session:
-        size = session.execute(text("SELECT count(*) FROM bench_rep_days")).scalar_one()
-        for window, length in WINDOWS.items():
-            start = END - length
-            params = {"team": TEAM, "start_day": start.date(), "end_day": END.date(), "cap": settings.daily_dial_cap}
-            if db.dialect == "sqlite":
-                params.update(start_day=start.date().isoformat(), end_day=END.date().isoformat())
-            sql = text(ROLLUP_QUERY.format(least=least))
-
-            def query(sql=sql, params=params) -> list[RepFigures]:
-                rows = session.execute(sql, params).all()
-                return [RepFigures(user, *(int(v) for v in counts)) for user, *counts in rows]
-
-            expected = sorted(
-                (r.figures for r in standings(session, TEAM, start, END, settings)), key=lambda f: f.user_id
-            )
-            if query() != expected:
-                problems.append(f"{label}, rollup, {window}: the rollup's figures differ from standings()")
-            ms = statistics.median(timed(query) for _ in range(runs))
-            lines.append(f"| {label} | {window} | {size:,} | {ms:.1f} |")
-            print(f"  {label} rollup {window:<5} {ms:7.1f} ms", flush=True)
-    return lines, problems
-
-
 def explain(db: Database) -> str:
     """The month window's plan for the hand-written query (the same shape as standings'), for the report."""
-    low, high = _bounds(db.dialect, END - WINDOWS["month"], END)
+    low, high = _bounds(db.dialect, END - WINDOWS["month"][0], END)
     prefix = "EXPLAIN QUERY PLAN " if db.dialect == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
     params = {"team": TEAM, "start": low, "end": high, "cap": 40, "target": TARGET_ATTEMPTS}
     with Session(db.engine) as session:
@@ -424,26 +363,26 @@ def explain(db: Database) -> str:
         return "\n".join(" ".join(str(column) for column in row) for row in rows)
 
 
-def run_database(db: Database, label: str, data: Data, runs: int) -> tuple[list[Row], list[str], list[str], str]:
-    """Load, measure with the schema's indexes, then with each candidate added, then from a rollup."""
+def fill_rollup(db: Database) -> int:
+    """Count the loaded calls into `rep_days`, as migration 0005 does for a deployed database. Returns its rows."""
+    with db.transaction() as session:
+        size = rebuild_rep_days(session, TEAM)
+    if db.dialect == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE rep_days")
+    return size
+
+
+def run_database(db: Database, label: str, data: Data, runs: int) -> tuple[list[Row], list[str], str]:
+    """Load, fill the daily rollup, and measure with the schema as migrated."""
     t0 = time.perf_counter()
     (load_sqlite if db.dialect == "sqlite" else load_postgres)(db, data)
     print(f"{label}: loaded in {time.perf_counter() - t0:.0f} s", flush=True)
-    # The schema has the candidate indexes (migration 0004): measure without them first, then add each.
-    with db.engine.begin() as conn:
-        for name, _sql in CANDIDATE_INDEXES:
-            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {INDEX_NAMES[name]}")
-    rows, problems = measure(db, label, "no leaderboard index", runs)
-    plan = ""
-    for name, sql in CANDIDATE_INDEXES:
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql(sql)
-        more, bad = measure(db, label, name, runs)
-        rows += more
-        problems += bad
-        plan = plan or explain(db)
-    rollup, bad = measure_rollup(db, label, runs)
-    return rows, rollup, problems + bad, plan
+    t0 = time.perf_counter()
+    size = fill_rollup(db)
+    print(f"{label}: {size:,} rep_days rows counted in {time.perf_counter() - t0:.1f} s", flush=True)
+    rows, problems = measure(db, label, INDEXES, runs)
+    return rows, problems, explain(db)
 
 
 # -- databases ----------------------------------------------------------------------------------------------------
@@ -488,7 +427,7 @@ def postgres_database() -> Iterator[Database]:
 # -- report -------------------------------------------------------------------------------------------------------
 
 
-def tables(rows: list[Row], rollup: list[str]) -> list[str]:
+def tables(rows: list[Row]) -> list[str]:
     standings_table = [
         "| database | indexes | window | calls | standings() ms | hand-written ms | ratio | targets |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
@@ -505,11 +444,7 @@ def tables(rows: list[Row], rollup: list[str]) -> list[str]:
         others.append(
             f"| {r.database} | {r.indexes} | {r.window} | {r.persistence_ms:.1f} | {r.first_meetings_ms:.1f} |"
         )
-    rollup_table = [
-        "| database | window | rollup rows (all days) | hand-written over the rollup ms |",
-        "| --- | --- | ---: | ---: |",
-    ]
-    return [*standings_table, "", *others, "", *rollup_table, *rollup]
+    return [*standings_table, "", *others]
 
 
 def commit() -> str:
@@ -545,16 +480,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"built {len(data.activities):,} activities ({data.calls:,} calls), {len(data.leads):,} leads, {reps:,} reps "
           f"in {time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
     rows: list[Row] = []
-    rollup: list[str] = []
     problems: list[str] = []
     notes: list[str] = []
     plans: list[str] = []
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory(prefix="bench-leaderboard-") as folder, sqlite_database(Path(folder)) as db:
             label = f"SQLite {sqlite3.sqlite_version}"
-            got, got_rollup, bad, plan = run_database(db, label, data, args.runs)
-        rows, rollup, problems = rows + got, rollup + got_rollup, problems + bad
-        plans.append(f"{label}, month window, with ix_activities_team_time:\n\n```\n{plan}\n```")
+            got, bad, plan = run_database(db, label, data, args.runs)
+        rows, problems = rows + got, problems + bad
+        plans.append(f"{label}, the hand-written query's month window:\n\n```\n{plan}\n```")
         loads.append(load_average())
     if args.only in (None, "postgresql"):
         reason = postgres_unreachable()
@@ -565,9 +499,9 @@ def main(argv: list[str] | None = None) -> int:
             with postgres_database() as db:
                 with db.engine.connect() as conn:
                     label = "PostgreSQL " + conn.exec_driver_sql("SHOW server_version").scalar_one().split()[0]
-                got, got_rollup, bad, plan = run_database(db, label, data, args.runs)
-            rows, rollup, problems = rows + got, rollup + got_rollup, problems + bad
-            plans.append(f"{label}, month window, with ix_activities_team_time:\n\n```\n{plan}\n```")
+                got, bad, plan = run_database(db, label, data, args.runs)
+            rows, problems = rows + got, problems + bad
+            plans.append(f"{label}, the hand-written query's month window:\n\n```\n{plan}\n```")
             loads.append(load_average())
 
     now = dt.datetime.now(dt.UTC)
@@ -581,11 +515,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(data.leads):,} leads over the {DAYS} days before {END:%Y-%m-%d}. Median of {args.runs} runs each, "
             f"after a warm-up. Code: {commit()} plus the working tree.",
             "",
-            "Candidate indexes, created in this order:",
+            "standings() reads whole UTC days from the daily rollup `rep_days` (filled after the bulk load) and "
+            "only partial days from the activities; the hand-written query aggregates the activities. Windows end "
+            f"at {END:%Y-%m-%d} 00:00 UTC, or at Amsterdam's midnight an hour before.",
             "",
-            *(f"- {name}: `{sql}`" for name, sql in CANDIDATE_INDEXES),
-            "",
-            *tables(rows, rollup),
+            *tables(rows),
             "",
             f"Targets: standings() at most {RATIO_TARGET}x the hand-written query and under {MS_TARGET:.0f} ms.",
             *notes,

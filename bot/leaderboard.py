@@ -7,12 +7,13 @@ Every query names the workspace, so one workspace never sees another's figures. 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Date, case, cast, func, literal_column, or_, select
+from sqlalchemy import Date, Select, case, cast, delete, func, insert, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from bot.models import Activity, Lead
+from bot.models import REP_DAY_ATTEMPTS, Activity, Lead, RepDay
 from coaching.domain import CONVERSATIONS, ActivityKind, Outcome
 from coaching.quality import QualitySettings, Ranked, RepFigures, rank
 
@@ -58,6 +59,15 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.count().filter(condition)
 
 
+def _utc_midnight_on_or_after(moment: dt.datetime) -> dt.datetime:
+    midnight = moment.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight if midnight == moment else midnight + dt.timedelta(days=1)
+
+
+def _utc_midnight_on_or_before(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def figures(
     session: Session,
     team_id: str,
@@ -69,13 +79,22 @@ def figures(
 ) -> list[RepFigures]:
     """Every rep's figures for their calls that started in [start, end), by user id; reps without calls are absent.
 
-    One pass in SQL: the calls are counted per rep per UTC day (the daily dial cap applies per day), and those
-    day rows are summed per rep, so one row per rep leaves the database.
+    One statement: the calls are counted per rep per UTC day (the daily dial cap applies per day), and those day
+    rows are summed per rep, so one row per rep leaves the database. Whole UTC days inside the window are read from
+    the daily rollup `rep_days`; only the partial first and last days (a window starts at a rep's local midnight)
+    are counted from the activities themselves.
     """
+    if target_attempts > REP_DAY_ATTEMPTS[-1]:
+        raise ValueError(f"target_attempts above {REP_DAY_ATTEMPTS[-1]}: rep_days doesn't count those attempts")
     cap = settings.daily_dial_cap
-    per_day = (
+    first_day, last_day = _utc_midnight_on_or_after(start), _utc_midnight_on_or_before(end)
+    # [start, first_day) and [last_day, end) from the activities, the whole days between from rep_days; a window
+    # without a whole day comes from the activities alone. Each range is its own SELECT: a plain range of
+    # ix_activities_team_time (an OR of two ranges makes SQLite read the workspace's whole history).
+    ranges = [(start, first_day), (last_day, end)] if first_day < last_day else [(start, end)]
+    parts: list[Select[Any]] = [
         select(
-            Activity.user_id,
+            Activity.user_id.label("user_id"),
             func.count().label("dials"),
             _count(Activity.outcome.in_(_CONVERSATION_WORDS)).label("conversations"),
             _count(Activity.outcome.in_(_CONVERSATION_WORDS) & Activity.decision_maker).label("dm_conversations"),
@@ -84,11 +103,27 @@ def figures(
             # Persistence: the 2nd call on a lead up to the target; calls beyond the target don't add.
             _count(Activity.attempt.between(2, target_attempts)).label("followup_attempts"),
         )
-        .where(*_calls_in(team_id, start, end))
+        .where(*_calls_in(team_id, low, high))
         .group_by(Activity.user_id, _utc_day(session))
-        .subquery("per_day")
-    )
-    day = per_day.c
+        for low, high in ranges
+        if low < high
+    ]
+    if first_day < last_day:
+        followups = [RepDay.__table__.c[f"attempt_{n}"] for n in REP_DAY_ATTEMPTS if n <= target_attempts]
+        rolled_up = select(
+            RepDay.user_id.label("user_id"),
+            RepDay.dials,
+            RepDay.conversations,
+            RepDay.dm_conversations,
+            RepDay.meetings,
+            RepDay.researched_calls,
+            (sum(followups[1:], followups[0]) if followups else literal_column("0")).label("followup_attempts"),
+        ).where(RepDay.team_id == team_id, RepDay.day >= first_day.date(), RepDay.day < last_day.date())
+        parts.append(rolled_up)
+    if not parts:  # an empty window
+        return []
+    days = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("per_day")
+    day = days.c
     rows = session.execute(
         select(
             day.user_id,
@@ -160,3 +195,28 @@ def first_meetings(session: Session, team_id: str, start: dt.datetime, end: dt.d
         .order_by(Activity.user_id)
     )
     return list(rows.scalars())
+
+
+def rebuild_rep_days(session: Session, team_id: str) -> int:
+    """Recount the workspace's `rep_days` from its activities (for bulk loads and repairs; calls keep it current).
+
+    Returns the number of rep-day rows written.
+    """
+    session.execute(delete(RepDay).where(RepDay.team_id == team_id))
+    conversation = Activity.outcome.in_(_CONVERSATION_WORDS)
+    day = _utc_day(session)
+    counts = select(
+        Activity.team_id,
+        Activity.user_id,
+        day,
+        func.count(),
+        _count(conversation),
+        _count(conversation & Activity.decision_maker),
+        _count(Activity.outcome == _MEETING),
+        _count(Activity.researched),
+        *(_count(Activity.attempt == n) for n in REP_DAY_ATTEMPTS),
+    ).where(Activity.team_id == team_id, Activity.kind == _CALL)
+    columns = ["team_id", "user_id", "day", "dials", "conversations", "dm_conversations", "meetings"]
+    columns += ["researched_calls", *(f"attempt_{n}" for n in REP_DAY_ATTEMPTS)]
+    session.execute(insert(RepDay).from_select(columns, counts.group_by(Activity.team_id, Activity.user_id, day)))
+    return session.scalar(select(func.count()).select_from(RepDay).where(RepDay.team_id == team_id)) or 0

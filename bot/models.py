@@ -177,6 +177,42 @@ class Activity(Base):
     created_at: Mapped[dt.datetime]
 
 
+class RepDay(Base):
+    """A rep's calls on one UTC calendar day, counted as the leaderboard counts them (bot.leaderboard).
+
+    Written in the same transaction as each call (bot.worklog.log_call), so it is never behind the activities.
+    `attempt_n` counts the day's calls that were attempt n on their lead (2 up to coaching.cadence's hard maximum
+    of 10): a team's follow-up target can change, and the leaderboard sums the ones up to the current target.
+    """
+
+    __tablename__ = "rep_days"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
+    )
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # the UTC day of the calls' started_at
+    dials: Mapped[int] = mapped_column(Integer, default=0)
+    conversations: Mapped[int] = mapped_column(Integer, default=0)
+    dm_conversations: Mapped[int] = mapped_column(Integer, default=0)
+    meetings: Mapped[int] = mapped_column(Integer, default=0)
+    researched_calls: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_2: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_3: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_4: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_5: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_6: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_7: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_8: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_9: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_10: Mapped[int] = mapped_column(Integer, default=0)
+
+
+#: The attempt numbers RepDay counts one by one: the follow-ups (2nd call on) up to the hard maximum of a cadence.
+REP_DAY_ATTEMPTS = range(2, 11)
+
+
 class Nudge(Base):
     """The outbox: one message the bot owes someone, written in the same transaction as its cause.
 

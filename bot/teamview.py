@@ -16,7 +16,7 @@ from bot import boards, coach, export, render
 from bot import team as team_module
 from bot.charts import render_week_chart, week_data
 from bot.db import Database
-from bot.models import Activity, ChartFile, Lead, Nudge, Rep, Team, TipShown
+from bot.models import Activity, ChartFile, Lead, Nudge, Rep, RepDay, Team, TipShown
 from bot.reps import RepDirectory, RepProfile, insert_ignore
 from bot.slack import Installations
 from coaching import parser
@@ -174,7 +174,7 @@ class TeamService:
             )
             session.execute(delete(Nudge).where(Nudge.team_id == team_id, Nudge.lead_id.in_(orphans)))
             session.execute(delete(Lead).where(Lead.id.in_(orphans.scalar_subquery())))
-            for model in (TipShown, ChartFile):
+            for model in (TipShown, ChartFile, RepDay):
                 session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
             session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
         return t(lang, "forget.done", activities=activities, nudges=nudges)

@@ -14,10 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.models import Activity, Lead, Nudge, Rep
+from bot.models import REP_DAY_ATTEMPTS, Activity, Lead, Nudge, Rep, RepDay
 from bot.reps import RepProfile
 from coaching.cadence import next_attempt_at, shift_for_absence
-from coaching.domain import ActivityKind, Outcome
+from coaching.domain import CONVERSATIONS, ActivityKind, Outcome
 from coaching.parser import BreakCommand, CallCommand, WorkCommand, normalize_lead
 from coaching.streaks import Streak, extend
 
@@ -68,6 +68,7 @@ def log_call(
     )
     session.add(activity)
     session.flush()
+    _count_in_rep_day(session, activity)
     # Whatever was scheduled for this lead is superseded by the call just made.
     outbox.cancel_followups(session, rep.team_id, lead.id)
     due: dt.datetime | None = None
@@ -102,6 +103,31 @@ def log_call(
         attempt=lead.attempts,
         next_attempt_at=due,
         cadence=lead.cadence,
+    )
+
+
+def _count_in_rep_day(session: Session, call: Activity) -> None:
+    """Add a call to its rep's row of the day in `rep_days`, as bot.leaderboard.figures counts it."""
+    conversation = call.outcome in {outcome.value for outcome in CONVERSATIONS}
+    counts = {
+        "dials": 1,
+        "conversations": int(conversation),
+        "dm_conversations": int(conversation and call.decision_maker),
+        "meetings": int(call.outcome == Outcome.MEETING.value),
+        "researched_calls": int(call.researched),
+        **{f"attempt_{n}": int(call.attempt == n) for n in REP_DAY_ATTEMPTS},
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(RepDay).values(
+        team_id=call.team_id, user_id=call.user_id, day=call.started_at.astimezone(dt.UTC).date(), **counts
+    )
+    table = RepDay.__table__.c
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["team_id", "user_id", "day"],
+            set_={name: table[name] + statement.excluded[name] for name in counts},
+        )
     )
 
 

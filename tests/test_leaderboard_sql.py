@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import event, text
 
-from bot.leaderboard import figures, first_meetings, persistence, standings
+from bot.leaderboard import figures, first_meetings, persistence, rebuild_rep_days, standings
 from bot.models import Activity, Lead, Rep, Team
 from coaching.quality import QualitySettings, RepFigures
 
@@ -73,6 +73,10 @@ def seeding(db):
         seed.team(TEAM)
         seed.team(OTHER)
         yield seed
+        # Rows written past log_call: the daily rollup is recounted from them, as a bulk load would.
+        session.flush()
+        rebuild_rep_days(session, TEAM)
+        rebuild_rep_days(session, OTHER)
 
 
 def read(db):
