@@ -7,9 +7,11 @@ attempt, a break suggestion, a focus summary) are written together or not at all
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -108,7 +110,7 @@ def log_call(
 
 def _count_in_rep_day(session: Session, call: Activity) -> None:
     """Add a call to its rep's row of the day in `rep_days`, as bot.leaderboard.figures counts it."""
-    conversation = call.outcome in {outcome.value for outcome in CONVERSATIONS}
+    conversation = call.outcome in _CONVERSATION_VALUES
     counts = {
         "dials": 1,
         "conversations": int(conversation),
@@ -117,17 +119,31 @@ def _count_in_rep_day(session: Session, call: Activity) -> None:
         "researched_calls": int(call.researched),
         **{f"attempt_{n}": int(call.attempt == n) for n in REP_DAY_ATTEMPTS},
     }
-    dialect = session.get_bind().dialect.name
+    key = {"team_id": call.team_id, "user_id": call.user_id, "day": call.started_at.astimezone(dt.UTC).date()}
+    session.execute(_rep_day_upsert(session.get_bind().dialect.name), {**key, **counts})
+
+
+_CONVERSATION_VALUES = frozenset(outcome.value for outcome in CONVERSATIONS)
+_REP_DAY_COUNTS = (
+    "dials",
+    "conversations",
+    "dm_conversations",
+    "meetings",
+    "researched_calls",
+    *(f"attempt_{n}" for n in REP_DAY_ATTEMPTS),
+)
+
+
+@functools.cache
+def _rep_day_upsert(dialect: str) -> Any:
+    """The upsert that adds one call to a rep's day; built once per dialect, as it runs with every call."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(RepDay).values(
-        team_id=call.team_id, user_id=call.user_id, day=call.started_at.astimezone(dt.UTC).date(), **counts
-    )
+    names = ("team_id", "user_id", "day", *_REP_DAY_COUNTS)
+    statement = insert(RepDay).values({name: bindparam(name) for name in names})
     table = RepDay.__table__.c
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["team_id", "user_id", "day"],
-            set_={name: table[name] + statement.excluded[name] for name in counts},
-        )
+    return statement.on_conflict_do_update(
+        index_elements=["team_id", "user_id", "day"],
+        set_={name: table[name] + statement.excluded[name] for name in _REP_DAY_COUNTS},
     )
 
 
