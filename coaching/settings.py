@@ -90,7 +90,6 @@ class CoachSettings(Thresholds):
     no_break_day_minutes: int = _setting(240, "Flag a working day this long with no break at all (M502).", low=1)
 
 
-
 def _check(spec: dataclasses.Field, value: object) -> int | float:
     """The value converted to the field's type, or ValueError naming the field."""
     # bool is an int in Python, but `true` for a threshold in stored JSON is a mistake.

@@ -154,8 +154,9 @@ def _free_port():
 
 def test_run_without_an_app_token_serves_http_with_the_scheduler_in_process(env, tmp_path):
     env["PORT"] = str(_free_port())
-    proc = subprocess.Popen([EXE, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    proc = subprocess.Popen(
+        [EXE, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         assert _wait_health(int(env["PORT"]), proc) == 200
     finally:
@@ -165,8 +166,9 @@ def test_run_without_an_app_token_serves_http_with_the_scheduler_in_process(env,
 
 
 def test_clock_runs_until_told_to_stop(env, tmp_path):
-    proc = subprocess.Popen([EXE, "clock"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    proc = subprocess.Popen(
+        [EXE, "clock"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         for line in proc.stdout:  # wait for the clock to say it started, not for time to pass
             if "clock started" in line:

@@ -88,8 +88,13 @@ def test_coach_shows_all_five_misconceptions_with_numbers(coachbot):
     coachbot.slash("/call", "Initech meeting +research +dm")
     coachbot.slash("/log", "admin 45")
     card = coachbot.slash("/coach", "").text
-    for heading in ("Quality beats quantity", "Follow up until you reach them", "Admin can be tamed",
-                    "One thing at a time", "Breaks keep you sharp"):
+    for heading in (
+        "Quality beats quantity",
+        "Follow up until you reach them",
+        "Admin can be tamed",
+        "One thing at a time",
+        "Breaks keep you sharp",
+    ):
         assert heading in card
     assert "9.1%" in card  # 1 conversation in 11 dials
     assert "5.4%" in card and "13.3%" in card and "1.3" in card and "target 6" in card

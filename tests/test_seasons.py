@@ -17,7 +17,8 @@ def test_weekly_posts_land_on_friday_at_four_and_each_closes_its_week():
     assert post.at == at(2026, 11, 27, 16, 0) and post.final
     assert post.season_start == at(2026, 11, 23, 0, 0)
     assert latest_post(at(2026, 11, 27, 15, 59), AMS, "weekly", "week", PostSchedule(), WorkingHours()).at == at(
-        2026, 11, 20, 16, 0)
+        2026, 11, 20, 16, 0
+    )
 
 
 def test_daily_posts_with_a_monthly_season_close_on_the_last_working_day_of_the_month():

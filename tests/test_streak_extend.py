@@ -17,9 +17,12 @@ def test_extending_entry_by_entry_in_time_order_matches_the_full_computation(ent
     settings = CoachSettings()
     entries = sorted(entries)
     activities = [
-        Activity(id=i, kind=ActivityKind.WORK if length else ActivityKind.CALL,
-                 started_at=T0 + dt.timedelta(minutes=start),
-                 ended_at=T0 + dt.timedelta(minutes=start + length))
+        Activity(
+            id=i,
+            kind=ActivityKind.WORK if length else ActivityKind.CALL,
+            started_at=T0 + dt.timedelta(minutes=start),
+            ended_at=T0 + dt.timedelta(minutes=start + length),
+        )
         for i, (start, length) in enumerate(entries)
     ]
     current = None

@@ -23,8 +23,12 @@ def quality_rep(coachbot, user="U0ANOUK", team=TEAM):
     """2 meetings out of 10 researched calls."""
     for i in range(10):
         outcome = "meeting +dm" if i < 2 else "no-answer"
-        coachbot.slash("/call", f"Kwaliteit {i} {outcome} +research".replace(" +dm +research", " +research +dm"),
-                       user=user, team=team)
+        coachbot.slash(
+            "/call",
+            f"Kwaliteit {i} {outcome} +research".replace(" +dm +research", " +research +dm"),
+            user=user,
+            team=team,
+        )
         coachbot.clock.advance(minutes=6)
 
 
@@ -73,8 +77,13 @@ def test_a_manager_subscribes_a_channel_and_each_period_is_posted_once(coachbot,
     assert "<#C0SALES>" in reply.text and "vr om 16:00" in reply.text  # Petra reads Dutch
     quality_rep(coachbot)
     busy_dialer(coachbot, n=10)
-    for when in (local(2026, 11, 27, 15, 59), local(2026, 11, 27, 16, 0), local(2026, 11, 27, 16, 20),
-                 local(2026, 11, 27, 23, 0), local(2026, 11, 28, 10, 0)):
+    for when in (
+        local(2026, 11, 27, 15, 59),
+        local(2026, 11, 27, 16, 0),
+        local(2026, 11, 27, 16, 20),
+        local(2026, 11, 27, 23, 0),
+        local(2026, 11, 28, 10, 0),
+    ):
         coachbot.sweep(when)
     [post] = channel_posts(coachbot)
     shown = texts(post)
@@ -177,34 +186,52 @@ def test_forget_deletes_everything_about_the_rep_after_confirmation(coachbot, sl
 
 def settings_state(**override):
     values = {
-        "hours_start": "08:30", "hours_end": "16:30", "days": [0, 1, 2, 3], "tz": "Europe/Amsterdam",
-        "gaps": "1,2,3", "target": "5", "max_attempts": "7", "post_day": "3", "post_time": "15:00",
-        "language": "nl", "connect_floor": "6", "streak": "75", "admin": "90",
+        "hours_start": "08:30",
+        "hours_end": "16:30",
+        "days": [0, 1, 2, 3],
+        "tz": "Europe/Amsterdam",
+        "gaps": "1,2,3",
+        "target": "5",
+        "max_attempts": "7",
+        "post_day": "3",
+        "post_time": "15:00",
+        "language": "nl",
+        "connect_floor": "6",
+        "streak": "75",
+        "admin": "90",
     }
     values.update(override)
-    return {"values": {
-        "hours_start": {"hours_start": {"type": "timepicker", "selected_time": values["hours_start"]}},
-        "hours_end": {"hours_end": {"type": "timepicker", "selected_time": values["hours_end"]}},
-        "days": {"days": {"type": "checkboxes", "selected_options": [{"value": str(d)} for d in values["days"]]}},
-        "tz": {"tz": {"type": "plain_text_input", "value": values["tz"]}},
-        "gaps": {"gaps": {"type": "plain_text_input", "value": values["gaps"]}},
-        "target": {"target": {"type": "plain_text_input", "value": values["target"]}},
-        "max_attempts": {"max_attempts": {"type": "plain_text_input", "value": values["max_attempts"]}},
-        "post_day": {"post_day": {"type": "static_select", "selected_option": {"value": values["post_day"]}}},
-        "post_time": {"post_time": {"type": "timepicker", "selected_time": values["post_time"]}},
-        "language": {"language": {"type": "static_select", "selected_option": {"value": values["language"]}}},
-        "connect_floor": {"connect_floor": {"type": "plain_text_input", "value": values["connect_floor"]}},
-        "streak": {"streak": {"type": "plain_text_input", "value": values["streak"]}},
-        "admin": {"admin": {"type": "plain_text_input", "value": values["admin"]}},
-    }}
+    return {
+        "values": {
+            "hours_start": {"hours_start": {"type": "timepicker", "selected_time": values["hours_start"]}},
+            "hours_end": {"hours_end": {"type": "timepicker", "selected_time": values["hours_end"]}},
+            "days": {"days": {"type": "checkboxes", "selected_options": [{"value": str(d)} for d in values["days"]]}},
+            "tz": {"tz": {"type": "plain_text_input", "value": values["tz"]}},
+            "gaps": {"gaps": {"type": "plain_text_input", "value": values["gaps"]}},
+            "target": {"target": {"type": "plain_text_input", "value": values["target"]}},
+            "max_attempts": {"max_attempts": {"type": "plain_text_input", "value": values["max_attempts"]}},
+            "post_day": {"post_day": {"type": "static_select", "selected_option": {"value": values["post_day"]}}},
+            "post_time": {"post_time": {"type": "timepicker", "selected_time": values["post_time"]}},
+            "language": {"language": {"type": "static_select", "selected_option": {"value": values["language"]}}},
+            "connect_floor": {"connect_floor": {"type": "plain_text_input", "value": values["connect_floor"]}},
+            "streak": {"streak": {"type": "plain_text_input", "value": values["streak"]}},
+            "admin": {"admin": {"type": "plain_text_input", "value": values["admin"]}},
+        }
+    }
 
 
 def submit_settings(coachbot, user, state):
-    return coachbot.interact({
-        "type": "view_submission", "team": {"id": TEAM}, "user": {"id": user, "team_id": TEAM},
-        "api_app_id": "A0COACH", "token": "legacy", "trigger_id": "1.2.3",
-        "view": {"id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "team_settings", "state": state},
-    })
+    return coachbot.interact(
+        {
+            "type": "view_submission",
+            "team": {"id": TEAM},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0COACH",
+            "token": "legacy",
+            "trigger_id": "1.2.3",
+            "view": {"id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "team_settings", "state": state},
+        }
+    )
 
 
 def test_settings_are_for_managers_and_change_the_teams_cadence_and_hours(coachbot, slack):
@@ -262,13 +289,27 @@ def test_the_app_home_shows_scorecard_follow_ups_with_buttons_and_the_weekly_cha
     nudge_id = actions["elements"][0]["value"]
     # A button on the Home logs the attempt and draws the Home again.
     mark = slack.mark()
-    coachbot.interact({
-        "type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U0ANOUK", "team_id": TEAM},
-        "api_app_id": "A0COACH", "token": "legacy", "trigger_id": "1.2.3",
-        "container": {"type": "view", "view_id": "V1"}, "view": {"id": "V1", "type": "home"},
-        "actions": [{"action_id": "followup_log_no_answer", "block_id": actions["block_id"], "value": nudge_id,
-                     "type": "button", "action_ts": "1.2"}],
-    })
+    coachbot.interact(
+        {
+            "type": "block_actions",
+            "team": {"id": TEAM},
+            "user": {"id": "U0ANOUK", "team_id": TEAM},
+            "api_app_id": "A0COACH",
+            "token": "legacy",
+            "trigger_id": "1.2.3",
+            "container": {"type": "view", "view_id": "V1"},
+            "view": {"id": "V1", "type": "home"},
+            "actions": [
+                {
+                    "action_id": "followup_log_no_answer",
+                    "block_id": actions["block_id"],
+                    "value": nudge_id,
+                    "type": "button",
+                    "action_ts": "1.2",
+                }
+            ],
+        }
+    )
     [again] = slack.wait_for("views.publish", since=mark)
     assert "poging 3 van 6" in texts(again.params["view"])
     assert not slack.since(mark, "file_upload")  # the day's chart is uploaded once
