@@ -6,10 +6,12 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,6 +50,11 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def upsert_insert(dialect: str) -> Any:
+    """The INSERT construct with ON CONFLICT support for `dialect` (both backends have one, under one name)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 class Database:

@@ -23,10 +23,9 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, literal_column, or_, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.db import Database
+from bot.db import Database, upsert_insert
 from bot.models import Lead, Nudge, Rep, Team
 
 log = logging.getLogger(__name__)
@@ -70,7 +69,7 @@ def schedule(
 ) -> bool:
     """Write a nudge unless one with the same dedupe key exists. Returns whether it was written."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(dialect)
     result = session.execute(
         insert(Nudge)
         .values(

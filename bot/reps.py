@@ -16,10 +16,9 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.db import Database
+from bot.db import Database, upsert_insert
 from bot.models import Rep, Team
 from bot.slack import Installations
 from coaching.cadence import CadenceSettings
@@ -61,7 +60,7 @@ class RepProfile:
 def insert_ignore(session: Session, model: type, **values: Any) -> bool:
     """INSERT a row unless its primary key exists (two first requests may race); True when it was inserted."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(dialect)
     # RETURNING, not rowcount: psycopg reports -1 rows for an INSERT that SQLAlchemy sent this way.
     primary_key = model.__table__.primary_key.columns  # type: ignore[attr-defined]
     statement = insert(model).values(**values).on_conflict_do_nothing().returning(*primary_key)

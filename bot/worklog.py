@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.db import upsert_insert
 from bot.models import REP_DAY_ATTEMPTS, Activity, Lead, Nudge, Rep, RepDay
 from bot.reps import RepProfile
 from coaching.cadence import next_attempt_at, shift_for_absence
@@ -137,7 +137,7 @@ _REP_DAY_COUNTS = (
 @functools.cache
 def _rep_day_upsert(dialect: str) -> Any:
     """The upsert that adds one call to a rep's day; built once per dialect, as it runs with every call."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(dialect)
     names = ("team_id", "user_id", "day", *_REP_DAY_COUNTS)
     statement = insert(RepDay).values({name: bindparam(name) for name in names})
     table = RepDay.__table__.c
@@ -152,7 +152,7 @@ def _lead_for(session: Session, rep: RepProfile, name: str, now: dt.datetime) ->
     # Insert first, then lock: SELECT ... FOR UPDATE locks nothing while the row doesn't exist yet, so two first
     # calls to a new lead would both insert.
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(dialect)
     session.execute(
         insert(Lead)
         .values(
