@@ -45,8 +45,8 @@ import psycopg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bot.db import Database  # noqa: E402
-from bot.leaderboard import first_meetings, persistence, rebuild_rep_days, standings  # noqa: E402
+from bot.storage.database import Database  # noqa: E402
+from bot.storage.standings import first_meetings, persistence, rebuild_rep_days, standings  # noqa: E402
 from coaching.domain import CONVERSATIONS  # noqa: E402
 from coaching.quality import QualitySettings, RepFigures  # noqa: E402
 
@@ -103,7 +103,7 @@ _PER_REP = """
     GROUP BY user_id
     ORDER BY user_id
 """
-#: The same figures as bot.leaderboard.figures, written by hand for each database.
+#: The same figures as bot.storage.standings.figures, written by hand for each database.
 HAND_WRITTEN = {
     "sqlite": _PER_REP.format(least="min", per_day=_PER_DAY + "GROUP BY user_id, date(started_at)"),
     "postgresql": _PER_REP.format(

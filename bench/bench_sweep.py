@@ -213,7 +213,7 @@ def build_data(db: Any, *, total: int, due: int, reps: int, seed: int = 20261202
     """Bulk-insert the team, reps, leads and nudges; returns the ids of the due nudges."""
     from sqlalchemy import insert
 
-    from bot.models import Lead, Nudge, Rep, Team
+    from bot.storage.models import Lead, Nudge, Rep, Team
 
     rng = random.Random(seed)
     created = NOW - dt.timedelta(days=30)
@@ -381,7 +381,7 @@ def analyze(db: Any) -> None:
 def count_due(db: Any) -> int:
     from sqlalchemy import func, select
 
-    from bot.models import Nudge
+    from bot.storage.models import Nudge
 
     with db.transaction() as session:
         return session.execute(
@@ -393,7 +393,7 @@ def count_sent(db: Any) -> int:
     """Rows marked sent at the sweep instant."""
     from sqlalchemy import func, select
 
-    from bot.models import Nudge
+    from bot.storage.models import Nudge
 
     with db.transaction() as session:
         return session.execute(
@@ -404,7 +404,7 @@ def count_sent(db: Any) -> int:
 def count_rows(db: Any) -> int:
     from sqlalchemy import func, select
 
-    from bot.models import Nudge
+    from bot.storage.models import Nudge
 
     with db.transaction() as session:
         return session.execute(select(func.count()).select_from(Nudge)).scalar_one()
@@ -416,7 +416,7 @@ def count_rows(db: Any) -> int:
 def due_condition(now: dt.datetime) -> Any:
     from sqlalchemy import and_, or_
 
-    from bot.models import Nudge
+    from bot.storage.models import Nudge
 
     return or_(
         and_(Nudge.status == "pending", Nudge.due_at <= now),
@@ -428,7 +428,7 @@ def pick_or(now: dt.datetime, dialect: str, due: Any = None, limit: int = LIMIT)
     """bot.outbox.claim's inner SELECT, verbatim: one OR of the two conditions, ORDER BY due_at LIMIT n."""
     from sqlalchemy import select
 
-    from bot.models import Nudge
+    from bot.storage.models import Nudge
 
     pick = select(Nudge.id).where(due_condition(now) if due is None else due).order_by(Nudge.due_at).limit(limit)
     if dialect == "postgresql":
@@ -445,7 +445,7 @@ def pick_union(now: dt.datetime, dialect: str, due: Any = None, limit: int = LIM
     """
     from sqlalchemy import select, union_all
 
-    from bot.models import Nudge
+    from bot.storage.models import Nudge
 
     pending = (
         select(Nudge.id, Nudge.due_at)
@@ -474,8 +474,8 @@ def claim_update(make: Callable[..., Any], now: dt.datetime, dialect: str, worke
     """bot.outbox.claim's UPDATE ... RETURNING around a pick made by `make` (pick_union: as the bot writes it)."""
     from sqlalchemy import update
 
-    from bot.models import Nudge
     from bot.outbox import LEASE
+    from bot.storage.models import Nudge
 
     due = due_condition(now)
     pick = make(now, dialect, due)
@@ -829,7 +829,7 @@ def add_first_contacts(db: Any, count: int, first_id: int) -> None:
     """`count` reps never messaged (no DM channel), each with one lead and one due follow-up."""
     from sqlalchemy import insert
 
-    from bot.models import Lead, Nudge, Rep
+    from bot.storage.models import Lead, Nudge, Rep
 
     created = NOW - dt.timedelta(days=1)
     with db.engine.begin() as conn:
@@ -906,7 +906,7 @@ def reset_sent(db: Any, limit: int | None = None) -> int:
     """Put the swept rows (or the first `limit` of them) back to pending, as they were before the sweep."""
     from sqlalchemy import select, update
 
-    from bot.models import Nudge
+    from bot.storage.models import Nudge
 
     swept = select(Nudge.id).where(Nudge.status == "sent", Nudge.sent_at == NOW).order_by(Nudge.id)
     if limit is not None:
@@ -924,7 +924,7 @@ def add_history(db: Any, per_rep: int, reps: int, seed: int = 7) -> None:
     all ended before the sweep instant."""
     from sqlalchemy import insert
 
-    from bot.models import Activity
+    from bot.storage.models import Activity
 
     rng = random.Random(seed)
     kinds = ["call"] * 8 + ["work", "focus", "break"]
@@ -983,7 +983,7 @@ class BackendResult:
 
 
 def run_backend(name: str, url: str, detail: str, fake: FakeSlackProcess, plan: dict[str, int]) -> BackendResult:
-    from bot.db import Database
+    from bot.storage.database import Database
 
     res = BackendResult(name, detail, plan=plan)
     total, due, scale, reps = plan["total"], plan["due"], plan["scale"], plan["reps"]

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import render
-from bot.leaderboard import first_meetings, persistence, standings
-from bot.models import Activity, Nudge, Rep, Team
 from bot.reps import RepProfile, profile_of
-from bot.store import lead_summaries, to_domain
+from bot.slack import blockkit
+from bot.storage.models import Activity, Nudge, Rep, Team
+from bot.storage.records import lead_summaries, to_domain
+from bot.storage.standings import first_meetings, persistence, standings
 from bot.team import display_name, reps_by_id, team_tz
 from coaching import domain
 from coaching.engine import evaluate
@@ -71,7 +71,7 @@ def _line(language: str, ranked: Ranked, name: str) -> str:
         language,
         "board.line",
         position=ranked.position,
-        name=render.escape(name),
+        name=blockkit.escape(name),
         score=fmt_num(ranked.score, language),
         meetings=f.meetings,
         dm=f.dm_conversations,
@@ -140,13 +140,13 @@ def channel_post(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, 
     teammate = t(lang, "board.teammate")
 
     def name(user_id: str) -> str:
-        return render.escape(display_name(reps.get(user_id), user_id, teammate))
+        return blockkit.escape(display_name(reps.get(user_id), user_id, teammate))
 
     span = t(
         lang,
         "board.post_window",
-        start=render.local_date(lang, post.season_start.astimezone(tz).date()),
-        end=render.local_date(lang, post.at.astimezone(tz).date()),
+        start=blockkit.local_date(lang, post.season_start.astimezone(tz).date()),
+        end=blockkit.local_date(lang, post.at.astimezone(tz).date()),
     )
     title = t(lang, "board.post_final" if post.final else "board.post_title", window=span)
     lines = [title]
@@ -157,13 +157,13 @@ def channel_post(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, 
             _line(lang, ranked, display_name(reps.get(ranked.figures.user_id), ranked.figures.user_id, teammate))
         )
     cheers = _celebrations(session, team.id, post, payload.get("season", "week"), tz, lang, name)
-    blocks = [render.section("\n".join(lines))]
+    blocks = [blockkit.section("\n".join(lines))]
     if cheers:
-        blocks.append(render.section("\n".join([t(lang, "board.celebrate_title"), *cheers])))
+        blocks.append(blockkit.section("\n".join([t(lang, "board.celebrate_title"), *cheers])))
     footer = [_how(lang, q)]
     if post.final:
         footer.append(t(lang, "board.season_reset"))
-    blocks.append(render.context("\n".join(footer)))
+    blocks.append(blockkit.context("\n".join(footer)))
     return {"text": title, "blocks": blocks}
 
 
@@ -214,7 +214,7 @@ def digest(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, Any] |
     for row in rows:
         by_rep[row.user_id].append(to_domain(row))
     if not any(a.started_at >= start for acts in by_rep.values() for a in acts):
-        return render.plain(t(lang, "digest.quiet"))
+        return blockkit.plain(t(lang, "digest.quiet"))
     settings = profile.coach_settings
     reps = reps_by_id(session, team.id)
     this_week, last_week = [], []
@@ -241,9 +241,9 @@ def digest(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, Any] |
             # Lead rules read each lead's state today, not on that day: they are left out of the daily count.
             for finding in evaluate(day_acts, (), settings, day_end, day_start=day, day_end=day_end):
                 counted[finding.code] += 1
-                examples.setdefault((user_id, finding.code), render.local_date(lang, date))
+                examples.setdefault((user_id, finding.code), blockkit.local_date(lang, date))
         talks[user_id] = counted
-    return render.plain("\n".join(_digest_lines(lang, tz, start, end, this_week, last_week, talks, examples, reps)))
+    return blockkit.plain("\n".join(_digest_lines(lang, tz, start, end, this_week, last_week, talks, examples, reps)))
 
 
 def _sum(periods: list[Any], field: str) -> float:
@@ -283,8 +283,8 @@ def _digest_lines(
         t(
             lang,
             "digest.title",
-            start=render.local_date(lang, start.astimezone(tz).date()),
-            end=render.local_date(lang, (end - dt.timedelta(seconds=1)).astimezone(tz).date()),
+            start=blockkit.local_date(lang, start.astimezone(tz).date()),
+            end=blockkit.local_date(lang, (end - dt.timedelta(seconds=1)).astimezone(tz).date()),
         ),
         t(
             lang,
@@ -324,7 +324,7 @@ def _digest_lines(
             t(
                 lang,
                 "digest.talk_line",
-                name=render.escape(rep.name if rep and rep.name else user),
+                name=blockkit.escape(rep.name if rep and rep.name else user),
                 rule=f"{code} {t(lang, by_code(code).name)}",
                 days=days,
                 example=examples[(user, code)],

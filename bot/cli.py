@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _migrate(config: Config) -> None:
-    from bot.db import Database
+    from bot.storage.database import Database
 
     db = Database(config.database_url)
     try:

@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import Database
-from bot.models import TipShown
 from bot.reps import RepProfile, insert_ignore
-from bot.store import lead_summaries, rep_activities
+from bot.storage.database import Database
+from bot.storage.models import TipShown
+from bot.storage.records import lead_summaries, rep_activities
 from coaching.engine import evaluate, pick_tip
 from coaching.hours import local_day_bounds, local_week_start
 from coaching.render import render_finding

@@ -14,12 +14,13 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot import boards, outbox, render
+from bot import boards, outbox
 from bot import team as team_module
-from bot.models import Activity, Lead, Nudge, Rep, Team
 from bot.outbox import Decision
 from bot.reps import RepProfile, profile_of
-from bot.store import activities_between, rep_activities, to_domain
+from bot.slack import blockkit
+from bot.storage.models import Activity, Lead, Nudge, Rep, Team
+from bot.storage.records import activities_between, rep_activities, to_domain
 from coaching.domain import ActivityKind, WorkType
 from coaching.findings import Count
 from coaching.hours import add_working_days, is_working, local_datetime, next_working_moment
@@ -114,7 +115,7 @@ def _followup(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime)
         return Decision(cancel_reason="lead gone")
     if lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt:
         return Decision(cancel_reason=f"lead moved on ({lead.cadence}, {lead.unreached_attempts} unreached)")
-    message = render.followup_message(
+    message = blockkit.followup_message(
         rep.language,
         again=bool((nudge.payload or {}).get("reminded")),
         nudge_id=nudge.id,
@@ -137,7 +138,9 @@ def _break(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) ->
         return Decision(cancel_reason="streak ended before the nudge was due")
     minutes = round(streak.minutes)
     nudge.payload = {**(nudge.payload or {}), "minutes": minutes}
-    return Decision(message=render.break_message(rep.language, nudge_id=nudge.id, minutes=minutes), user_id=rep.user_id)
+    return Decision(
+        message=blockkit.break_message(rep.language, nudge_id=nudge.id, minutes=minutes), user_id=rep.user_id
+    )
 
 
 def _focus_summary(session: Session, nudge: Nudge, rep: RepProfile) -> Decision:
@@ -151,7 +154,7 @@ def _focus_summary(session: Session, nudge: Nudge, rep: RepProfile) -> Decision:
     ]
     lang = rep.language
     minutes = round((block.ended_at - block.started_at).total_seconds() / 60)
-    lines = [t(lang, "nudge.focus_summary", work=render.work_name(lang, block.work or "calls"), minutes=minutes)]
+    lines = [t(lang, "nudge.focus_summary", work=blockkit.work_name(lang, block.work or "calls"), minutes=minutes)]
     calls = [a for a in inside if a.kind == ActivityKind.CALL.value]
     if calls:
         conversations = sum(1 for a in calls if a.outcome and to_domain(a).outcome.conversation)  # type: ignore[union-attr]
@@ -171,10 +174,10 @@ def _focus_summary(session: Session, nudge: Nudge, rep: RepProfile) -> Decision:
     kinds = {WorkType.CALLS.value if a.kind == ActivityKind.CALL.value else a.work for a in inside}
     others = sorted(k for k in kinds if k and k != (block.work or WorkType.CALLS.value))
     if others:
-        lines.append(t(lang, "nudge.focus_other", kinds=", ".join(render.work_name(lang, k) for k in others)))
+        lines.append(t(lang, "nudge.focus_other", kinds=", ".join(blockkit.work_name(lang, k) for k in others)))
     elif inside:
         lines.append(t(lang, "nudge.focus_clean"))
-    return Decision(message=render.plain("\n".join(lines)), user_id=rep.user_id)
+    return Decision(message=blockkit.plain("\n".join(lines)), user_id=rep.user_id)
 
 
 def after_sent(session: Session, nudge: Nudge, now: dt.datetime) -> None:

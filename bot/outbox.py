@@ -25,8 +25,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, literal_column, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
-from bot.db import Database, upsert_insert
-from bot.models import Lead, Nudge, Rep, Team
+from bot.storage.database import Database, upsert_insert
+from bot.storage.models import Lead, Nudge, Rep, Team
 
 log = logging.getLogger(__name__)
 

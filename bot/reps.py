@@ -18,9 +18,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import Database, upsert_insert
-from bot.models import Rep, Team
-from bot.slack import Installations
+from bot.slack.clients import Installations
+from bot.storage.database import Database, upsert_insert
+from bot.storage.models import Rep, Team
 from coaching.cadence import CadenceSettings
 from coaching.hours import WorkingHours, zone
 from coaching.i18n import language_for

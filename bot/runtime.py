@@ -12,12 +12,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot import team
 from bot.config import Config
-from bot.db import Database
 from bot.delivery import PREPARE, after_sent, decide
 from bot.outbox import Sweeper
 from bot.reps import RepDirectory
 from bot.service import CoachService
-from bot.slack import Installations
+from bot.slack.clients import Installations
+from bot.storage.database import Database
 
 Clock = Callable[[], dt.datetime]
 

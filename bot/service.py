@@ -15,12 +15,13 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bot import coach, outbox, render, worklog
+from bot import coach, outbox, worklog
 from bot import team as team_module
-from bot.db import Database
-from bot.models import Lead, Nudge, ProcessedEvent, Rep, Team
 from bot.reps import RepDirectory, RepProfile, insert_ignore
-from bot.slack import Installations
+from bot.slack import blockkit
+from bot.slack.clients import Installations
+from bot.storage.database import Database
+from bot.storage.models import Lead, Nudge, ProcessedEvent, Rep, Team
 from bot.teamview import TeamService
 from coaching import parser
 from coaching.domain import Outcome
@@ -74,11 +75,11 @@ class CoachService:
         """`/call <lead> <outcome> [+flags] [note]` (or `help`)."""
         rep = self.reps.profile(team_id, user_id)
         if (text or "").strip().casefold() in ("help", "hulp", "?"):
-            return Reply(render.help_call(rep.language))
+            return Reply(blockkit.help_call(rep.language))
         try:
             call = parser.parse_call(_unescape(text))
         except parser.ParseError as err:
-            return Reply(render.parse_error(rep.language, err.key, err.params, "call"), ok=False)
+            return Reply(blockkit.parse_error(rep.language, err.key, err.params, "call"), ok=False)
         return Reply(self._log_call(rep, call, source="command"))
 
     def call_from_form(self, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
@@ -126,20 +127,20 @@ class CoachService:
             t(
                 lang,
                 "call.confirm",
-                lead=render.escape(logged.lead_name),
-                outcome=render.outcome_name(lang, logged.outcome),
+                lead=blockkit.escape(logged.lead_name),
+                outcome=blockkit.outcome_name(lang, logged.outcome),
                 flags=t(lang, "call.flags", flags=", ".join(flags)) if flags else "",
             )
         ]
         if call.note:
-            lines.append(t(lang, "call.note", note=render.escape(call.note)))
+            lines.append(t(lang, "call.note", note=blockkit.escape(call.note)))
         if logged.next_attempt_at is not None:
             lines.append(
-                t(lang, "call.next_attempt", when=render.local_when(lang, logged.next_attempt_at, now, rep.tz))
+                t(lang, "call.next_attempt", when=blockkit.local_when(lang, logged.next_attempt_at, now, rep.tz))
             )
         elif logged.cadence == "exhausted":
             lines.append(
-                t(lang, "call.cadence_exhausted", attempts=logged.attempt, lead=render.escape(logged.lead_name))
+                t(lang, "call.cadence_exhausted", attempts=logged.attempt, lead=blockkit.escape(logged.lead_name))
             )
         return "\n".join(lines + extras)
 
@@ -156,12 +157,12 @@ class CoachService:
         try:
             work = parser.parse_log(_unescape(text))
         except parser.ParseError as err:
-            return Reply(render.parse_error(rep.language, err.key, err.params, "log"), ok=False)
+            return Reply(blockkit.parse_error(rep.language, err.key, err.params, "log"), ok=False)
         now = self.clock()
         with self.db.transaction() as session:
             worklog.log_work(session, rep, work, now)
         extras = self._after_entry(rep, now)
-        lines = [t(rep.language, "log.confirm", minutes=work.minutes, work=render.work_name(rep.language, work.work))]
+        lines = [t(rep.language, "log.confirm", minutes=work.minutes, work=blockkit.work_name(rep.language, work.work))]
         return Reply("\n".join(lines + extras))
 
     def pause(self, team_id: str, user_id: str, text: str) -> Reply:
@@ -170,7 +171,7 @@ class CoachService:
         try:
             pause = parser.parse_break(_unescape(text))
         except parser.ParseError as err:
-            return Reply(render.parse_error(rep.language, err.key, err.params, "break"), ok=False)
+            return Reply(blockkit.parse_error(rep.language, err.key, err.params, "break"), ok=False)
         now = self.clock()
         with self.db.transaction() as session:
             ends = worklog.log_break(session, rep, pause, now)
@@ -183,12 +184,12 @@ class CoachService:
         try:
             focus = parser.parse_focus(_unescape(text))
         except parser.ParseError as err:
-            return Reply(render.parse_error(rep.language, err.key, err.params, "focus"), ok=False)
+            return Reply(blockkit.parse_error(rep.language, err.key, err.params, "focus"), ok=False)
         now = self.clock()
         with self.db.transaction() as session:
             ends = worklog.start_focus(session, rep, focus, now)
         until = ends.astimezone(rep.tz).strftime("%H:%M")
-        work = render.work_name(rep.language, focus.work)
+        work = blockkit.work_name(rep.language, focus.work)
         return Reply(t(rep.language, "focus.confirm", minutes=focus.minutes, work=work, until=until))
 
     # -- /coach ---------------------------------------------------------------------------------------------------
@@ -200,9 +201,9 @@ class CoachService:
         try:
             command = parser.parse_coach(_unescape(text), now.astimezone(rep.tz).date())
         except parser.ParseError as err:
-            return Reply(render.parse_error(rep.language, err.key, err.params, "coach"), ok=False)
+            return Reply(blockkit.parse_error(rep.language, err.key, err.params, "coach"), ok=False)
         if command.action == "help":
-            return Reply(t(rep.language, "coach.help", works=render.works_list(rep.language)))
+            return Reply(t(rep.language, "coach.help", works=blockkit.works_list(rep.language)))
         if command.action == "rules":
             return Reply(rules_help(rep.language, rep.coach_settings))
         if command.action == "language":
@@ -215,7 +216,9 @@ class CoachService:
             if command.until is None:
                 return Reply(t(rep.language, "coach.back"))
             back_on = add_working_days(command.until, 1, rep.hours)
-            return Reply(t(rep.language, "coach.away_set", date=render.local_date(rep.language, back_on), moved=moved))
+            return Reply(
+                t(rep.language, "coach.away_set", date=blockkit.local_date(rep.language, back_on), moved=moved)
+            )
         if command.action == "hours":
             with self.db.transaction() as session:
                 row = session.get(Rep, (team_id, user_id))
@@ -223,7 +226,7 @@ class CoachService:
                 row.work_hours = command.hours
             rep = self.reps.profile(team_id, user_id)
             hours = rep.hours
-            days = ", ".join(render.weekday_name(rep.language, d) for d in sorted(hours.days))
+            days = ", ".join(blockkit.weekday_name(rep.language, d) for d in sorted(hours.days))
             key = "coach.hours_set" if command.hours else "coach.hours_team"
             return Reply(
                 t(rep.language, key, start=hours.start.strftime("%H:%M"), end=hours.end.strftime("%H:%M"), days=days)
@@ -262,7 +265,7 @@ class CoachService:
             command = parser.parse_leaderboard(_unescape(text))
         except parser.ParseError as err:
             return Reply(
-                t(rep.language, err.key, **{k: render.escape(str(v)) for k, v in err.params.items()}), ok=False
+                t(rep.language, err.key, **{k: blockkit.escape(str(v)) for k, v in err.params.items()}), ok=False
             )
         return Reply(self.team.leaderboard(rep, channel_id, command))
 
@@ -285,11 +288,11 @@ class CoachService:
         with self.db.transaction() as session:
             nudge = _own_nudge(session, team_id, user_id, value)
             if nudge is None:
-                return ButtonResult(render.plain(t(lang, "nudge.gone", lead="?")), changed=False)
+                return ButtonResult(blockkit.plain(t(lang, "nudge.gone", lead="?")), changed=False)
             lead = session.get(Lead, nudge.lead_id)
             if lead is None:
-                return ButtonResult(render.plain(t(lang, "nudge.gone", lead="?")), changed=False)
-            name = render.escape(lead.name)
+                return ButtonResult(blockkit.plain(t(lang, "nudge.gone", lead="?")), changed=False)
+            name = blockkit.escape(lead.name)
             tip_due = False
             headline = t(lang, "nudge.followup_text", lead=name, attempt=nudge.attempt or 0, target=rep.cadence.target)
             # The conditional update is the idempotency: only the first click finds acted_at empty.
@@ -300,11 +303,11 @@ class CoachService:
             ).rowcount
             if not claimed:
                 state = t(lang, "nudge.already", state=(nudge.payload or {}).get("done", ""))
-                return ButtonResult(render.resolved_message(headline, state), changed=False)
+                return ButtonResult(blockkit.resolved_message(headline, state), changed=False)
             if lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt:
-                return ButtonResult(render.resolved_message(headline, t(lang, "nudge.gone", lead=name)), False)
-            if action_id in render.FOLLOWUP_LOG:
-                outcome = render.FOLLOWUP_LOG[action_id]
+                return ButtonResult(blockkit.resolved_message(headline, t(lang, "nudge.gone", lead=name)), False)
+            if action_id in blockkit.FOLLOWUP_LOG:
+                outcome = blockkit.FOLLOWUP_LOG[action_id]
                 call = parser.CallCommand(lead=lead.name, outcome=outcome)
                 logged = worklog.log_call(session, rep, call, now, source="button")
                 tip_due = True
@@ -313,13 +316,13 @@ class CoachService:
                     "nudge.done_logged",
                     attempt=logged.attempt,
                     lead=name,
-                    outcome=render.outcome_name(lang, outcome),
+                    outcome=blockkit.outcome_name(lang, outcome),
                 )
                 if logged.next_attempt_at is not None:
                     done += "\n" + t(
-                        lang, "call.next_attempt", when=render.local_when(lang, logged.next_attempt_at, now, rep.tz)
+                        lang, "call.next_attempt", when=blockkit.local_when(lang, logged.next_attempt_at, now, rep.tz)
                     )
-            elif action_id in render.FOLLOWUP_SNOOZE:
+            elif action_id in blockkit.FOLLOWUP_SNOOZE:
                 at = _snooze_until(action_id, rep, now)
                 # A snooze replaces whatever is pending for the lead (a button on the App Home acts before the DM).
                 outbox.cancel_followups(session, team_id, lead.id, reason="snoozed")
@@ -334,14 +337,14 @@ class CoachService:
                     attempt=nudge.attempt,
                     now=now,
                 )
-                done = t(lang, "nudge.done_snoozed", lead=name, when=render.local_when(lang, at, now, rep.tz))
+                done = t(lang, "nudge.done_snoozed", lead=name, when=blockkit.local_when(lang, at, now, rep.tz))
             else:
                 lead.cadence = "stopped"
                 outbox.cancel_followups(session, team_id, lead.id, reason="stopped by the rep")
                 done = t(lang, "nudge.done_stopped", lead=name, attempts=count(Count(lead.attempts, "attempt"), lang))
             nudge.payload = {**(nudge.payload or {}), "done": done}
         tips = self._after_entry(rep, now) if tip_due else []
-        return ButtonResult(render.resolved_message(headline, done, tips), changed=True)
+        return ButtonResult(blockkit.resolved_message(headline, done, tips), changed=True)
 
     def break_button(self, team_id: str, user_id: str, value: str) -> ButtonResult:
         """The "Start a 10-minute break" button on a break suggestion."""
@@ -350,7 +353,7 @@ class CoachService:
         with self.db.transaction() as session:
             nudge = _own_nudge(session, team_id, user_id, value)
             if nudge is None:
-                return ButtonResult(render.plain(t(rep.language, "nudge.gone", lead="?")), changed=False)
+                return ButtonResult(blockkit.plain(t(rep.language, "nudge.gone", lead="?")), changed=False)
             claimed = session.execute(
                 update(Nudge)
                 .where(Nudge.id == nudge.id, Nudge.acted_at.is_(None))
@@ -363,7 +366,7 @@ class CoachService:
             text = t(rep.language, "nudge.break_text", minutes=(nudge.payload or {}).get("minutes", 90))
         until = ends.astimezone(rep.tz).strftime("%H:%M")
         done = t(rep.language, "nudge.break_started", until=until)
-        return ButtonResult(render.resolved_message(text, done), changed=bool(claimed))
+        return ButtonResult(blockkit.resolved_message(text, done), changed=bool(claimed))
 
 
 def _log_failure(future: Any) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.models import Manager, Rep, Subscription, Team
 from bot.reps import insert_ignore
+from bot.storage.models import Manager, Rep, Subscription, Team
 from coaching.hours import WorkingHours, local_datetime, zone
 from coaching.seasons import PostSchedule, latest_post
 

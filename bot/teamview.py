@@ -12,13 +12,15 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot import boards, coach, export, render
+from bot import boards, coach
 from bot import team as team_module
-from bot.charts import render_week_chart, week_data
-from bot.db import Database
-from bot.models import Activity, ChartFile, Lead, Nudge, Rep, RepDay, Team, TipShown
 from bot.reps import RepDirectory, RepProfile, insert_ignore
-from bot.slack import Installations
+from bot.slack import blockkit
+from bot.slack.charts import render_week_chart, week_data
+from bot.slack.clients import Installations
+from bot.storage import export
+from bot.storage.database import Database
+from bot.storage.models import Activity, ChartFile, Lead, Nudge, Rep, RepDay, Team, TipShown
 from coaching import parser
 from coaching.cadence import CadenceSettings
 from coaching.domain import Outcome
@@ -67,7 +69,7 @@ class TeamService:
             schedule, _ = team_module.schedule_of(team)
             tz = team_module.team_tz(team)
         clock = schedule.time.strftime("%H:%M")
-        weekday = render.weekday_name(lang, schedule.weekday)
+        weekday = blockkit.weekday_name(lang, schedule.weekday)
         when = (
             t(lang, "board.subscribed_daily", time=clock)
             if command.frequency == "daily"
@@ -105,7 +107,7 @@ class TeamService:
 
             def name(uid: str) -> str:
                 found = names.get(uid)
-                return render.escape(found.name if found and found.name else uid)
+                return blockkit.escape(found.name if found and found.name else uid)
 
             if verb == "list":
                 ids = team_module.managers(session, rep.team_id)
@@ -133,7 +135,7 @@ class TeamService:
                 content = export.team_csv(session, rep.team_id)
             else:
                 content = export.rep_csv(session, rep.team_id, rep.user_id)
-        when = render.local_when(lang, now, now, rep.tz)
+        when = blockkit.local_when(lang, now, now, rep.tz)
         channel = self.reps.dm_channel(rep.team_id, rep.user_id)
         self.installations.client_for(rep.team_id).files_upload_v2(
             channel=channel,
@@ -147,7 +149,7 @@ class TeamService:
     def forget_prompt(self, rep: RepProfile) -> tuple[str, list[dict[str, Any]]]:
         """`/coach forget`: what it deletes, and the button that does it (after Slack's own confirmation)."""
         lang = rep.language
-        button = render.button(t(lang, "forget.button"), FORGET, rep.user_id, "danger")
+        button = blockkit.button(t(lang, "forget.button"), FORGET, rep.user_id, "danger")
         button["confirm"] = {
             "title": {"type": "plain_text", "text": t(lang, "forget.confirm_title")},
             "text": {"type": "plain_text", "text": t(lang, "forget.confirm_text")},
@@ -156,7 +158,7 @@ class TeamService:
             "style": "danger",
         }
         text = t(lang, "forget.ask")
-        return text, [render.section(text), {"type": "actions", "elements": [button]}]
+        return text, [blockkit.section(text), {"type": "actions", "elements": [button]}]
 
     def forget(self, team_id: str, user_id: str) -> str:
         """Delete everything about a rep in this workspace. A second click finds nothing left and says so."""
@@ -189,7 +191,7 @@ class TeamService:
             team = session.get(Team, rep.team_id)
             assert team is not None
             settings = dict(team.settings or {})
-        return render.settings_form(rep.language, settings, rep.tz_name)
+        return blockkit.settings_form(rep.language, settings, rep.tz_name)
 
     def save_settings(self, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
         """Check and store the settings form: field errors, or the confirmation."""
@@ -272,18 +274,18 @@ class TeamService:
             manager = team_module.is_manager(session, team_id, user_id)
             team_line = boards.team_summary(session, team_id, now, rep.tz, lang) if manager else None
         chart = self._chart_file(rep, now)
-        return render.home_view(
+        return blockkit.home_view(
             lang,
             scorecard=card,
             followups=[
-                (nudge_id, lead, attempt, render.local_when(lang, due, now, rep.tz))
+                (nudge_id, lead, attempt, blockkit.local_when(lang, due, now, rep.tz))
                 for nudge_id, lead, attempt, due in pending
             ],
             target=rep.cadence.target,
             today=today,
             team_line=team_line,
             chart_file=chart,
-            commands=t(lang, "coach.help", works=render.works_list(lang)),
+            commands=t(lang, "coach.help", works=blockkit.works_list(lang)),
         )
 
     def _chart_file(self, rep: RepProfile, now: dt.datetime) -> str | None:

@@ -15,9 +15,9 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.db import upsert_insert
-from bot.models import REP_DAY_ATTEMPTS, Activity, Lead, Nudge, Rep, RepDay
 from bot.reps import RepProfile
+from bot.storage.database import upsert_insert
+from bot.storage.models import REP_DAY_ATTEMPTS, Activity, Lead, Nudge, Rep, RepDay
 from coaching.cadence import next_attempt_at, shift_for_absence
 from coaching.domain import CONVERSATIONS, ActivityKind, Outcome
 from coaching.parser import BreakCommand, CallCommand, WorkCommand, normalize_lead
@@ -109,7 +109,7 @@ def log_call(
 
 
 def _count_in_rep_day(session: Session, call: Activity) -> None:
-    """Add a call to its rep's row of the day in `rep_days`, as bot.leaderboard.figures counts it."""
+    """Add a call to its rep's row of the day in `rep_days`, as bot.storage.standings.figures counts it."""
     conversation = call.outcome in _CONVERSATION_VALUES
     counts = {
         "dials": 1,

@@ -7,16 +7,16 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import render
+from bot.slack import blockkit
 from bot.teamview import FORGET
 from handlers.common import guarded, runtime
 
 
 def register(app: App) -> None:
     """Register the button listeners."""
-    for action_id in (*render.FOLLOWUP_LOG, *render.FOLLOWUP_SNOOZE, render.FOLLOWUP_STOP):
+    for action_id in (*blockkit.FOLLOWUP_LOG, *blockkit.FOLLOWUP_SNOOZE, blockkit.FOLLOWUP_STOP):
         app.action(action_id)(followup_clicked)
-    app.action(render.BREAK_START)(break_clicked)
+    app.action(blockkit.BREAK_START)(break_clicked)
     app.action(FORGET)(forget_clicked)
 
 

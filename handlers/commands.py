@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import render
+from bot.slack import blockkit
 from handlers.common import guarded, runtime
 
 
@@ -37,7 +37,7 @@ def call(ack: Ack, command: dict[str, Any], context: Any, client: WebClient, res
     if not (command.get("text") or "").strip():
         ack()
         rep = coach.reps.profile(command["team_id"], command["user_id"])
-        view = render.call_form(rep.language)
+        view = blockkit.call_form(rep.language)
         view["private_metadata"] = command.get("channel_id", "")
         client.views_open(trigger_id=command["trigger_id"], view=view)
         return

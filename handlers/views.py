@@ -6,14 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import render
+from bot.slack import blockkit
 from handlers.common import guarded, runtime
 
 
 def register(app: App) -> None:
     """Register the view submissions."""
-    app.view(render.CALL_FORM)(call_form_submitted)
-    app.view(render.SETTINGS_FORM)(settings_submitted)
+    app.view(blockkit.CALL_FORM)(call_form_submitted)
+    app.view(blockkit.SETTINGS_FORM)(settings_submitted)
 
 
 @guarded
@@ -22,12 +22,12 @@ def call_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], co
     coach = runtime(context)
     team_id = (body.get("team") or {}).get("id") or view.get("team_id")
     user_id = body["user"]["id"]
-    errors, text = coach.service.call_from_form(team_id, user_id, render.form_values(view.get("state") or {}))
+    errors, text = coach.service.call_from_form(team_id, user_id, blockkit.form_values(view.get("state") or {}))
     if errors:
         ack(response_action="errors", errors=errors)
         return
     rep = coach.reps.profile(team_id, user_id)
-    ack(response_action="update", view=render.logged_view(rep.language, text))
+    ack(response_action="update", view=blockkit.logged_view(rep.language, text))
 
 
 @guarded
@@ -36,10 +36,10 @@ def settings_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], con
     coach = runtime(context)
     team_id = (body.get("team") or {}).get("id") or view.get("team_id")
     errors, text = coach.service.team.save_settings(
-        team_id, body["user"]["id"], render.settings_values(view.get("state") or {})
+        team_id, body["user"]["id"], blockkit.settings_values(view.get("state") or {})
     )
     if errors:
         ack(response_action="errors", errors=errors)
         return
     rep = coach.reps.profile(team_id, body["user"]["id"])
-    ack(response_action="update", view=render.notice_view(rep.language, "settings.title", text))
+    ack(response_action="update", view=blockkit.notice_view(rep.language, "settings.title", text))

@@ -32,8 +32,8 @@ from sqlalchemy import text
 from bot import runtime as runtime_module
 from bot.app import WsgiApp
 from bot.config import Config
-from bot.db import Database
-from bot.models import Base
+from bot.storage.database import Database
+from bot.storage.models import Base
 from tests.fakeslack import TEAM, FakeSlack, texts
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

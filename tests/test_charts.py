@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.charts import DayFigures, WeekData, render_week_chart, week_data
-from bot.models import Activity, Lead, Rep, Team
+from bot.slack.charts import DayFigures, WeekData, render_week_chart, week_data
+from bot.storage.models import Activity, Lead, Rep, Team
 from coaching.hours import local_datetime, local_week_start, zone
 
 AMS = zone("Europe/Amsterdam")

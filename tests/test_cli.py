@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.models import Base
+from bot.storage.models import Base
 from tests.conftest import BOT_TOKEN, SECRET, sign
 
 EXE = str(Path(sys.executable).with_name("salescoach"))

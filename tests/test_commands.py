@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from bot.models import Activity, Lead, Nudge, Rep, Team
+from bot.storage.models import Activity, Lead, Nudge, Rep, Team
 from tests.fakeslack import OTHER_TEAM, TEAM, texts
 
 

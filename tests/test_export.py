@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from bot.export import COLUMNS, TEAM_COLUMNS, neutralize, rep_csv, rep_csv_lines, team_csv, team_csv_lines
-from bot.models import Activity, Lead, Rep, Team
+from bot.storage.export import COLUMNS, TEAM_COLUMNS, neutralize, rep_csv, rep_csv_lines, team_csv, team_csv_lines
+from bot.storage.models import Activity, Lead, Rep, Team
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 HEADER = ",".join(COLUMNS) + "\r\n"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot import runtime as runtime_module
-from bot.models import Activity, Lead, Nudge
+from bot.storage.models import Activity, Lead, Nudge
 from tests.conftest import make_config
 from tests.fakeslack import texts
 

@@ -5,8 +5,8 @@ import datetime as dt
 
 from sqlalchemy import event, text
 
-from bot.leaderboard import figures, first_meetings, persistence, rebuild_rep_days, standings
-from bot.models import Activity, Lead, Rep, Team
+from bot.storage.models import Activity, Lead, Rep, Team
+from bot.storage.standings import figures, first_meetings, persistence, rebuild_rep_days, standings
 from coaching.quality import QualitySettings, RepFigures
 
 TEAM, OTHER = "T0QUALITY", "T0OTHER"

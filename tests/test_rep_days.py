@@ -9,9 +9,9 @@ import pytest
 from alembic import command
 from sqlalchemy import insert, select
 
-from bot.db import Database, alembic_config
-from bot.leaderboard import figures, rebuild_rep_days
-from bot.models import Activity, Rep, RepDay, Team
+from bot.storage.database import Database, alembic_config
+from bot.storage.models import Activity, Rep, RepDay, Team
+from bot.storage.standings import figures, rebuild_rep_days
 from coaching.domain import CONVERSATIONS
 from coaching.quality import QualitySettings, RepFigures
 from tests.conftest import PG_ADMIN_URL, THURSDAY_10_AMS

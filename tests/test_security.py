@@ -5,7 +5,7 @@ import time
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
-from bot.models import Activity, Lead
+from bot.storage.models import Activity, Lead
 from tests.conftest import SECRET, sign
 
 # Slack's own worked example (docs: "Verifying requests from Slack").

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.models import Activity, Lead, Nudge, Rep, Team
+from bot.storage.models import Activity, Lead, Nudge, Rep, Team
 from tests.fakeslack import OTHER_TEAM, TEAM, texts
 
 AMS = ZoneInfo("Europe/Amsterdam")

@@ -1,7 +1,7 @@
 """`salescoach demo`: the whole coach working through a scripted week, offline, on this machine.
 
 The real stack runs: the app over HTTP with signed requests, a fresh SQLite database, the real sweep job driven by
-a simulated clock, and a local Slack stand-in (`bot.demo.standin`) that answers the Web API and records what the
+a simulated clock, and a local Slack stand-in (`bot.slack.standin`) that answers the Web API and records what the
 bot sends. The demo prints a transcript, writes an HTML one, and fails (exit 1, naming what didn't arrive) when
 an expected message is missing.
 """

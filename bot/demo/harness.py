@@ -2,7 +2,7 @@
 
 `DemoBot` builds the real runtime (`bot.runtime.build`) on a fresh SQLite file, serves the real WSGI app
 (`bot.app.WsgiApp`) on 127.0.0.1 port 0, and signs every request with a random signing secret exactly as Slack
-does. Its Web API is the stand-in (`bot.demo.standin`). Each action returns the `Event`s it caused: what the person
+does. Its Web API is the stand-in (`bot.slack.standin`). Each action returns the `Event`s it caused: what the person
 did, the app's HTTP answer (a slash command's answer *is* the reply the rep sees), and every Web API call the bot
 made meanwhile. `sweep` runs the real scheduler job (`bot.scheduler.run_due`) at the simulated instant.
 """
@@ -28,7 +28,6 @@ from bot import runtime as runtime_module
 from bot import scheduler
 from bot.app import EVENTS_PATH, WsgiApp
 from bot.config import Config
-from bot.db import Database
 from bot.demo.record import (
     CLICK,
     COMMAND,
@@ -41,8 +40,9 @@ from bot.demo.record import (
     UPDATE,
     Event,
 )
-from bot.demo.standin import TEAM, TEAM_DOMAIN, Call, SlackStandIn, dm_channel, dm_user
 from bot.outbox import SweepReport
+from bot.slack.standin import TEAM, TEAM_DOMAIN, Call, SlackStandIn, dm_channel, dm_user
+from bot.storage.database import Database
 
 # How long the bot may take to draw an App Home in the background (a chart is rendered on the first of the day).
 HOME_WAIT = 20.0

@@ -31,8 +31,8 @@ from bot.demo.record import (
     name_of,
     zone_of,
 )
-from bot.demo.standin import CHANNELS, USERS, dm_channel
 from bot.demo.text import ANGLE, BOLD, ITALIC, STRIKE, angle_label, unescape
+from bot.slack.standin import CHANNELS, USERS, dm_channel
 
 BOT_NAME = "Sales Coach"
 BOT_COLOUR = "#1d4f91"  # manifest.yml's background_color

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.demo.standin import CHANNELS, USERS
+from bot.slack.standin import CHANNELS, USERS
 
 TEAM_TZ = "Europe/Amsterdam"  # where #sales lives: the zone of the manager who subscribed it
 

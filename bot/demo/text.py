@@ -31,7 +31,7 @@ from bot.demo.record import (
     name_of,
     zone_of,
 )
-from bot.demo.standin import CHANNELS, USERS
+from bot.slack.standin import CHANNELS, USERS
 
 ANGLE = re.compile(r"<([^<>\n]+)>")
 BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")

@@ -32,7 +32,7 @@ from bot.demo.record import (
     name_of,
 )
 from bot.demo.text import Printer, event_lines
-from bot.models import Nudge
+from bot.storage.models import Nudge
 
 AMS, LON = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London")
 ANOUK, SAM, PETRA, SALES = "U0ANOUK", "U0SAM", "U0PETRA", "C0SALES"

@@ -1,9 +1,9 @@
-"""Alembic environment: runs on the engine the bot hands it (bot.db.migrate), or on DATABASE_URL."""
+"""Alembic environment: runs on the engine the bot hands it (bot.storage.database.migrate), or on DATABASE_URL."""
 
 from alembic import context
 from sqlalchemy import Engine
 
-from bot.models import Base
+from bot.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,7 +13,7 @@ def run() -> None:
     engine: Engine | None = config.attributes.get("engine")
     if engine is None:
         from bot.config import load
-        from bot.db import make_engine
+        from bot.storage.database import make_engine
 
         engine = make_engine(load().database_url)
     with engine.connect() as connection:

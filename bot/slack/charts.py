@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Activity
+from bot.storage.models import Activity
 from coaching.benchmarks import CONNECT_RATE_AVERAGE, CONVERTED_REACHED_BY_CALL, WIDELY_CITED_ATTEMPTS
 from coaching.domain import CONVERSATIONS, LOGGABLE_WORK, ActivityKind
 from coaching.hours import local_datetime, zone

@@ -54,7 +54,7 @@ _CONVERSATIONS = "'callback', 'connected', 'meeting', 'not-interested', 'wrong-p
 
 
 def _backfill() -> None:
-    """Count every call already logged into its rep's UTC day, as bot.leaderboard.figures counts them."""
+    """Count every call already logged into its rep's UTC day, as bot.storage.standings.figures counts them."""
     if op.get_bind().dialect.name == "postgresql":
         day = "(started_at AT TIME ZONE 'UTC')::date"
     else:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Row, Select, and_, select
 from sqlalchemy.orm import Session
 
-from bot.models import Activity, Lead, Rep
+from bot.storage.models import Activity, Lead, Rep
 from coaching.domain import ActivityKind
 from coaching.hours import zone
 

@@ -13,7 +13,7 @@ from sqlalchemy import Date, Select, case, cast, delete, func, insert, literal_c
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from bot.models import REP_DAY_ATTEMPTS, Activity, Lead, RepDay
+from bot.storage.models import REP_DAY_ATTEMPTS, Activity, Lead, RepDay
 from coaching.domain import CONVERSATIONS, ActivityKind, Outcome
 from coaching.quality import QualitySettings, Ranked, RepFigures, rank
 

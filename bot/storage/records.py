@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from bot.models import Activity, Lead, Nudge
+from bot.storage.models import Activity, Lead, Nudge
 from coaching import domain
 
 # No entry spans more than this (work is logged up to 12 h, focus blocks 4 h): a lower bound on started_at lets
