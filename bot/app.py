@@ -13,6 +13,8 @@ from slack_sdk import WebClient
 
 import handlers
 from bot.runtime import Runtime
+from bot.storage.database import insert_ignore
+from bot.storage.models import ProcessedEvent, Team
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +48,20 @@ def build_app(runtime: Runtime) -> App:
     def _once_per_event(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
         # Slack redelivers events it thinks failed (X-Slack-Retry-Num): the first delivery is the only one handled.
         if body.get("type") == "event_callback" and body.get("event_id") and body.get("team_id"):
-            if not runtime.service.first_delivery(body["team_id"], body["event_id"]):
+            if not first_delivery(runtime, body["team_id"], body["event_id"]):
                 return BoltResponse(status=200, body="")
         return next()
 
     handlers.register(app)
     return app
+
+
+def first_delivery(runtime: Runtime, team_id: str, event_id: str) -> bool:
+    """Record an Events API delivery; False when this event was handled before."""
+    now = runtime.clock()
+    with runtime.db.transaction() as session:
+        insert_ignore(session, Team, id=team_id, settings={}, created_at=now)
+        return insert_ignore(session, ProcessedEvent, team_id=team_id, event_id=event_id, received_at=now)
 
 
 class WsgiApp:

@@ -10,14 +10,12 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import team
 from bot.config import Config
-from bot.delivery import PREPARE, after_sent, decide
-from bot.outbox import Sweeper
-from bot.reps import RepDirectory
-from bot.service import CoachService
+from bot.outbox.sweep import Sweeper
 from bot.slack.clients import Installations
 from bot.storage.database import Database
+from bot.usecases import due
+from bot.usecases.reps import RepDirectory
 
 Clock = Callable[[], dt.datetime]
 
@@ -29,14 +27,16 @@ def utcnow() -> dt.datetime:
 
 @dataclass
 class Runtime:
-    """Config, database, Slack clients and services of one process."""
+    """Config, database, Slack clients, the rep directory and the sweeper of one process.
+
+    Every use case in `bot.usecases` takes it as its first argument, so a listener calls one function.
+    """
 
     config: Config
     db: Database
     installations: Installations
     clock: Clock
     reps: RepDirectory
-    service: CoachService
     sweeper: Sweeper
     background: ThreadPoolExecutor
 
@@ -52,7 +52,6 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
     installations = Installations(config.bot_token, config.slack_api_url)
     background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="coach-bg")
     reps = RepDirectory(db, installations, clock, background)
-    service = CoachService(db, reps, installations, clock, background)
 
     def post(team_id: str, channel: str, message: dict[str, Any]) -> str:
         response = installations.client_for(team_id).chat_postMessage(channel=channel, **message)
@@ -60,5 +59,7 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
             raise SlackApiError("chat.postMessage failed", response)
         return str(response.get("ts") or "")
 
-    sweeper = Sweeper(db, decide, reps.dm_channel, post, clock, plan=team.plan, after_sent=after_sent, prepare=PREPARE)
-    return Runtime(config, db, installations, clock, reps, service, sweeper, background)
+    sweeper = Sweeper(
+        db, due.decide, reps.dm_channel, post, clock, plan=due.plan, after_sent=due.after_sent, prepare=due.PREPARE
+    )
+    return Runtime(config, db, installations, clock, reps, sweeper, background)

@@ -14,7 +14,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.outbox import SweepReport
+from bot.outbox.sweep import SweepReport
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,7 @@
-"""Slack listeners: thin callbacks that ack, parse, call one service method and respond."""
+"""Slack listeners: thin callbacks that ack, call one use case (`bot.usecases`) and respond.
+
+May import `bot.usecases`, `bot.slack.blockkit` (form ids and payload readers) and `bot.runtime`; nothing else of `bot`.
+"""
 
 from slack_bolt import App
 

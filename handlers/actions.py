@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack import blockkit
-from bot.teamview import FORGET
+from bot.usecases import breaks, followups, home, privacy
 from handlers.common import guarded, runtime
 
 
@@ -17,7 +17,7 @@ def register(app: App) -> None:
     for action_id in (*blockkit.FOLLOWUP_LOG, *blockkit.FOLLOWUP_SNOOZE, blockkit.FOLLOWUP_STOP):
         app.action(action_id)(followup_clicked)
     app.action(blockkit.BREAK_START)(break_clicked)
-    app.action(FORGET)(forget_clicked)
+    app.action(privacy.FORGET)(forget_clicked)
 
 
 @guarded
@@ -26,12 +26,12 @@ def followup_clicked(
 ) -> None:
     """A follow-up button: one click logs once, however often Slack delivers it."""
     ack()
-    coach = runtime(context)
+    rt = runtime(context)
     team_id, user_id = body["team"]["id"], body["user"]["id"]
-    result = coach.service.followup_button(team_id, user_id, action["action_id"], action.get("value", ""))
+    result = followups.followup_button(rt, team_id, user_id, action["action_id"], action.get("value", ""))
     if (body.get("container") or {}).get("type") == "view":
         # A button on the App Home: there is no message to update, so the Home is drawn again.
-        client.views_publish(user_id=user_id, view=coach.service.team.home(team_id, user_id))
+        client.views_publish(user_id=user_id, view=home.home(rt, team_id, user_id))
     else:
         respond(replace_original=True, **result.message)
 
@@ -40,7 +40,7 @@ def followup_clicked(
 def break_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, respond: Any) -> None:
     """The "Start a 10-minute break" button on a break suggestion."""
     ack()
-    result = runtime(context).service.break_button(body["team"]["id"], body["user"]["id"], action.get("value", ""))
+    result = breaks.break_button(runtime(context), body["team"]["id"], body["user"]["id"], action.get("value", ""))
     respond(replace_original=True, **result.message)
 
 
@@ -48,5 +48,5 @@ def break_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], contex
 def forget_clicked(ack: Ack, body: dict[str, Any], context: Any, respond: Any) -> None:
     """The "Delete all my data" button, after Slack's own confirmation dialog."""
     ack()
-    text = runtime(context).service.team.forget(body["team"]["id"], body["user"]["id"])
+    text = privacy.forget(runtime(context), body["team"]["id"], body["user"]["id"])
     respond(replace_original=True, text=text)

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack import blockkit
+from bot.usecases import breaks, calls, coach, leaderboard
 from handlers.common import guarded, runtime
 
 
@@ -20,56 +21,56 @@ def register(app: App) -> None:
 def commands() -> dict[str, Any]:
     """Every slash command and its listener."""
     return {
-        "/call": call,
-        "/log": log_work,
-        "/break": take_break,
-        "/pauze": take_break,
-        "/focus": focus,
-        "/coach": coach,
-        "/leaderboard": leaderboard,
+        "/call": call_command,
+        "/log": log_command,
+        "/break": break_command,
+        "/pauze": break_command,
+        "/focus": focus_command,
+        "/coach": coach_command,
+        "/leaderboard": leaderboard_command,
     }
 
 
 @guarded
-def call(ack: Ack, command: dict[str, Any], context: Any, client: WebClient, respond: Any) -> None:
+def call_command(ack: Ack, command: dict[str, Any], context: Any, client: WebClient, respond: Any) -> None:
     """`/call <lead> <outcome> [+flags] [note]`; bare `/call` opens the form."""
-    coach = runtime(context)
+    rt = runtime(context)
     if not (command.get("text") or "").strip():
         ack()
-        rep = coach.reps.profile(command["team_id"], command["user_id"])
+        rep = rt.reps.profile(command["team_id"], command["user_id"])
         view = blockkit.call_form(rep.language)
         view["private_metadata"] = command.get("channel_id", "")
         client.views_open(trigger_id=command["trigger_id"], view=view)
         return
-    reply = coach.service.call(command["team_id"], command["user_id"], command.get("text", ""))
+    reply = calls.call(rt, command["team_id"], command["user_id"], command.get("text", ""))
     ack(text=reply.text, response_type="ephemeral")
 
 
 @guarded
-def log_work(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
+def log_command(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
     """`/log <activity> <minutes> [note]`."""
-    reply = runtime(context).service.log(command["team_id"], command["user_id"], command.get("text", ""))
+    reply = calls.log(runtime(context), command["team_id"], command["user_id"], command.get("text", ""))
     ack(text=reply.text, response_type="ephemeral")
 
 
 @guarded
-def take_break(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
+def break_command(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
     """`/break [minutes]`, also `/pauze`."""
-    reply = runtime(context).service.pause(command["team_id"], command["user_id"], command.get("text", ""))
+    reply = breaks.pause(runtime(context), command["team_id"], command["user_id"], command.get("text", ""))
     ack(text=reply.text, response_type="ephemeral")
 
 
 @guarded
-def focus(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
+def focus_command(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
     """`/focus <activity> <minutes>`."""
-    reply = runtime(context).service.focus(command["team_id"], command["user_id"], command.get("text", ""))
+    reply = breaks.focus(runtime(context), command["team_id"], command["user_id"], command.get("text", ""))
     ack(text=reply.text, response_type="ephemeral")
 
 
 @guarded
-def coach(ack: Ack, command: dict[str, Any], context: Any, client: WebClient, respond: Any) -> None:
+def coach_command(ack: Ack, command: dict[str, Any], context: Any, client: WebClient, respond: Any) -> None:
     """`/coach`: the scorecard, rules, help, language, absence, privacy, managers, export, forget, settings."""
-    reply = runtime(context).service.coach(command["team_id"], command["user_id"], command.get("text", ""))
+    reply = coach.coach(runtime(context), command["team_id"], command["user_id"], command.get("text", ""))
     if reply.view is not None:
         ack()
         client.views_open(trigger_id=command["trigger_id"], view=reply.view)
@@ -80,9 +81,9 @@ def coach(ack: Ack, command: dict[str, Any], context: Any, client: WebClient, re
 
 
 @guarded
-def leaderboard(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
+def leaderboard_command(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
     """`/leaderboard`: the quality board; in a channel, managers subscribe it to scheduled posts."""
-    reply = runtime(context).service.leaderboard(
-        command["team_id"], command["user_id"], command.get("channel_id", ""), command.get("text", "")
+    reply = leaderboard.leaderboard(
+        runtime(context), command["team_id"], command["user_id"], command.get("channel_id", ""), command.get("text", "")
     )
     ack(text=reply.text, response_type="ephemeral")

@@ -1,4 +1,4 @@
-"""What every listener shares: the service from the request context, and a guard against raw errors."""
+"""What every listener shares: the runtime from the request context, and a guard against raw errors."""
 
 from __future__ import annotations
 

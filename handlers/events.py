@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.usecases import home
 from handlers.common import guarded, log, runtime
 
 
@@ -24,13 +25,13 @@ def home_opened(event: dict[str, Any], body: dict[str, Any], context: Any, clien
     """
     if event.get("tab", "home") != "home":
         return
-    coach = runtime(context)
+    rt = runtime(context)
     team_id, user_id = body["team_id"], event["user"]
 
     def publish() -> None:
         try:
-            client.views_publish(user_id=user_id, view=coach.service.team.home(team_id, user_id))
+            client.views_publish(user_id=user_id, view=home.home(rt, team_id, user_id))
         except Exception:
             log.exception("publishing the App Home of %s/%s failed", team_id, user_id)
 
-    coach.background.submit(publish)
+    rt.background.submit(publish)

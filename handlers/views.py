@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.slack import blockkit
+from bot.usecases import calls, managers
 from handlers.common import guarded, runtime
 
 
@@ -19,27 +20,27 @@ def register(app: App) -> None:
 @guarded
 def call_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
     """Store the call, or show the rep which fields to fix (nothing stored)."""
-    coach = runtime(context)
+    rt = runtime(context)
     team_id = (body.get("team") or {}).get("id") or view.get("team_id")
     user_id = body["user"]["id"]
-    errors, text = coach.service.call_from_form(team_id, user_id, blockkit.form_values(view.get("state") or {}))
+    errors, text = calls.call_from_form(rt, team_id, user_id, blockkit.form_values(view.get("state") or {}))
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    rep = coach.reps.profile(team_id, user_id)
+    rep = rt.reps.profile(team_id, user_id)
     ack(response_action="update", view=blockkit.logged_view(rep.language, text))
 
 
 @guarded
 def settings_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
     """Store the team settings, or show the manager which fields to fix (nothing stored)."""
-    coach = runtime(context)
+    rt = runtime(context)
     team_id = (body.get("team") or {}).get("id") or view.get("team_id")
-    errors, text = coach.service.team.save_settings(
-        team_id, body["user"]["id"], blockkit.settings_values(view.get("state") or {})
+    errors, text = managers.save_settings(
+        rt, team_id, body["user"]["id"], blockkit.settings_values(view.get("state") or {})
     )
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    rep = coach.reps.profile(team_id, body["user"]["id"])
+    rep = rt.reps.profile(team_id, body["user"]["id"])
     ack(response_action="update", view=blockkit.notice_view(rep.language, "settings.title", text))

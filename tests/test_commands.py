@@ -186,7 +186,9 @@ def test_an_unexpected_failure_reaches_the_rep_as_one_line_not_a_500(coachbot, m
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(coachbot.runtime.service, "call", broken)
+    from bot.usecases import calls
+
+    monkeypatch.setattr(calls, "call", broken)
     reply = coachbot.slash("/call", "Acme no-answer")
     assert reply.status == 200
     assert "something went wrong" in reply.text and "Traceback" not in reply.body

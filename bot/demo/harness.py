@@ -40,7 +40,7 @@ from bot.demo.record import (
     UPDATE,
     Event,
 )
-from bot.outbox import SweepReport
+from bot.outbox.sweep import SweepReport
 from bot.slack.standin import TEAM, TEAM_DOMAIN, Call, SlackStandIn, dm_channel, dm_user
 from bot.storage.database import Database
 

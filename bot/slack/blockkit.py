@@ -24,6 +24,11 @@ FOLLOWUP_STOP = "followup_stop"
 BREAK_START = "break_start"
 
 
+def unescape(text: str | None) -> str:
+    """Command text as the rep typed it: Slack escapes &, < and > in what it hands the bot."""
+    return (text or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def outcome_name(language: str, outcome: Outcome | str) -> str:
     """An outcome as the rep reads it."""
     return t(language, f"outcome.{Outcome(outcome).value}")

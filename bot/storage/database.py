@@ -57,6 +57,16 @@ def upsert_insert(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
+def insert_ignore(session: Session, model: type, **values: Any) -> bool:
+    """INSERT a row unless its primary key exists (two first requests may race); True when it was inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = upsert_insert(dialect)
+    # RETURNING, not rowcount: psycopg reports -1 rows for an INSERT that SQLAlchemy sent this way.
+    primary_key = model.__table__.primary_key.columns  # type: ignore[attr-defined]
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(*primary_key)
+    return session.execute(statement).first() is not None
+
+
 class Database:
     """An engine and its session factory."""
 

@@ -180,7 +180,7 @@ class Activity(Base):
 class RepDay(Base):
     """A rep's calls on one UTC calendar day, counted as the leaderboard counts them (bot.storage.standings).
 
-    Written in the same transaction as each call (bot.worklog.log_call), so it is never behind the activities.
+    Written in the same transaction as each call (bot.usecases.calls.log_call), so it is never behind the activities.
     `attempt_n` counts the day's calls that were attempt n on their lead (2 up to coaching.cadence's hard maximum
     of 10): a team's follow-up target can change, and the leaderboard sums the ones up to the current target.
     """

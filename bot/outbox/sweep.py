@@ -1,13 +1,14 @@
-"""The outbox: nudges are rows, written with their cause and delivered once by a sweep.
+"""The sweep: claims due nudges and delivers each once.
 
-Delivery guarantees (README, "Delivery"):
-- A nudge is written in the same transaction as the call or entry that caused it; a unique dedupe key keeps the
-  same nudge from being written twice.
+Delivery guarantees (README, "Delivery guarantees"):
 - A sweep claims due rows atomically (pending -> sending with a lease; `FOR UPDATE SKIP LOCKED` on PostgreSQL,
   a write transaction on SQLite), so two sweepers never claim the same row.
 - A 429 reschedules the row by Retry-After; a 5xx or a connection error retries later with backoff; a row left
   in 'sending' by a crashed process is claimed again once its lease has run out.
 - The only duplicate possible: a process dies after Slack accepted a message and before the row is marked sent.
+
+What a due nudge becomes (a message, a deferral, a cancellation) is not decided here: `bot.usecases.due` decides
+it, by kind, and `bot.runtime` hands that decision to the `Sweeper`.
 """
 
 from __future__ import annotations
@@ -25,14 +26,21 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, literal_column, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
-from bot.storage.database import Database, upsert_insert
+from bot.storage.database import Database
 from bot.storage.models import Lead, Nudge, Rep, Team
 
 log = logging.getLogger(__name__)
 
+
 LEASE = dt.timedelta(minutes=5)
+
+
 BATCH = 200
+
+
 MAX_TRIES = 12
+
+
 # Slack errors no retry can cure: the row is marked failed and the reason kept.
 PERMANENT_ERRORS = frozenset(
     {
@@ -51,60 +59,6 @@ PERMANENT_ERRORS = frozenset(
         "msg_too_long",
     }
 )
-
-
-def schedule(
-    session: Session,
-    *,
-    team_id: str,
-    kind: str,
-    due_at: dt.datetime,
-    dedupe_key: str,
-    now: dt.datetime,
-    user_id: str | None = None,
-    channel: str | None = None,
-    lead_id: int | None = None,
-    attempt: int | None = None,
-    payload: dict[str, Any] | None = None,
-) -> bool:
-    """Write a nudge unless one with the same dedupe key exists. Returns whether it was written."""
-    dialect = session.get_bind().dialect.name
-    insert = upsert_insert(dialect)
-    result = session.execute(
-        insert(Nudge)
-        .values(
-            team_id=team_id,
-            user_id=user_id,
-            channel=channel,
-            kind=kind,
-            lead_id=lead_id,
-            attempt=attempt,
-            due_at=due_at,
-            status="pending",
-            tries=0,
-            dedupe_key=dedupe_key,
-            payload=payload or {},
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Nudge.id)  # not rowcount: psycopg reports -1 for this INSERT
-    )
-    return result.first() is not None
-
-
-def cancel_followups(session: Session, team_id: str, lead_id: int, reason: str = "superseded") -> int:
-    """Cancel the follow-ups still pending for a lead."""
-    result = session.execute(
-        update(Nudge)
-        .where(
-            Nudge.team_id == team_id,
-            Nudge.lead_id == lead_id,
-            Nudge.kind == "followup",
-            Nudge.status == "pending",
-        )
-        .values(status="cancelled", last_error=reason)
-    )
-    return result.rowcount
 
 
 # Literals, not bound parameters: a generic plan of a prepared statement can't use a partial index on a parameter.
@@ -181,7 +135,7 @@ class Decision:
 
 
 class Sweeper:
-    """Delivers due nudges. `decide` (see bot.delivery) turns a nudge into a message or a deferral."""
+    """Delivers due nudges. `decide` (bot.usecases.due) turns a nudge into a message or a deferral."""
 
     def __init__(
         self,

@@ -1,4 +1,8 @@
-"""The coaching engine applied to a rep's stored record: tips after entries, and the /coach scorecard."""
+"""The coaching engine on a rep's stored record: the tip after an entry, and the `/coach` scorecard.
+
+The rules themselves are `coaching`'s, pure; this module reads the rep's day and week for them and remembers which
+tips were shown, so each rule speaks at most once a day.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.reps import RepProfile, insert_ignore
-from bot.storage.database import Database
+from bot.storage.database import Database, insert_ignore
 from bot.storage.models import TipShown
 from bot.storage.records import lead_summaries, rep_activities
+from bot.usecases.reps import RepProfile
 from coaching.engine import evaluate, pick_tip
 from coaching.hours import local_day_bounds, local_week_start
 from coaching.render import render_finding
@@ -54,6 +58,12 @@ def tip(db: Database, rep: RepProfile, now: dt.datetime) -> str | None:
             session, TipShown, team_id=rep.team_id, user_id=rep.user_id, day=today, code=finding.code, shown_at=now
         )
     return render_finding(finding, rep.language) if shown else None
+
+
+def tips_after_entry(db: Database, rep: RepProfile, now: dt.datetime) -> list[str]:
+    """Lines to add after any entry's confirmation: at most one coaching tip, the most relevant new finding."""
+    found = tip(db, rep, now)
+    return [found] if found else []
 
 
 def scorecard_text(session: Session, rep: RepProfile, now: dt.datetime) -> str:

@@ -1,7 +1,8 @@
-"""Recording what reps do: calls, other work, breaks and focus blocks.
+"""Calls and other work: `/call`, the call form and `/log`.
 
-Each entry is one transaction: the activity, the lead's follow-up state, and every nudge it causes (the next
-attempt, a break suggestion, a focus summary) are written together or not at all.
+Each entry is one transaction: the activity, the lead's follow-up state, the rep's day in the leaderboard's
+rollup, and every nudge it causes (the next attempt, a break suggestion) are written together or not at all. Bad
+input stores nothing and says what was wrong. After the entry, at most one coaching tip joins the confirmation.
 """
 
 from __future__ import annotations
@@ -9,19 +10,114 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot import outbox
-from bot.reps import RepProfile
+from bot.outbox import rows as outbox
+from bot.slack import blockkit
 from bot.storage.database import upsert_insert
-from bot.storage.models import REP_DAY_ATTEMPTS, Activity, Lead, Nudge, Rep, RepDay
-from coaching.cadence import next_attempt_at, shift_for_absence
+from bot.storage.models import REP_DAY_ATTEMPTS, Activity, Lead, RepDay
+from bot.usecases.breaks import suggest_break
+from bot.usecases.replies import Reply
+from bot.usecases.reps import RepProfile
+from bot.usecases.scorecard import tips_after_entry
+from coaching import parser
+from coaching.cadence import next_attempt_at
 from coaching.domain import CONVERSATIONS, ActivityKind, Outcome
-from coaching.parser import BreakCommand, CallCommand, WorkCommand, normalize_lead
-from coaching.streaks import Streak, extend
+from coaching.i18n import t
+from coaching.parser import CallCommand, WorkCommand, normalize_lead
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+def call(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
+    """`/call <lead> <outcome> [+flags] [note]` (or `help`)."""
+    rep = rt.reps.profile(team_id, user_id)
+    if (text or "").strip().casefold() in ("help", "hulp", "?"):
+        return Reply(blockkit.help_call(rep.language))
+    try:
+        command = parser.parse_call(blockkit.unescape(text))
+    except parser.ParseError as err:
+        return Reply(blockkit.parse_error(rep.language, err.key, err.params, "call"), ok=False)
+    return Reply(_store_and_confirm(rt, rep, command, source="command"))
+
+
+def call_from_form(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
+    """The call form's submission: field errors (nothing stored), or the confirmation."""
+    rep = rt.reps.profile(team_id, user_id)
+    lead = " ".join(str(values.get("lead") or "").split())
+    errors: dict[str, str] = {}
+    try:
+        parser.clean_text(lead)
+        if not lead:
+            errors["lead"] = t(rep.language, "error.modal_lead")
+        elif len(lead) > parser.MAX_LEAD:
+            errors["lead"] = t(rep.language, "error.lead_too_long", limit=parser.MAX_LEAD)
+    except parser.ParseError as err:
+        errors["lead"] = t(rep.language, err.key, **err.params)
+    outcome = values.get("outcome")
+    if outcome not in {o.value for o in Outcome}:
+        errors["outcome"] = t(rep.language, "error.modal_outcome")
+    note = str(values.get("note") or "")
+    try:
+        note = parser.clean_text(note.replace("\n", " "))
+    except parser.ParseError as err:
+        errors["note"] = t(rep.language, err.key, **err.params)
+    if errors:
+        return errors, ""
+    flags = set(values.get("flags") or ())
+    command = parser.CallCommand(
+        lead=lead,
+        outcome=Outcome(outcome),
+        researched="researched" in flags,
+        decision_maker="decision_maker" in flags,
+        note=note,
+    )
+    return {}, _store_and_confirm(rt, rep, command, source="modal")
+
+
+def _store_and_confirm(rt: Runtime, rep: RepProfile, command: CallCommand, *, source: str) -> str:
+    now = rt.clock()
+    with rt.db.transaction() as session:
+        logged = log_call(session, rep, command, now, source=source)
+    extras = tips_after_entry(rt.db, rep, now)
+    lang = rep.language
+    flags = [t(lang, "call.flag_research")] if command.researched else []
+    flags += [t(lang, "call.flag_dm")] if command.decision_maker else []
+    lines = [
+        t(
+            lang,
+            "call.confirm",
+            lead=blockkit.escape(logged.lead_name),
+            outcome=blockkit.outcome_name(lang, logged.outcome),
+            flags=t(lang, "call.flags", flags=", ".join(flags)) if flags else "",
+        )
+    ]
+    if command.note:
+        lines.append(t(lang, "call.note", note=blockkit.escape(command.note)))
+    if logged.next_attempt_at is not None:
+        lines.append(t(lang, "call.next_attempt", when=blockkit.local_when(lang, logged.next_attempt_at, now, rep.tz)))
+    elif logged.cadence == "exhausted":
+        lines.append(t(lang, "call.cadence_exhausted", attempts=logged.attempt, lead=blockkit.escape(logged.lead_name)))
+    return "\n".join(lines + extras)
+
+
+def log(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
+    """`/log <activity> <minutes> [note]`."""
+    rep = rt.reps.profile(team_id, user_id)
+    try:
+        work = parser.parse_log(blockkit.unescape(text))
+    except parser.ParseError as err:
+        return Reply(blockkit.parse_error(rep.language, err.key, err.params, "log"), ok=False)
+    now = rt.clock()
+    with rt.db.transaction() as session:
+        log_work(session, rep, work, now)
+    extras = tips_after_entry(rt.db, rep, now)
+    lines = [t(rep.language, "log.confirm", minutes=work.minutes, work=blockkit.work_name(rep.language, work.work))]
+    return Reply("\n".join(lines + extras))
 
 
 @dataclass(frozen=True)
@@ -124,6 +220,8 @@ def _count_in_rep_day(session: Session, call: Activity) -> None:
 
 
 _CONVERSATION_VALUES = frozenset(outcome.value for outcome in CONVERSATIONS)
+
+
 _REP_DAY_COUNTS = (
     "dials",
     "conversations",
@@ -190,114 +288,3 @@ def log_work(session: Session, rep: RepProfile, work: WorkCommand, now: dt.datet
     session.flush()
     suggest_break(session, rep, activity.started_at, activity.ended_at, now)
     return activity.id
-
-
-def suggest_break(
-    session: Session, rep: RepProfile, started: dt.datetime, ended: dt.datetime, now: dt.datetime
-) -> bool:
-    """Extend the rep's streak with one entry, and suggest one break per streak of `streak_max_minutes`."""
-    settings = rep.coach_settings
-    # NO KEY UPDATE, not FOR UPDATE: this transaction's own activity row already holds a KEY SHARE lock on the rep
-    # (its foreign key), and so may a concurrent entry's; FOR UPDATE would wait for each other: a deadlock.
-    row = session.get(Rep, (rep.team_id, rep.user_id), with_for_update={"key_share": True})
-    assert row is not None
-    current = Streak(row.streak_start, row.streak_end) if row.streak_start and row.streak_end else None
-    streak = extend(current, started, ended, settings.streak_gap_minutes)
-    row.streak_start, row.streak_end = streak.start, streak.end
-    if streak.minutes < settings.streak_max_minutes:
-        return False
-    # The streak's start names it: however many entries extend it, it earns one suggestion.
-    return outbox.schedule(
-        session,
-        team_id=rep.team_id,
-        user_id=rep.user_id,
-        kind="break",
-        due_at=now,
-        dedupe_key=f"break:{rep.team_id}:{rep.user_id}:{streak.start.isoformat()}",
-        payload={"minutes": round(streak.minutes)},
-        now=now,
-    )
-
-
-def log_break(session: Session, rep: RepProfile, pause: BreakCommand, now: dt.datetime) -> dt.datetime:
-    """Store a break starting now; a pending break suggestion is no longer needed. Returns when it ends."""
-    ends = now + dt.timedelta(minutes=pause.minutes)
-    row = session.get(Rep, (rep.team_id, rep.user_id))
-    if row is not None:
-        row.streak_start = row.streak_end = None  # a break ends the streak
-    session.add(
-        Activity(
-            team_id=rep.team_id,
-            user_id=rep.user_id,
-            kind=ActivityKind.BREAK.value,
-            started_at=now,
-            ended_at=ends,
-            created_at=now,
-        )
-    )
-    session.execute(
-        update(Nudge)
-        .where(
-            Nudge.team_id == rep.team_id,
-            Nudge.user_id == rep.user_id,
-            Nudge.kind == "break",
-            Nudge.status == "pending",
-        )
-        .values(status="cancelled", last_error="rep took a break")
-    )
-    return ends
-
-
-def start_focus(session: Session, rep: RepProfile, focus: WorkCommand, now: dt.datetime) -> dt.datetime:
-    """Store a focus block from now and schedule its summary for when it ends. Returns when it ends."""
-    ends = now + dt.timedelta(minutes=focus.minutes)
-    activity = Activity(
-        team_id=rep.team_id,
-        user_id=rep.user_id,
-        kind=ActivityKind.FOCUS.value,
-        started_at=now,
-        ended_at=ends,
-        work=focus.work.value,
-        note=focus.note,
-        created_at=now,
-    )
-    session.add(activity)
-    session.flush()
-    outbox.schedule(
-        session,
-        team_id=rep.team_id,
-        user_id=rep.user_id,
-        kind="focus_summary",
-        due_at=ends,
-        dedupe_key=f"focus:{activity.id}",
-        payload={"activity_id": activity.id},
-        now=now,
-    )
-    return ends
-
-
-def set_away(session: Session, rep: RepProfile, until: dt.date | None, now: dt.datetime) -> int:
-    """Pause the rep's nudges through `until` (None: back now) and shift pending follow-ups past the absence.
-
-    Returns how many follow-ups moved.
-    """
-    row = session.get(Rep, (rep.team_id, rep.user_id))
-    assert row is not None
-    row.away_until = until
-    if until is None:
-        return 0
-    moved = 0
-    pending = session.scalars(
-        select(Nudge).where(
-            Nudge.team_id == rep.team_id,
-            Nudge.user_id == rep.user_id,
-            Nudge.kind == "followup",
-            Nudge.status == "pending",
-        )
-    )
-    for nudge in pending:
-        shifted = shift_for_absence(nudge.due_at, now, rep.tz, rep.hours, until)
-        if shifted != nudge.due_at:
-            nudge.due_at = shifted
-            moved += 1
-    return moved

@@ -1,7 +1,8 @@
-"""Workspaces and reps: who someone is, where they live, and which language they read.
+"""Who a rep is: their name, time zone, working hours, language and cadence, as one `RepProfile`.
 
-A rep's time zone and locale come from Slack's `users.info` and are cached in the database. A new rep costs one
+A rep's time zone and locale come from Slack's `users.info` and are kept in the database. A new rep costs one
 Slack call before their first answer; a known rep costs none (a stale profile is refreshed in the background).
+Every use case starts here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.slack.clients import Installations
-from bot.storage.database import Database, upsert_insert
+from bot.storage.database import Database, insert_ignore
 from bot.storage.models import Rep, Team
 from coaching.cadence import CadenceSettings
 from coaching.hours import WorkingHours, zone
@@ -27,6 +28,7 @@ from coaching.i18n import language_for
 from coaching.settings import CoachSettings
 
 log = logging.getLogger(__name__)
+
 
 PROFILE_MAX_AGE = dt.timedelta(days=1)
 
@@ -57,16 +59,6 @@ class RepProfile:
         return CoachSettings().with_overrides(self.team_settings.get("thresholds") or {})
 
 
-def insert_ignore(session: Session, model: type, **values: Any) -> bool:
-    """INSERT a row unless its primary key exists (two first requests may race); True when it was inserted."""
-    dialect = session.get_bind().dialect.name
-    insert = upsert_insert(dialect)
-    # RETURNING, not rowcount: psycopg reports -1 rows for an INSERT that SQLAlchemy sent this way.
-    primary_key = model.__table__.primary_key.columns  # type: ignore[attr-defined]
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(*primary_key)
-    return session.execute(statement).first() is not None
-
-
 def profile_of(rep: Rep, team: Team) -> RepProfile:
     """A rep row and its workspace's settings as one profile."""
     settings = team.settings or {}
@@ -83,6 +75,11 @@ def profile_of(rep: Rep, team: Team) -> RepProfile:
         away_until=rep.away_until,
         team_settings=settings,
     )
+
+
+def reps_by_id(session: Session, team_id: str) -> dict[str, Rep]:
+    """The team's reps by user id."""
+    return {rep.user_id: rep for rep in session.scalars(select(Rep).where(Rep.team_id == team_id))}
 
 
 class RepDirectory:

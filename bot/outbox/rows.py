@@ -1,0 +1,80 @@
+"""Writing, cancelling and finding nudge rows: what the use cases do with the outbox in their own transaction.
+
+A nudge is written in the same transaction as the call or entry that caused it; its unique dedupe key keeps the
+same nudge from being written twice, however often its cause is retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.storage.database import upsert_insert
+from bot.storage.models import Nudge
+
+
+def schedule(
+    session: Session,
+    *,
+    team_id: str,
+    kind: str,
+    due_at: dt.datetime,
+    dedupe_key: str,
+    now: dt.datetime,
+    user_id: str | None = None,
+    channel: str | None = None,
+    lead_id: int | None = None,
+    attempt: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Write a nudge unless one with the same dedupe key exists. Returns whether it was written."""
+    dialect = session.get_bind().dialect.name
+    insert = upsert_insert(dialect)
+    result = session.execute(
+        insert(Nudge)
+        .values(
+            team_id=team_id,
+            user_id=user_id,
+            channel=channel,
+            kind=kind,
+            lead_id=lead_id,
+            attempt=attempt,
+            due_at=due_at,
+            status="pending",
+            tries=0,
+            dedupe_key=dedupe_key,
+            payload=payload or {},
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Nudge.id)  # not rowcount: psycopg reports -1 for this INSERT
+    )
+    return result.first() is not None
+
+
+def cancel_followups(session: Session, team_id: str, lead_id: int, reason: str = "superseded") -> int:
+    """Cancel the follow-ups still pending for a lead."""
+    result = session.execute(
+        update(Nudge)
+        .where(
+            Nudge.team_id == team_id,
+            Nudge.lead_id == lead_id,
+            Nudge.kind == "followup",
+            Nudge.status == "pending",
+        )
+        .values(status="cancelled", last_error=reason)
+    )
+    return result.rowcount
+
+
+def own_nudge(session: Session, team_id: str, user_id: str, value: str) -> Nudge | None:
+    """The nudge a button names, if it is this rep's in this workspace (a forged id finds nothing)."""
+    if not str(value).isdigit():
+        return None
+    nudge = session.get(Nudge, int(value))
+    if nudge is None or nudge.team_id != team_id or nudge.user_id != user_id:
+        return None
+    return nudge

@@ -1,0 +1,217 @@
+"""The manager's weekly digest: Monday 09:00 in the manager's own zone, the team against the five misconceptions.
+
+Planned as an outbox row per manager and week (like the channel posts), composed when due from the last two weeks'
+activities, and sent only while its reader is still a manager who wants it (`/coach digest off` stops it). It says
+which reps would gain from a conversation, and why: the rules flagged for them on more than one day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.outbox import rows as outbox
+from bot.outbox.sweep import Decision
+from bot.slack import blockkit
+from bot.storage.models import Activity, Manager, Nudge, Rep, Team
+from bot.storage.records import lead_summaries, to_domain
+from bot.usecases.managers import is_manager
+from bot.usecases.posts import STALE_AFTER
+from bot.usecases.reps import profile_of, reps_by_id
+from coaching import domain
+from coaching.engine import evaluate
+from coaching.hours import local_datetime, zone
+from coaching.i18n import t
+from coaching.numbers import fmt_num, fmt_pct
+from coaching.rules import by_code
+from coaching.scorecard import period
+from coaching.streaks import in_order
+
+
+def decide_digest(session: Session, nudge: Nudge, rep: Rep, now: dt.datetime, prepared: Any) -> Decision:
+    """Send the digest composed for this nudge, unless its reader no longer manages the team or wants it."""
+    if not rep.digest or not is_manager(session, rep.team_id, rep.user_id):
+        return Decision(cancel_reason="no longer a manager, or digests turned off")
+    message = prepared if prepared is not None else digest(session, nudge, now)
+    return Decision(message=message, user_id=rep.user_id) if message else Decision(cancel_reason="gone")
+
+
+DIGEST_WEEKDAY, DIGEST_TIME = 0, dt.time(9, 0)  # Monday morning, in the manager's own zone
+
+
+def plan_digests(session: Session, now: dt.datetime) -> int:
+    """Write the outbox row of every manager's digest whose moment has come; returns how many are new."""
+    written = 0
+    candidates = session.execute(
+        select(Rep)
+        .outerjoin(Manager, (Manager.team_id == Rep.team_id) & (Manager.user_id == Rep.user_id))
+        .where(Rep.digest.is_(True), or_(Rep.is_admin.is_(True), Manager.user_id.is_not(None)))
+    ).scalars()
+    for rep in candidates:
+        tz = zone(rep.tz)
+        day = now.astimezone(tz).date()
+        monday = day - dt.timedelta(days=(day.weekday() - DIGEST_WEEKDAY) % 7)
+        at = local_datetime(monday, DIGEST_TIME, tz)
+        if at > now:
+            monday -= dt.timedelta(days=7)
+            at = local_datetime(monday, DIGEST_TIME, tz)
+        if now - at > STALE_AFTER or at <= rep.created_at:
+            continue
+        written += outbox.schedule(
+            session,
+            team_id=rep.team_id,
+            user_id=rep.user_id,
+            kind="digest",
+            due_at=at,
+            dedupe_key=f"digest:{rep.team_id}:{rep.user_id}:{monday.isoformat()}",
+            payload={
+                "week_start": local_datetime(monday - dt.timedelta(days=7), dt.time(0), tz).isoformat(),
+                "week_end": local_datetime(monday, dt.time(0), tz).isoformat(),
+            },
+            now=now,
+        )
+    return written
+
+
+def digest(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, Any] | None:
+    """The manager's weekly digest: the team against the five misconceptions, and who would gain from a talk."""
+    manager = session.get(Rep, (nudge.team_id, nudge.user_id))
+    team = session.get(Team, nudge.team_id)
+    if manager is None or team is None:
+        return None
+    profile = profile_of(manager, team)
+    lang, tz = profile.language, profile.tz
+    start = dt.datetime.fromisoformat((nudge.payload or {})["week_start"])
+    end = dt.datetime.fromisoformat((nudge.payload or {})["week_end"])
+    before = start - dt.timedelta(days=7)
+    rows = session.execute(
+        select(Activity).where(Activity.team_id == team.id, Activity.started_at >= before, Activity.started_at < end)
+    ).scalars()
+    by_rep: dict[str, list[domain.Activity]] = defaultdict(list)
+    for row in rows:
+        by_rep[row.user_id].append(to_domain(row))
+    if not any(a.started_at >= start for acts in by_rep.values() for a in acts):
+        return blockkit.plain(t(lang, "digest.quiet"))
+    settings = profile.coach_settings
+    reps = reps_by_id(session, team.id)
+    this_week, last_week = [], []
+    talks: dict[str, Counter[str]] = {}
+    examples: dict[tuple[str, str], str] = {}
+    for user_id, acts in sorted(by_rep.items()):
+        ordered = in_order(acts)
+        leads = lead_summaries(session, team.id, user_id, before)
+        this_week.append(period(ordered, leads, settings, start, end))
+        last_week.append(period(ordered, leads, settings, before, start))
+        rep_tz = zone(reps[user_id].tz) if user_id in reps else tz
+        counted: Counter[str] = Counter()
+        first_day = start.astimezone(tz).date()
+        for offset in range(7):
+            # The manager's week, each day in the rep's own zone.
+            date = first_day + dt.timedelta(days=offset)
+            day, day_end = (
+                local_datetime(date, dt.time(0), rep_tz),
+                local_datetime(date + dt.timedelta(days=1), dt.time(0), rep_tz),
+            )
+            day_acts = [a for a in ordered if day <= a.started_at < day_end]
+            if not day_acts:
+                continue
+            # Lead rules read each lead's state today, not on that day: they are left out of the daily count.
+            for finding in evaluate(day_acts, (), settings, day_end, day_start=day, day_end=day_end):
+                counted[finding.code] += 1
+                examples.setdefault((user_id, finding.code), blockkit.local_date(lang, date))
+        talks[user_id] = counted
+    return blockkit.plain("\n".join(_digest_lines(lang, tz, start, end, this_week, last_week, talks, examples, reps)))
+
+
+def _sum(periods: list[Any], field: str) -> float:
+    return sum(getattr(p, field) or 0 for p in periods)
+
+
+def _digest_lines(
+    lang: str,
+    tz: ZoneInfo,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: list[Any],
+    before: list[Any],
+    talks: dict[str, Counter[str]],
+    examples: dict[tuple[str, str], str],
+    reps: dict[str, Rep],
+) -> list[str]:
+    def rate(periods: list[Any]) -> float | None:
+        dials = _sum(periods, "dials")
+        return _sum(periods, "conversations") / dials if dials else None
+
+    def attempts(periods: list[Any]) -> float | None:
+        leads = _sum(periods, "unreached_leads")
+        if not leads:
+            return None
+        return sum((p.average_attempts_unreached or 0) * p.unreached_leads for p in periods) / leads
+
+    def research(periods: list[Any]) -> float | None:
+        first = _sum(periods, "first_calls")
+        return sum((p.research_share or 0) * p.first_calls for p in periods) / first if first else None
+
+    now_rate, before_rate = rate(now), rate(before)
+    trend_key = "digest.trend_same"
+    if now_rate is not None and before_rate is not None and now_rate != before_rate:
+        trend_key = "digest.trend_up" if now_rate > before_rate else "digest.trend_down"
+    lines = [
+        t(
+            lang,
+            "digest.title",
+            start=blockkit.local_date(lang, start.astimezone(tz).date()),
+            end=blockkit.local_date(lang, (end - dt.timedelta(seconds=1)).astimezone(tz).date()),
+        ),
+        t(
+            lang,
+            "digest.m1",
+            rate=fmt_pct(now_rate, lang),
+            trend=t(lang, trend_key, before=fmt_pct(before_rate, lang)),
+            research=fmt_pct(research(now), lang),
+        ),
+    ]
+    now_att, before_att = attempts(now), attempts(before)
+    m2 = "digest.m2_same"
+    if now_att is not None and before_att is not None and now_att != before_att:
+        m2 = "digest.m2" if now_att > before_att else "digest.m2_down"
+    lines.append(t(lang, m2, attempts=fmt_num(now_att, lang), before=fmt_num(before_att, lang)))
+    admin = _sum(now, "admin_minutes")
+    working = sum(p.admin_minutes / p.admin_share for p in now if p.admin_share)
+    lines.append(
+        t(lang, "digest.m3", share=fmt_pct(admin / working if working else None, lang), minutes=fmt_num(admin, lang))
+    )
+    active = [p for p in now if p.dials or p.admin_minutes]
+    switches = sum(p.max_switches for p in active) / len(active) if active else 0
+    lines.append(t(lang, "digest.m4", switches=fmt_num(switches, lang)))
+    streak = max((p.longest_streak_minutes for p in now), default=0)
+    lines.append(t(lang, "digest.m5", breaks=int(_sum(now, "breaks")), streak=fmt_num(round(streak), lang)))
+    lines.append(t(lang, "digest.talk_title"))
+    ranked = sorted(
+        ((user, code, days) for user, counted in talks.items() for code, days in counted.items() if days > 1),
+        key=lambda item: (-item[2], item[1], item[0]),
+    )
+    seen: set[str] = set()
+    for user, code, days in ranked:
+        if user in seen or len(seen) >= 3:
+            continue
+        seen.add(user)
+        rep = reps.get(user)
+        lines.append(
+            t(
+                lang,
+                "digest.talk_line",
+                name=blockkit.escape(rep.name if rep and rep.name else user),
+                rule=f"{code} {t(lang, by_code(code).name)}",
+                days=days,
+                example=examples[(user, code)],
+            )
+        )
+    if not seen:
+        lines.append(t(lang, "digest.talk_none"))
+    return lines

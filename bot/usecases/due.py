@@ -1,0 +1,83 @@
+"""When a nudge falls due: whether it goes out now, later or never, and what it says, by kind.
+
+The sweep (`bot.outbox.sweep`) claims due rows and calls `decide` for each; `plan` writes the scheduled posts and
+digests whose moment has come; `after_sent` is what a delivered nudge causes. A nudge to a rep is sent only inside
+their working hours, never while they are away, and a follow-up or break suggestion never during a focus block or
+a break: those defer it to the next working moment, once. What each kind says is its use case's: follow-ups,
+breaks, posts, digest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.outbox.sweep import Decision
+from bot.storage.models import Nudge, Rep, Team
+from bot.usecases import breaks, digest, followups, posts
+from bot.usecases.reps import profile_of
+from coaching.hours import is_working, next_working_moment
+
+# Messages that read a team's whole week or month: composed before the write transaction (bot.outbox.sweep).
+PREPARE = {"leaderboard_post": posts.channel_post, "digest": digest.digest}
+
+# Nudges that wait while the rep is in a focus block or on a break.
+HELD_BY_FOCUS = frozenset({"followup", "break"})
+
+
+def decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any = None) -> Decision:
+    """The message for a claimed nudge, or when to try again, or why it is no longer wanted.
+
+    `prepared` is the message `PREPARE` composed for this nudge in a read transaction, where it has one.
+    """
+    decision = _decide(session, nudge, now, prepared)
+    if decision.message is not None and decision.channel is None and decision.user_id:
+        # The rep's row is in this session already: hand the sweeper the DM channel it knows, so sending costs no
+        # transaction of its own to look it up.
+        rep = session.get(Rep, (nudge.team_id, decision.user_id))
+        if rep is not None and rep.dm_channel:
+            decision = dataclasses.replace(decision, channel=rep.dm_channel)
+    return decision
+
+
+def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> Decision:
+    if nudge.kind == "leaderboard_post":
+        # A channel post goes out at the team's posting time; no one rep's hours apply.
+        message = prepared if prepared is not None else posts.channel_post(session, nudge, now)
+        if message is None:
+            return Decision(cancel_reason="workspace gone")
+        return Decision(message=message, channel=nudge.channel)
+    rep = session.get(Rep, (nudge.team_id, nudge.user_id)) if nudge.user_id else None
+    team = session.get(Team, nudge.team_id)
+    if rep is None or team is None:
+        return Decision(cancel_reason="rep no longer known")
+    profile = profile_of(rep, team)
+    if not is_working(now, profile.tz, profile.hours, profile.away_until):
+        return Decision(defer_until=next_working_moment(now, profile.tz, profile.hours, profile.away_until))
+    if nudge.kind in HELD_BY_FOCUS:
+        busy_until = breaks.blocked_until(session, profile, now)
+        if busy_until is not None:
+            return Decision(defer_until=next_working_moment(busy_until, profile.tz, profile.hours, profile.away_until))
+    if nudge.kind == "followup":
+        return followups.decide_followup(session, nudge, profile, now)
+    if nudge.kind == "break":
+        return breaks.decide_break(session, nudge, profile, now)
+    if nudge.kind == "focus_summary":
+        return breaks.decide_focus_summary(session, nudge, profile)
+    if nudge.kind == "digest":
+        return digest.decide_digest(session, nudge, rep, now, prepared)
+    return Decision(cancel_reason=f"unknown nudge kind {nudge.kind}")
+
+
+def plan(session: Session, now: dt.datetime) -> int:
+    """Write the outbox rows of every post and digest whose moment has come; returns how many are new."""
+    return posts.plan_posts(session, now) + digest.plan_digests(session, now)
+
+
+def after_sent(session: Session, nudge: Nudge, now: dt.datetime) -> None:
+    """What a delivered nudge causes, written with its "sent": an ignored follow-up comes back once."""
+    if nudge.kind == "followup":
+        followups.remind_if_ignored(session, nudge, now)

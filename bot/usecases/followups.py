@@ -1,0 +1,223 @@
+"""Follow-ups: the next attempt on a lead not reached, its DM and buttons, the reminder, `/coach away` and `back`.
+
+Misconception 2: reps give up after about 1.3 attempts while most converted leads were reached by the 6th. A call
+that doesn't reach the lead schedules the next attempt (`bot.usecases.calls`); this module turns a due attempt
+into a DM, handles its buttons (log the attempt, snooze, stop), brings an ignored DM back once, and moves pending
+follow-ups past a rep's absence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.outbox import rows as outbox
+from bot.outbox.sweep import Decision
+from bot.slack import blockkit
+from bot.storage.models import Lead, Nudge, Rep, Team
+from bot.usecases.calls import log_call
+from bot.usecases.replies import ButtonResult, Reply
+from bot.usecases.reps import RepProfile, profile_of
+from bot.usecases.scorecard import tips_after_entry
+from coaching import parser
+from coaching.cadence import shift_for_absence
+from coaching.findings import Count
+from coaching.hours import add_working_days, local_datetime, next_working_moment
+from coaching.i18n import t
+from coaching.render import count
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+def followup_button(rt: Runtime, team_id: str, user_id: str, action_id: str, value: str) -> ButtonResult:
+    """A click on a follow-up DM: log the attempt, snooze, or stop. A second click changes nothing."""
+    rep = rt.reps.profile(team_id, user_id)
+    lang = rep.language
+    now = rt.clock()
+    with rt.db.transaction() as session:
+        nudge = outbox.own_nudge(session, team_id, user_id, value)
+        if nudge is None:
+            return ButtonResult(blockkit.plain(t(lang, "nudge.gone", lead="?")), changed=False)
+        lead = session.get(Lead, nudge.lead_id)
+        if lead is None:
+            return ButtonResult(blockkit.plain(t(lang, "nudge.gone", lead="?")), changed=False)
+        name = blockkit.escape(lead.name)
+        tip_due = False
+        headline = t(lang, "nudge.followup_text", lead=name, attempt=nudge.attempt or 0, target=rep.cadence.target)
+        # The conditional update is the idempotency: only the first click finds acted_at empty.
+        claimed = session.execute(
+            update(Nudge).where(Nudge.id == nudge.id, Nudge.acted_at.is_(None)).values(acted_at=now, action=action_id)
+        ).rowcount
+        if not claimed:
+            state = t(lang, "nudge.already", state=(nudge.payload or {}).get("done", ""))
+            return ButtonResult(blockkit.resolved_message(headline, state), changed=False)
+        if lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt:
+            return ButtonResult(blockkit.resolved_message(headline, t(lang, "nudge.gone", lead=name)), False)
+        if action_id in blockkit.FOLLOWUP_LOG:
+            outcome = blockkit.FOLLOWUP_LOG[action_id]
+            logged = log_call(session, rep, parser.CallCommand(lead=lead.name, outcome=outcome), now, source="button")
+            tip_due = True
+            done = t(
+                lang,
+                "nudge.done_logged",
+                attempt=logged.attempt,
+                lead=name,
+                outcome=blockkit.outcome_name(lang, outcome),
+            )
+            if logged.next_attempt_at is not None:
+                done += "\n" + t(
+                    lang, "call.next_attempt", when=blockkit.local_when(lang, logged.next_attempt_at, now, rep.tz)
+                )
+        elif action_id in blockkit.FOLLOWUP_SNOOZE:
+            at = _snooze_until(action_id, rep, now)
+            # A snooze replaces whatever is pending for the lead (a button on the App Home acts before the DM).
+            outbox.cancel_followups(session, team_id, lead.id, reason="snoozed")
+            outbox.schedule(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                kind="followup",
+                due_at=at,
+                dedupe_key=f"snooze:{nudge.id}",
+                lead_id=lead.id,
+                attempt=nudge.attempt,
+                now=now,
+            )
+            done = t(lang, "nudge.done_snoozed", lead=name, when=blockkit.local_when(lang, at, now, rep.tz))
+        else:
+            lead.cadence = "stopped"
+            outbox.cancel_followups(session, team_id, lead.id, reason="stopped by the rep")
+            done = t(lang, "nudge.done_stopped", lead=name, attempts=count(Count(lead.attempts, "attempt"), lang))
+        nudge.payload = {**(nudge.payload or {}), "done": done}
+    tips = tips_after_entry(rt.db, rep, now) if tip_due else []
+    return ButtonResult(blockkit.resolved_message(headline, done, tips), changed=True)
+
+
+def away(rt: Runtime, rep: RepProfile, until: dt.date | None) -> Reply:
+    """`/coach away <date>` and `/coach back`: pause the rep's nudges and move pending follow-ups past the absence."""
+    with rt.db.transaction() as session:
+        moved = set_away(session, rep, until, rt.clock())
+    if until is None:
+        return Reply(t(rep.language, "coach.back"))
+    back_on = add_working_days(until, 1, rep.hours)
+    return Reply(t(rep.language, "coach.away_set", date=blockkit.local_date(rep.language, back_on), moved=moved))
+
+
+def _snooze_until(action_id: str, rep: RepProfile, now: dt.datetime) -> dt.datetime:
+    tz, hours = rep.tz, rep.hours
+    if action_id == "followup_snooze_hour":
+        return next_working_moment(now + dt.timedelta(hours=1), tz, hours, rep.away_until)
+    if action_id == "followup_snooze_morning":
+        tomorrow = now.astimezone(tz).date() + dt.timedelta(days=1)
+        return next_working_moment(local_datetime(tomorrow, hours.start, tz), tz, hours, rep.away_until)
+    day = add_working_days(now.astimezone(tz).date(), 1, hours)
+    at = now.astimezone(tz).time().replace(tzinfo=None)
+    if not hours.start <= at < hours.end:
+        at = hours.start
+    return next_working_moment(local_datetime(day, at, tz), tz, hours, rep.away_until)
+
+
+def decide_followup(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> Decision:
+    lead = session.get(Lead, nudge.lead_id)
+    if lead is None or lead.team_id != nudge.team_id:
+        return Decision(cancel_reason="lead gone")
+    if lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt:
+        return Decision(cancel_reason=f"lead moved on ({lead.cadence}, {lead.unreached_attempts} unreached)")
+    message = blockkit.followup_message(
+        rep.language,
+        again=bool((nudge.payload or {}).get("reminded")),
+        nudge_id=nudge.id,
+        lead=lead.name,
+        attempt=lead.attempts + 1,
+        target=rep.cadence.target,
+        last_outcome=lead.last_outcome,
+        last_at=lead.last_attempt_at,
+        now=now,
+        tz=rep.tz,
+    )
+    return Decision(message=message, user_id=rep.user_id)
+
+
+def remind_if_ignored(session: Session, nudge: Nudge, now: dt.datetime) -> None:
+    """A follow-up DM nobody acts on comes back once, the next working day: the cadence must not stall on it.
+
+    Logging any call to the lead (a button, `/call`), snoozing or stopping cancels the reminder; a reminder that is
+    itself ignored leaves the follow-up on the rep's App Home.
+    """
+    if nudge.kind != "followup" or (nudge.payload or {}).get("reminded") or not nudge.user_id:
+        return
+    rep = session.get(Rep, (nudge.team_id, nudge.user_id))
+    team = session.get(Team, nudge.team_id)
+    if rep is None or team is None:
+        return
+    profile = profile_of(rep, team)
+    local = now.astimezone(profile.tz)
+    day = add_working_days(local.date(), 1, profile.hours)
+    at = local.time().replace(tzinfo=None)
+    if not profile.hours.start <= at < profile.hours.end:
+        at = profile.hours.start
+    outbox.schedule(
+        session,
+        team_id=nudge.team_id,
+        user_id=nudge.user_id,
+        kind="followup",
+        due_at=next_working_moment(local_datetime(day, at, profile.tz), profile.tz, profile.hours, profile.away_until),
+        dedupe_key=f"again:{nudge.id}",
+        lead_id=nudge.lead_id,
+        attempt=nudge.attempt,
+        payload={"reminded": True},
+        now=now,
+    )
+
+
+def set_away(session: Session, rep: RepProfile, until: dt.date | None, now: dt.datetime) -> int:
+    """Pause the rep's nudges through `until` (None: back now) and shift pending follow-ups past the absence.
+
+    Returns how many follow-ups moved.
+    """
+    row = session.get(Rep, (rep.team_id, rep.user_id))
+    assert row is not None
+    row.away_until = until
+    if until is None:
+        return 0
+    moved = 0
+    pending = session.scalars(
+        select(Nudge).where(
+            Nudge.team_id == rep.team_id,
+            Nudge.user_id == rep.user_id,
+            Nudge.kind == "followup",
+            Nudge.status == "pending",
+        )
+    )
+    for nudge in pending:
+        shifted = shift_for_absence(nudge.due_at, now, rep.tz, rep.hours, until)
+        if shifted != nudge.due_at:
+            nudge.due_at = shifted
+            moved += 1
+    return moved
+
+
+def pending_followups(session: Session, rep: RepProfile) -> list[tuple[int, str, int, dt.datetime]]:
+    """Follow-ups still to come, and those sent whose attempt the rep hasn't logged yet (a DM nobody clicked)."""
+    rows = session.execute(
+        select(Nudge.id, Lead.name, Nudge.attempt, Nudge.due_at)
+        .join(Lead, Lead.id == Nudge.lead_id)
+        .where(
+            Nudge.team_id == rep.team_id,
+            Nudge.user_id == rep.user_id,
+            Nudge.kind == "followup",
+            or_(
+                Nudge.status.in_(("pending", "sending")),
+                and_(Nudge.status == "sent", Nudge.acted_at.is_(None)),
+            ),
+            Lead.cadence == "active",
+            Nudge.attempt == Lead.unreached_attempts + 1,
+        )
+        .order_by(Nudge.due_at)
+        .limit(10)
+    )
+    return [(row.id, row.name, row.attempt or 0, row.due_at) for row in rows]

@@ -1,0 +1,142 @@
+"""Scheduled leaderboard posts in subscribed channels: planned as outbox rows, composed when due.
+
+`plan_posts` runs at the start of every sweep and writes the row for the latest scheduled moment of each
+subscription; the dedupe key names the channel and the period, so however many sweeps or `run-due` passes run,
+each post is written, and so sent, once. A post shows the season so far, ranked by quality, and celebrates the most
+improved follow-up persistence and first meetings; the last post of a season is its final.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.outbox import rows as outbox
+from bot.slack import blockkit
+from bot.storage.models import Nudge, Rep, Subscription, Team
+from bot.storage.standings import first_meetings, persistence, standings
+from bot.usecases.leaderboard import TOP, board_line, how_scored, quality_settings, schedule_of, team_tz
+from bot.usecases.privacy import display_name
+from bot.usecases.reps import reps_by_id
+from coaching.hours import zone
+from coaching.i18n import language_for, t
+from coaching.numbers import fmt_num
+from coaching.seasons import Post, latest_post, previous_window
+
+# A post or digest whose moment passed longer ago than this (the clock was down) is skipped, not sent late.
+STALE_AFTER = dt.timedelta(hours=20)
+
+
+def plan_posts(session: Session, now: dt.datetime) -> int:
+    """Write the outbox row of every channel post whose moment has come; returns how many are new."""
+    written = 0
+    rows = session.execute(
+        select(Subscription, Team).join(Team, Team.id == Subscription.team_id).where(Subscription.active.is_(True))
+    ).all()
+    for sub, team in rows:
+        schedule, hours = schedule_of(team)
+        tz = zone(team_tz(team))
+        post = latest_post(now, tz, sub.frequency, sub.season, schedule, hours)
+        if post.at < sub.created_at or now - post.at > STALE_AFTER:
+            continue
+        written += outbox.schedule(
+            session,
+            team_id=sub.team_id,
+            channel=sub.channel_id,
+            kind="leaderboard_post",
+            due_at=post.at,
+            dedupe_key=f"post:{sub.team_id}:{sub.channel_id}:{post.key}",
+            payload={
+                "season": sub.season,
+                "season_start": post.season_start.isoformat(),
+                "at": post.at.isoformat(),
+                "final": post.final,
+                "tz": tz.key,
+                "by": sub.created_by,
+            },
+            now=now,
+        )
+    return written
+
+
+def channel_post(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, Any] | None:
+    """The scheduled post of a subscribed channel: the season so far, ranked, and what is worth celebrating."""
+    team = session.get(Team, nudge.team_id)
+    if team is None:
+        return None
+    payload = nudge.payload or {}
+    tz = zone(payload.get("tz") or team_tz(team))
+    # The team's language when a manager set one, else that of the manager who subscribed the channel.
+    lang = (team.settings or {}).get("language")
+    if lang not in ("en", "nl"):
+        subscriber = session.get(Rep, (team.id, payload.get("by") or ""))
+        lang = language_for(subscriber.locale, subscriber.language) if subscriber else "en"
+    post = Post(
+        at=dt.datetime.fromisoformat(payload["at"]),
+        season_start=dt.datetime.fromisoformat(payload["season_start"]),
+        final=bool(payload.get("final")),
+    )
+    q = quality_settings(team.settings or {})
+    board = [r for r in standings(session, team.id, post.season_start, post.at, q) if r.figures.dials]
+    reps = reps_by_id(session, team.id)
+    teammate = t(lang, "board.teammate")
+
+    def name(user_id: str) -> str:
+        return blockkit.escape(display_name(reps.get(user_id), user_id, teammate))
+
+    span = t(
+        lang,
+        "board.post_window",
+        start=blockkit.local_date(lang, post.season_start.astimezone(tz).date()),
+        end=blockkit.local_date(lang, post.at.astimezone(tz).date()),
+    )
+    title = t(lang, "board.post_final" if post.final else "board.post_title", window=span)
+    lines = [title]
+    if not board:
+        lines.append(t(lang, "board.empty"))
+    for ranked in board[:TOP]:
+        lines.append(
+            board_line(lang, ranked, display_name(reps.get(ranked.figures.user_id), ranked.figures.user_id, teammate))
+        )
+    cheers = _celebrations(session, team.id, post, payload.get("season", "week"), tz, lang, name)
+    blocks = [blockkit.section("\n".join(lines))]
+    if cheers:
+        blocks.append(blockkit.section("\n".join([t(lang, "board.celebrate_title"), *cheers])))
+    footer = [how_scored(lang, q)]
+    if post.final:
+        footer.append(t(lang, "board.season_reset"))
+    blocks.append(blockkit.context("\n".join(footer)))
+    return {"text": title, "blocks": blocks}
+
+
+def _celebrations(
+    session: Session, team_id: str, post: Post, season: str, tz: ZoneInfo, lang: str, name: Any
+) -> list[str]:
+    cheers = []
+    before_start, before_end = previous_window(season, post, tz)
+    now_avg = persistence(session, team_id, post.season_start, post.at)
+    before_avg = persistence(session, team_id, before_start, before_end)
+    gains = {
+        user: now_avg[user] - before_avg[user]
+        for user in now_avg.keys() & before_avg.keys()
+        if now_avg[user] > before_avg[user]
+    }
+    if gains:
+        best = min(gains, key=lambda user: (-gains[user], user))
+        cheers.append(
+            t(
+                lang,
+                "board.most_improved",
+                name=name(best),
+                before=fmt_num(before_avg[best], lang),
+                after=fmt_num(now_avg[best], lang),
+            )
+        )
+    firsts = first_meetings(session, team_id, post.season_start, post.at)
+    if firsts:
+        cheers.append(t(lang, "board.first_meeting", names=", ".join(name(user) for user in sorted(firsts))))
+    return cheers

@@ -1,0 +1,115 @@
+"""A rep's data and how they appear: `/coach export [team]`, `/coach forget`, and "a teammate" for private reps.
+
+Data belongs to the people it is about: export hands a rep all of theirs as CSV by DM (managers: the team's),
+forget deletes it after Slack's own confirmation dialog (a lead a teammate also called stays, under the teammate).
+`/coach privacy on|off` itself is a preference (`bot.usecases.preferences`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+
+from bot.slack import blockkit
+from bot.storage import export as csv_export
+from bot.storage.models import Activity, ChartFile, Lead, Nudge, Rep, RepDay, TipShown
+from bot.usecases.managers import is_manager
+from bot.usecases.replies import Reply
+from bot.usecases.reps import RepProfile
+from coaching.i18n import t
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+FORGET = "coach_forget"
+
+
+def export(rt: Runtime, rep: RepProfile, scope: str) -> Reply:
+    """`/coach export [team]`: refuse at once, or answer at once and send the file from the background.
+
+    Uploads take Slack calls, which must not hold the command's answer past Slack's 3 seconds.
+    """
+    if scope == "team":
+        with rt.db.read() as session:
+            if not is_manager(session, rep.team_id, rep.user_id):
+                return Reply(t(rep.language, "manager.only"), ok=False)
+    future = rt.background.submit(send_export, rt, rep, scope)
+    future.add_done_callback(_log_failure)
+    return Reply(t(rep.language, "export.sent_team" if scope == "team" else "export.sent"))
+
+
+def send_export(rt: Runtime, rep: RepProfile, scope: str) -> str:
+    """Upload the rep's CSV (the team's for managers) to their DM."""
+    lang, now = rep.language, rt.clock()
+    with rt.db.read() as session:
+        if scope == "team":
+            if not is_manager(session, rep.team_id, rep.user_id):
+                return t(lang, "manager.only")
+            content = csv_export.team_csv(session, rep.team_id)
+        else:
+            content = csv_export.rep_csv(session, rep.team_id, rep.user_id)
+    when = blockkit.local_when(lang, now, now, rep.tz)
+    channel = rt.reps.dm_channel(rep.team_id, rep.user_id)
+    rt.installations.client_for(rep.team_id).files_upload_v2(
+        channel=channel,
+        content=content,
+        filename=f"salescoach-{'team' if scope == 'team' else 'my-data'}-{now:%Y-%m-%d}.csv",
+        title="Sales Coach",
+        initial_comment=t(lang, "export.comment_team" if scope == "team" else "export.comment", when=when),
+    )
+    return t(lang, "export.sent_team" if scope == "team" else "export.sent")
+
+
+def forget_prompt(rep: RepProfile) -> tuple[str, list[dict[str, Any]]]:
+    """`/coach forget`: what it deletes, and the button that does it (after Slack's own confirmation)."""
+    lang = rep.language
+    button = blockkit.button(t(lang, "forget.button"), FORGET, rep.user_id, "danger")
+    button["confirm"] = {
+        "title": {"type": "plain_text", "text": t(lang, "forget.confirm_title")},
+        "text": {"type": "plain_text", "text": t(lang, "forget.confirm_text")},
+        "confirm": {"type": "plain_text", "text": t(lang, "forget.confirm_yes")},
+        "deny": {"type": "plain_text", "text": t(lang, "forget.confirm_no")},
+        "style": "danger",
+    }
+    text = t(lang, "forget.ask")
+    return text, [blockkit.section(text), {"type": "actions", "elements": [button]}]
+
+
+def forget(rt: Runtime, team_id: str, user_id: str) -> str:
+    """Delete everything about a rep in this workspace. A second click finds nothing left and says so."""
+    rep = rt.reps.profile(team_id, user_id)
+    lang = rep.language
+    with rt.db.transaction() as session:
+        activities = session.execute(
+            delete(Activity).where(Activity.team_id == team_id, Activity.user_id == user_id)
+        ).rowcount
+        nudges = session.execute(delete(Nudge).where(Nudge.team_id == team_id, Nudge.user_id == user_id)).rowcount
+        # Leads no one else has called go too; a lead a teammate also works stays, under their name.
+        orphans = select(Lead.id).where(
+            Lead.team_id == team_id,
+            ~select(Activity.id).where(Activity.lead_id == Lead.id).exists(),
+        )
+        session.execute(delete(Nudge).where(Nudge.team_id == team_id, Nudge.lead_id.in_(orphans)))
+        session.execute(delete(Lead).where(Lead.id.in_(orphans.scalar_subquery())))
+        for model in (TipShown, ChartFile, RepDay):
+            session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
+        session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+    return t(lang, "forget.done", activities=activities, nudges=nudges)
+
+
+def display_name(rep: Rep | None, user_id: str, private_label: str, viewer: str | None = None) -> str:
+    """How a rep appears to others: their name, or "a teammate" when they chose privacy."""
+    if rep is None:
+        return user_id
+    if rep.private and rep.user_id != viewer:
+        return private_label
+    return rep.name or rep.user_id
+
+
+def _log_failure(future: Any) -> None:
+    if future.exception() is not None:
+        log.error("background work failed", exc_info=future.exception())
