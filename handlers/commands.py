@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.slack import blockkit
 from bot.usecases import breaks, calls, coach, leaderboard
+from bot.usecases.replies import CommandUseCase
 from handlers.common import guarded, runtime
 
 
@@ -22,13 +23,25 @@ def commands() -> dict[str, Any]:
     """Every slash command and its listener."""
     return {
         "/call": call_command,
-        "/log": log_command,
-        "/break": break_command,
-        "/pauze": break_command,
-        "/focus": focus_command,
+        "/log": answered_by(calls.log),
+        "/break": answered_by(breaks.pause),
+        "/pauze": answered_by(breaks.pause),
+        "/focus": answered_by(breaks.focus),
         "/coach": coach_command,
         "/leaderboard": leaderboard_command,
     }
+
+
+def answered_by(use_case: CommandUseCase) -> Any:
+    """A listener for a command whose use case answers in text alone: `/log`, `/break` (`/pauze`), `/focus`."""
+
+    def listener(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
+        reply = use_case(runtime(context), command["team_id"], command["user_id"], command.get("text", ""))
+        ack(text=reply.text, response_type="ephemeral")
+
+    listener.__name__ = listener.__qualname__ = f"{use_case.__name__}_command"
+    listener.__doc__ = use_case.__doc__
+    return guarded(listener)
 
 
 @guarded
@@ -43,27 +56,6 @@ def call_command(ack: Ack, command: dict[str, Any], context: Any, client: WebCli
         client.views_open(trigger_id=command["trigger_id"], view=view)
         return
     reply = calls.call(rt, command["team_id"], command["user_id"], command.get("text", ""))
-    ack(text=reply.text, response_type="ephemeral")
-
-
-@guarded
-def log_command(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
-    """`/log <activity> <minutes> [note]`."""
-    reply = calls.log(runtime(context), command["team_id"], command["user_id"], command.get("text", ""))
-    ack(text=reply.text, response_type="ephemeral")
-
-
-@guarded
-def break_command(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
-    """`/break [minutes]`, also `/pauze`."""
-    reply = breaks.pause(runtime(context), command["team_id"], command["user_id"], command.get("text", ""))
-    ack(text=reply.text, response_type="ephemeral")
-
-
-@guarded
-def focus_command(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
-    """`/focus <activity> <minutes>`."""
-    reply = breaks.focus(runtime(context), command["team_id"], command["user_id"], command.get("text", ""))
     ack(text=reply.text, response_type="ephemeral")
 
 

@@ -158,6 +158,8 @@ def make_config(slack: FakeSlack, database_url: str) -> Config:
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when tests send 24 requests at once.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):

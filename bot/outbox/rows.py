@@ -7,7 +7,7 @@ same nudge from being written twice, however often its cause is retried.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -53,6 +53,35 @@ def schedule(
         .returning(Nudge.id)  # not rowcount: psycopg reports -1 for this INSERT
     )
     return result.first() is not None
+
+
+class Recipient(Protocol):
+    """Whom a direct message goes to: a rep of a workspace (a profile or a row)."""
+
+    team_id: str
+    user_id: str
+
+
+def schedule_dm(
+    session: Session,
+    to: Recipient,
+    kind: str,
+    due_at: dt.datetime,
+    dedupe_key: str,
+    now: dt.datetime,
+    **details: Any,
+) -> bool:
+    """`schedule` a direct message to a rep; `details` are the lead, the attempt and the payload, where it has them."""
+    return schedule(
+        session,
+        team_id=to.team_id,
+        user_id=to.user_id,
+        kind=kind,
+        due_at=due_at,
+        dedupe_key=dedupe_key,
+        now=now,
+        **details,
+    )
 
 
 def cancel_followups(session: Session, team_id: str, lead_id: int, reason: str = "superseded") -> int:

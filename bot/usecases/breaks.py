@@ -8,7 +8,8 @@ or a break holds the follow-up and break nudges until it ends (`blocked_until`, 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage.models import Activity, Nudge, Rep
 from bot.storage.records import activities_between, rep_activities, to_domain
-from bot.usecases.replies import ButtonResult, Reply
+from bot.usecases.replies import ButtonResult, Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
 from coaching import parser
 from coaching.domain import ActivityKind, WorkType
@@ -32,31 +33,32 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 
+@refuses_bad_input("break")
 def pause(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
     """`/break [minutes]` (or `/pauze`)."""
-    rep = rt.reps.profile(team_id, user_id)
-    try:
-        command = parser.parse_break(blockkit.unescape(text))
-    except parser.ParseError as err:
-        return Reply(blockkit.parse_error(rep.language, err.key, err.params, "break"), ok=False)
-    now = rt.clock()
-    with rt.db.transaction() as session:
-        ends = log_break(session, rep, command, now)
-    until = ends.astimezone(rep.tz).strftime("%H:%M")
-    return Reply(t(rep.language, "break.confirm", minutes=command.minutes, until=until))
+    return _block_of_time(rt, team_id, user_id, parser.parse_break(blockkit.unescape(text)), log_break)
 
 
+@refuses_bad_input("focus")
 def focus(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
     """`/focus <activity> <minutes>`."""
+    return _block_of_time(rt, team_id, user_id, parser.parse_focus(blockkit.unescape(text)), start_focus)
+
+
+def _block_of_time(
+    rt: Runtime,
+    team_id: str,
+    user_id: str,
+    command: BreakCommand | WorkCommand,
+    start: Callable[[Session, RepProfile, Any, dt.datetime], dt.datetime],
+) -> Reply:
+    """Start a break or a focus block now and say until when (in the rep's own time)."""
     rep = rt.reps.profile(team_id, user_id)
-    try:
-        command = parser.parse_focus(blockkit.unescape(text))
-    except parser.ParseError as err:
-        return Reply(blockkit.parse_error(rep.language, err.key, err.params, "focus"), ok=False)
-    now = rt.clock()
     with rt.db.transaction() as session:
-        ends = start_focus(session, rep, command, now)
+        ends = start(session, rep, command, rt.clock())
     until = ends.astimezone(rep.tz).strftime("%H:%M")
+    if isinstance(command, BreakCommand):
+        return Reply(t(rep.language, "break.confirm", minutes=command.minutes, until=until))
     work = blockkit.work_name(rep.language, command.work)
     return Reply(t(rep.language, "focus.confirm", minutes=command.minutes, work=work, until=until))
 
@@ -100,16 +102,8 @@ def suggest_break(
     if streak.minutes < settings.streak_max_minutes:
         return False
     # The streak's start names it: however many entries extend it, it earns one suggestion.
-    return outbox.schedule(
-        session,
-        team_id=rep.team_id,
-        user_id=rep.user_id,
-        kind="break",
-        due_at=now,
-        dedupe_key=f"break:{rep.team_id}:{rep.user_id}:{streak.start.isoformat()}",
-        payload={"minutes": round(streak.minutes)},
-        now=now,
-    )
+    key = f"break:{rep.team_id}:{rep.user_id}:{streak.start.isoformat()}"
+    return outbox.schedule_dm(session, rep, "break", now, key, now, payload={"minutes": round(streak.minutes)})
 
 
 def log_break(session: Session, rep: RepProfile, command: BreakCommand, now: dt.datetime) -> dt.datetime:
@@ -156,15 +150,8 @@ def start_focus(session: Session, rep: RepProfile, command: WorkCommand, now: dt
     )
     session.add(activity)
     session.flush()
-    outbox.schedule(
-        session,
-        team_id=rep.team_id,
-        user_id=rep.user_id,
-        kind="focus_summary",
-        due_at=ends,
-        dedupe_key=f"focus:{activity.id}",
-        payload={"activity_id": activity.id},
-        now=now,
+    outbox.schedule_dm(
+        session, rep, "focus_summary", ends, f"focus:{activity.id}", now, payload={"activity_id": activity.id}
     )
     return ends
 

@@ -20,7 +20,7 @@ from bot.slack import blockkit
 from bot.storage.database import upsert_insert
 from bot.storage.models import REP_DAY_ATTEMPTS, Activity, Lead, RepDay
 from bot.usecases.breaks import suggest_break
-from bot.usecases.replies import Reply
+from bot.usecases.replies import Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
 from bot.usecases.scorecard import tips_after_entry
 from coaching import parser
@@ -33,15 +33,13 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 
+@refuses_bad_input("call")
 def call(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
     """`/call <lead> <outcome> [+flags] [note]` (or `help`)."""
     rep = rt.reps.profile(team_id, user_id)
     if (text or "").strip().casefold() in ("help", "hulp", "?"):
         return Reply(blockkit.help_call(rep.language))
-    try:
-        command = parser.parse_call(blockkit.unescape(text))
-    except parser.ParseError as err:
-        return Reply(blockkit.parse_error(rep.language, err.key, err.params, "call"), ok=False)
+    command = parser.parse_call(blockkit.unescape(text))
     return Reply(_store_and_confirm(rt, rep, command, source="command"))
 
 
@@ -105,14 +103,11 @@ def _store_and_confirm(rt: Runtime, rep: RepProfile, command: CallCommand, *, so
     return "\n".join(lines + extras)
 
 
+@refuses_bad_input("log")
 def log(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
     """`/log <activity> <minutes> [note]`."""
-    rep = rt.reps.profile(team_id, user_id)
-    try:
-        work = parser.parse_log(blockkit.unescape(text))
-    except parser.ParseError as err:
-        return Reply(blockkit.parse_error(rep.language, err.key, err.params, "log"), ok=False)
-    now = rt.clock()
+    work = parser.parse_log(blockkit.unescape(text))
+    rep, now = rt.reps.profile(team_id, user_id), rt.clock()
     with rt.db.transaction() as session:
         log_work(session, rep, work, now)
     extras = tips_after_entry(rt.db, rep, now)
@@ -124,8 +119,6 @@ def log(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
 class CallLogged:
     """What logging a call did."""
 
-    activity_id: int
-    lead_id: int
     lead_name: str
     outcome: Outcome
     attempt: int
@@ -181,27 +174,10 @@ def log_call(
             lead.cadence = "exhausted"
         else:
             lead.cadence = "active"
-            outbox.schedule(
-                session,
-                team_id=rep.team_id,
-                user_id=rep.user_id,
-                kind="followup",
-                due_at=due,
-                dedupe_key=f"followup:{lead.id}:{activity.id}",
-                lead_id=lead.id,
-                attempt=lead.unreached_attempts + 1,
-                now=now,
-            )
+            key, attempt = f"followup:{lead.id}:{activity.id}", lead.unreached_attempts + 1
+            outbox.schedule_dm(session, rep, "followup", due, key, now, lead_id=lead.id, attempt=attempt)
     suggest_break(session, rep, now, now, now)
-    return CallLogged(
-        activity_id=activity.id,
-        lead_id=lead.id,
-        lead_name=lead.name,
-        outcome=call.outcome,
-        attempt=lead.attempts,
-        next_attempt_at=due,
-        cadence=lead.cadence,
-    )
+    return CallLogged(lead.name, call.outcome, lead.attempts, due, lead.cadence)
 
 
 def _count_in_rep_day(session: Session, call: Activity) -> None:

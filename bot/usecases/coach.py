@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.slack import blockkit
 from bot.usecases import followups, managers, preferences, privacy
-from bot.usecases.replies import Reply
+from bot.usecases.replies import Reply, refuses_bad_input
 from bot.usecases.scorecard import scorecard_text
 from coaching import parser
 from coaching.i18n import t
@@ -21,14 +21,12 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 
+@refuses_bad_input("coach")
 def coach(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
     """`/coach [rules|help|language ...|away <date>|back|hours ...|privacy|digest|managers|export|forget|settings]`."""
     rep = rt.reps.profile(team_id, user_id)
     now = rt.clock()
-    try:
-        command = parser.parse_coach(blockkit.unescape(text), now.astimezone(rep.tz).date())
-    except parser.ParseError as err:
-        return Reply(blockkit.parse_error(rep.language, err.key, err.params, "coach"), ok=False)
+    command = parser.parse_coach(blockkit.unescape(text), now.astimezone(rep.tz).date())
     action = command.action
     if action == "help":
         return Reply(t(rep.language, "coach.help", works=blockkit.works_list(rep.language)))

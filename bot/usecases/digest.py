@@ -62,19 +62,12 @@ def plan_digests(session: Session, now: dt.datetime) -> int:
             at = local_datetime(monday, DIGEST_TIME, tz)
         if now - at > STALE_AFTER or at <= rep.created_at:
             continue
-        written += outbox.schedule(
-            session,
-            team_id=rep.team_id,
-            user_id=rep.user_id,
-            kind="digest",
-            due_at=at,
-            dedupe_key=f"digest:{rep.team_id}:{rep.user_id}:{monday.isoformat()}",
-            payload={
-                "week_start": local_datetime(monday - dt.timedelta(days=7), dt.time(0), tz).isoformat(),
-                "week_end": local_datetime(monday, dt.time(0), tz).isoformat(),
-            },
-            now=now,
-        )
+        key = f"digest:{rep.team_id}:{rep.user_id}:{monday.isoformat()}"
+        week = {
+            "week_start": local_datetime(monday - dt.timedelta(days=7), dt.time(0), tz).isoformat(),
+            "week_end": local_datetime(monday, dt.time(0), tz).isoformat(),
+        }
+        written += outbox.schedule_dm(session, rep, "digest", at, key, now, payload=week)
     return written
 
 

@@ -76,16 +76,8 @@ def followup_button(rt: Runtime, team_id: str, user_id: str, action_id: str, val
             at = _snooze_until(action_id, rep, now)
             # A snooze replaces whatever is pending for the lead (a button on the App Home acts before the DM).
             outbox.cancel_followups(session, team_id, lead.id, reason="snoozed")
-            outbox.schedule(
-                session,
-                team_id=team_id,
-                user_id=user_id,
-                kind="followup",
-                due_at=at,
-                dedupe_key=f"snooze:{nudge.id}",
-                lead_id=lead.id,
-                attempt=nudge.attempt,
-                now=now,
+            outbox.schedule_dm(
+                session, rep, "followup", at, f"snooze:{nudge.id}", now, lead_id=lead.id, attempt=nudge.attempt
             )
             done = t(lang, "nudge.done_snoozed", lead=name, when=blockkit.local_when(lang, at, now, rep.tz))
         else:
@@ -160,18 +152,9 @@ def remind_if_ignored(session: Session, nudge: Nudge, now: dt.datetime) -> None:
     at = local.time().replace(tzinfo=None)
     if not profile.hours.start <= at < profile.hours.end:
         at = profile.hours.start
-    outbox.schedule(
-        session,
-        team_id=nudge.team_id,
-        user_id=nudge.user_id,
-        kind="followup",
-        due_at=next_working_moment(local_datetime(day, at, profile.tz), profile.tz, profile.hours, profile.away_until),
-        dedupe_key=f"again:{nudge.id}",
-        lead_id=nudge.lead_id,
-        attempt=nudge.attempt,
-        payload={"reminded": True},
-        now=now,
-    )
+    due = next_working_moment(local_datetime(day, at, profile.tz), profile.tz, profile.hours, profile.away_until)
+    details = {"lead_id": nudge.lead_id, "attempt": nudge.attempt, "payload": {"reminded": True}}
+    outbox.schedule_dm(session, profile, "followup", due, f"again:{nudge.id}", now, **details)
 
 
 def set_away(session: Session, rep: RepProfile, until: dt.date | None, now: dt.datetime) -> int:

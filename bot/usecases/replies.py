@@ -1,9 +1,20 @@
-"""What a use case hands back to its listener: a reply to a command, or the message that replaces a clicked one."""
+"""What a use case hands back to its listener: a reply to a command, or the message that replaces a clicked one.
+
+`refuses_bad_input` turns what the rep typed wrong into the answer that says what was wrong and how to do it right.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bot.slack import blockkit
+from coaching import parser
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -22,3 +33,26 @@ class ButtonResult:
 
     message: dict[str, Any]
     changed: bool
+
+
+CommandUseCase = Callable[["Runtime", str, str, str], Reply]
+
+
+def refuses_bad_input(usage: str) -> Callable[[CommandUseCase], CommandUseCase]:
+    """Answer a command the parser can't read with what was wrong and `usage`'s help (`blockkit.parse_error`).
+
+    Commands are parsed before anything is written, so a refused one has stored nothing.
+    """
+
+    def wrap(use_case: CommandUseCase) -> CommandUseCase:
+        @functools.wraps(use_case)
+        def run(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
+            try:
+                return use_case(rt, team_id, user_id, text)
+            except parser.ParseError as err:
+                language = rt.reps.profile(team_id, user_id).language
+                return Reply(blockkit.parse_error(language, err.key, err.params, usage), ok=False)
+
+        return run
+
+    return wrap
