@@ -10,9 +10,13 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot import config as config_module
 from bot.config import Config, ConfigError
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger("salescoach")
 
@@ -95,6 +99,15 @@ def _migrate(config: Config) -> None:
         db.dispose()
 
 
+def _runtime(config: Config) -> Runtime:
+    """The schema brought up to date, then this process's runtime (needs the bot token)."""
+    config.require("SLACK_BOT_TOKEN")
+    _migrate(config)
+    from bot import runtime as runtime_module
+
+    return runtime_module.build(config)
+
+
 def cmd_migrate(config: Config, _args: argparse.Namespace) -> int:
     """`salescoach migrate`."""
     _migrate(config)
@@ -115,21 +128,20 @@ def cmd_serve(config: Config, _args: argparse.Namespace) -> int:
 def cmd_run(config: Config, _args: argparse.Namespace) -> int:
     """`salescoach run`: listeners and scheduler in one process."""
     config.require("SLACK_BOT_TOKEN")
-    _migrate(config)
     if not config.app_token:
         config.require("SLACK_SIGNING_SECRET")
+        _migrate(config)
         from bot.server import Server
 
         Server(config, with_scheduler=True).run()
         return 0
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot import runtime as runtime_module
     from bot import scheduler
     from bot.app import build_app
 
     # Socket Mode requests arrive over an authenticated websocket, not signed HTTP.
-    runtime = runtime_module.build(config)
+    runtime = _runtime(config)
     if not config.signing_secret:
         config = Config(**{**config.__dict__, "signing_secret": "socket-mode-unused"})
         runtime.config = config
@@ -144,12 +156,9 @@ def cmd_run(config: Config, _args: argparse.Namespace) -> int:
 
 def cmd_clock(config: Config, _args: argparse.Namespace) -> int:
     """`salescoach clock`: the scheduler alone."""
-    config.require("SLACK_BOT_TOKEN")
-    _migrate(config)
-    from bot import runtime as runtime_module
+    runtime = _runtime(config)
     from bot import scheduler
 
-    runtime = runtime_module.build(config)
     clock = scheduler.blocking(runtime)
 
     def stop(*_: object) -> None:
@@ -169,12 +178,9 @@ def cmd_clock(config: Config, _args: argparse.Namespace) -> int:
 
 def cmd_run_due(config: Config, args: argparse.Namespace) -> int:
     """`salescoach run-due [--now T]`: one sweep, then exit."""
-    config.require("SLACK_BOT_TOKEN")
-    _migrate(config)
-    from bot import runtime as runtime_module
+    runtime = _runtime(config)
     from bot import scheduler
 
-    runtime = runtime_module.build(config)
     try:
         report = scheduler.run_due(runtime, args.now)
     finally:

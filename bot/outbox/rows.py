@@ -17,41 +17,18 @@ from bot.storage.models import Nudge
 
 
 def schedule(
-    session: Session,
-    *,
-    team_id: str,
-    kind: str,
-    due_at: dt.datetime,
-    dedupe_key: str,
-    now: dt.datetime,
-    user_id: str | None = None,
-    channel: str | None = None,
-    lead_id: int | None = None,
-    attempt: int | None = None,
-    payload: dict[str, Any] | None = None,
+    session: Session, team_id: str, kind: str, due_at: dt.datetime, dedupe_key: str, now: dt.datetime, **target: Any
 ) -> bool:
-    """Write a nudge unless one with the same dedupe key exists. Returns whether it was written."""
-    dialect = session.get_bind().dialect.name
-    insert = upsert_insert(dialect)
-    result = session.execute(
-        insert(Nudge)
-        .values(
-            team_id=team_id,
-            user_id=user_id,
-            channel=channel,
-            kind=kind,
-            lead_id=lead_id,
-            attempt=attempt,
-            due_at=due_at,
-            status="pending",
-            tries=0,
-            dedupe_key=dedupe_key,
-            payload=payload or {},
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Nudge.id)  # not rowcount: psycopg reports -1 for this INSERT
-    )
+    """Write a nudge unless one with the same dedupe key exists. Returns whether it was written.
+
+    `target` says whom it is for and what about: `user_id` (a DM) or `channel` (a post), and where it has them
+    `lead_id`, `attempt` and `payload`.
+    """
+    row = {"status": "pending", "tries": 0, "payload": {}, "created_at": now, **target}
+    insert = upsert_insert(session.get_bind().dialect.name)
+    statement = insert(Nudge).values(team_id=team_id, kind=kind, due_at=due_at, dedupe_key=dedupe_key, **row)
+    # RETURNING, not rowcount: psycopg reports -1 for this INSERT.
+    result = session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Nudge.id))
     return result.first() is not None
 
 
@@ -72,16 +49,7 @@ def schedule_dm(
     **details: Any,
 ) -> bool:
     """`schedule` a direct message to a rep; `details` are the lead, the attempt and the payload, where it has them."""
-    return schedule(
-        session,
-        team_id=to.team_id,
-        user_id=to.user_id,
-        kind=kind,
-        due_at=due_at,
-        dedupe_key=dedupe_key,
-        now=now,
-        **details,
-    )
+    return schedule(session, to.team_id, kind, due_at, dedupe_key, now, user_id=to.user_id, **details)
 
 
 def cancel_followups(session: Session, team_id: str, lead_id: int, reason: str = "superseded") -> int:

@@ -360,21 +360,18 @@ def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> 
     def option(text: str, value: str) -> dict[str, Any]:
         return {"text": {"type": "plain_text", "text": text}, "value": value}
 
+    def field(block: str, key: str, element: dict[str, Any]) -> dict[str, Any]:
+        # The block and its element share one id: settings_values reads each answer by it.
+        return {"type": "input", "block_id": block, "label": label(key), "element": {**element, "action_id": block}}
+
     def text_input(block: str, key: str, value: object) -> dict[str, Any]:
-        return {
-            "type": "input",
-            "block_id": block,
-            "label": label(key),
-            "element": {"type": "plain_text_input", "action_id": block, "initial_value": str(value)},
-        }
+        return field(block, key, {"type": "plain_text_input", "initial_value": str(value)})
 
     def time_input(block: str, key: str, value: dt.time) -> dict[str, Any]:
-        return {
-            "type": "input",
-            "block_id": block,
-            "label": label(key),
-            "element": {"type": "timepicker", "action_id": block, "initial_time": value.strftime("%H:%M")},
-        }
+        return field(block, key, {"type": "timepicker", "initial_time": value.strftime("%H:%M")})
+
+    def choice(block: str, key: str, options: list[dict[str, Any]], initial: dict[str, Any]) -> dict[str, Any]:
+        return field(block, key, {"type": "static_select", "options": options, "initial_option": initial})
 
     days = [option(weekday_name(language, d), str(d)) for d in range(7)]
     languages = [
@@ -392,44 +389,20 @@ def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> 
         "blocks": [
             time_input("hours_start", "settings.hours_start", hours.start),
             time_input("hours_end", "settings.hours_end", hours.end),
-            {
-                "type": "input",
-                "block_id": "days",
-                "label": label("settings.days"),
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": "days",
-                    "options": days,
-                    "initial_options": [days[d] for d in sorted(hours.days)],
-                },
-            },
+            field(
+                "days",
+                "settings.days",
+                {"type": "checkboxes", "options": days, "initial_options": [days[d] for d in sorted(hours.days)]},
+            ),
             text_input("tz", "settings.tz", settings.get("tz") or fallback_tz),
             text_input("gaps", "settings.gaps", ",".join(str(g) for g in cadence.gaps)),
             text_input("target", "settings.target", cadence.target),
             text_input("max_attempts", "settings.max_attempts", cadence.max_attempts),
-            {
-                "type": "input",
-                "block_id": "post_day",
-                "label": label("settings.post_day"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": "post_day",
-                    "options": days,
-                    "initial_option": days[schedule.weekday],
-                },
-            },
+            choice("post_day", "settings.post_day", days, days[schedule.weekday]),
             time_input("post_time", "settings.post_time", schedule.time),
-            {
-                "type": "input",
-                "block_id": "language",
-                "label": label("settings.language"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": "language",
-                    "options": languages,
-                    "initial_option": next(o for o in languages if o["value"] == current_language),
-                },
-            },
+            choice(
+                "language", "settings.language", languages, next(o for o in languages if o["value"] == current_language)
+            ),
             text_input("connect_floor", "settings.connect_floor", round(thresholds.connect_rate_floor * 100)),
             text_input("streak", "settings.streak", thresholds.streak_max_minutes),
             text_input("admin", "settings.admin", thresholds.admin_max_minutes),

@@ -309,6 +309,11 @@ def _wrap(text: str, width: int = 46) -> list[str]:
     return textwrap.wrap(text, math.ceil(len(text) / lines) + 3) if lines > 1 else [text]
 
 
+def _say_empty(ax: Axes, text: str, height: float) -> None:
+    """A muted note in the middle of a panel with nothing to draw."""
+    ax.text(0.5, height, text, transform=ax.transAxes, ha="center", va="center", fontsize=11, color=_MUTED)
+
+
 def _draw_work(ax: Axes, data: WeekData, labels: list[str], language: str) -> None:
     from matplotlib.ticker import MaxNLocator, MultipleLocator
 
@@ -354,16 +359,7 @@ def _draw_work(ax: Axes, data: WeekData, labels: list[str], language: str) -> No
     dials_ax.tick_params(colors=_INK, labelsize=9)
 
     if top == 0 and not any(dials):
-        ax.text(
-            0.5,
-            0.5,
-            t(language, "chart.work.empty"),
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=11,
-            color=_MUTED,
-        )
+        _say_empty(ax, t(language, "chart.work.empty"), 0.5)
     handles, names = ax.get_legend_handles_labels()
     more_handles, more_names = dials_ax.get_legend_handles_labels()
     dials_ax.legend(
@@ -418,16 +414,7 @@ def _draw_rate(ax: Axes, data: WeekData, labels: list[str], language: str) -> No
             color=_INK,
         )
     if not shown:
-        ax.text(
-            0.5,
-            0.6,
-            t(language, "chart.connect.empty"),
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=11,
-            color=_MUTED,
-        )
+        _say_empty(ax, t(language, "chart.connect.empty"), 0.6)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_formatter(_formatter(lambda v: fmt_pct(v, language)))
     ax.set_ylabel(t(language, "chart.connect.axis"), color=_INK, fontsize=10)

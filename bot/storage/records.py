@@ -1,4 +1,4 @@
-"""Reading a rep's record for the coaching core: rows in, the core's plain records out.
+"""A rep's record: adding an entry, and reading entries and leads for the coaching core as its plain records.
 
 Every query names the workspace: no query can read another workspace's rows.
 """
@@ -6,7 +6,7 @@ Every query names the workspace: no query can read another workspace's rows.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,40 @@ from coaching import domain
 LONGEST_ENTRY = dt.timedelta(days=1)
 
 
+class Rep(Protocol):
+    """Whose entry: a rep of a workspace (a profile or a row)."""
+
+    team_id: str
+    user_id: str
+
+
+def add_entry(
+    session: Session, rep: Rep, kind: domain.ActivityKind, started_at: dt.datetime, ended_at: dt.datetime, **fields: Any
+) -> Activity:
+    """Add one of a rep's entries (a call, work, a break, a focus block), flushed so it has its id.
+
+    `fields` are the kind's own columns; `created_at` defaults to when the entry ends.
+    """
+    fields.setdefault("created_at", ended_at)
+    activity = Activity(
+        team_id=rep.team_id, user_id=rep.user_id, kind=kind.value, started_at=started_at, ended_at=ended_at, **fields
+    )
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def _overlapping(team_id: str, user_id: str, start: dt.datetime, end: dt.datetime) -> tuple[Any, ...]:
+    """The rep's activities overlapping [start, end): the bound on started_at lets the index skip older history."""
+    return (
+        Activity.team_id == team_id,
+        Activity.user_id == user_id,
+        Activity.started_at >= start - LONGEST_ENTRY,
+        Activity.started_at < end,
+        Activity.ended_at >= start,
+    )
+
+
 def activities_between(
     session: Session, team_id: str, user_id: str, start: dt.datetime, end: dt.datetime
 ) -> list[Activity]:
@@ -26,13 +60,7 @@ def activities_between(
     return list(
         session.execute(
             select(Activity)
-            .where(
-                Activity.team_id == team_id,
-                Activity.user_id == user_id,
-                Activity.started_at >= start - LONGEST_ENTRY,
-                Activity.started_at < end,
-                Activity.ended_at >= start,
-            )
+            .where(*_overlapping(team_id, user_id, start, end))
             .order_by(Activity.started_at, Activity.id)
         ).scalars()
     )
@@ -60,15 +88,7 @@ def rep_activities(
     Plain columns, not ORM entities: this runs on every logged call, and building entities cost more than the query.
     """
     rows = session.execute(
-        select(*_COLUMNS)
-        .where(
-            Activity.team_id == team_id,
-            Activity.user_id == user_id,
-            Activity.started_at >= start - LONGEST_ENTRY,
-            Activity.started_at < end,
-            Activity.ended_at >= start,
-        )
-        .order_by(Activity.started_at, Activity.id)
+        select(*_COLUMNS).where(*_overlapping(team_id, user_id, start, end)).order_by(Activity.started_at, Activity.id)
     )
     return [to_domain(row) for row in rows]
 

@@ -143,16 +143,10 @@ def figures(
 
 
 def standings(
-    session: Session,
-    team_id: str,
-    start: dt.datetime,
-    end: dt.datetime,
-    settings: QualitySettings,
-    *,
-    target_attempts: int = 6,
+    session: Session, team_id: str, start: dt.datetime, end: dt.datetime, settings: QualitySettings
 ) -> list[Ranked]:
     """The quality leaderboard of the workspace for calls in [start, end)."""
-    return rank(figures(session, team_id, start, end, settings=settings, target_attempts=target_attempts), settings)
+    return rank(figures(session, team_id, start, end, settings=settings), settings)
 
 
 def persistence(session: Session, team_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, float]:

@@ -18,7 +18,7 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage.models import Activity, Nudge, Rep
-from bot.storage.records import activities_between, rep_activities, to_domain
+from bot.storage.records import activities_between, add_entry, rep_activities, to_domain
 from bot.usecases.replies import ButtonResult, Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
 from coaching import parser
@@ -112,16 +112,7 @@ def log_break(session: Session, rep: RepProfile, command: BreakCommand, now: dt.
     row = session.get(Rep, (rep.team_id, rep.user_id))
     if row is not None:
         row.streak_start = row.streak_end = None  # a break ends the streak
-    session.add(
-        Activity(
-            team_id=rep.team_id,
-            user_id=rep.user_id,
-            kind=ActivityKind.BREAK.value,
-            started_at=now,
-            ended_at=ends,
-            created_at=now,
-        )
-    )
+    add_entry(session, rep, ActivityKind.BREAK, now, ends, created_at=now)
     session.execute(
         update(Nudge)
         .where(
@@ -138,18 +129,9 @@ def log_break(session: Session, rep: RepProfile, command: BreakCommand, now: dt.
 def start_focus(session: Session, rep: RepProfile, command: WorkCommand, now: dt.datetime) -> dt.datetime:
     """Store a focus block from now and schedule its summary for when it ends. Returns when it ends."""
     ends = now + dt.timedelta(minutes=command.minutes)
-    activity = Activity(
-        team_id=rep.team_id,
-        user_id=rep.user_id,
-        kind=ActivityKind.FOCUS.value,
-        started_at=now,
-        ended_at=ends,
-        work=command.work.value,
-        note=command.note,
-        created_at=now,
+    activity = add_entry(
+        session, rep, ActivityKind.FOCUS, now, ends, work=command.work.value, note=command.note, created_at=now
     )
-    session.add(activity)
-    session.flush()
     outbox.schedule_dm(
         session, rep, "focus_summary", ends, f"focus:{activity.id}", now, payload={"activity_id": activity.id}
     )

@@ -19,6 +19,7 @@ from bot.outbox import rows as outbox
 from bot.slack import blockkit
 from bot.storage.database import upsert_insert
 from bot.storage.models import REP_DAY_ATTEMPTS, Activity, Lead, RepDay
+from bot.storage.records import add_entry
 from bot.usecases.breaks import suggest_break
 from bot.usecases.replies import Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
@@ -142,23 +143,18 @@ def log_call(
     lead.last_attempt_at = now
     if lead.first_attempt_at is None:
         lead.first_attempt_at = now
-    activity = Activity(
-        team_id=rep.team_id,
-        user_id=rep.user_id,
-        kind=ActivityKind.CALL.value,
-        started_at=now,
-        ended_at=now,
+    flags = {"researched": call.researched, "decision_maker": call.decision_maker, "note": call.note, "source": source}
+    activity = add_entry(
+        session,
+        rep,
+        ActivityKind.CALL,
+        now,
+        now,
         outcome=call.outcome.value,
         lead_id=lead.id,
         attempt=lead.attempts,
-        researched=call.researched,
-        decision_maker=call.decision_maker,
-        note=call.note,
-        source=source,
-        created_at=now,
+        **flags,
     )
-    session.add(activity)
-    session.flush()
     _count_in_rep_day(session, activity)
     # Whatever was scheduled for this lead is superseded by the call just made.
     outbox.cancel_followups(session, rep.team_id, lead.id)
@@ -250,17 +246,7 @@ def _lead_for(session: Session, rep: RepProfile, name: str, now: dt.datetime) ->
 
 def log_work(session: Session, rep: RepProfile, work: WorkCommand, now: dt.datetime) -> int:
     """Store a piece of work that just ended after `work.minutes`."""
-    activity = Activity(
-        team_id=rep.team_id,
-        user_id=rep.user_id,
-        kind=ActivityKind.WORK.value,
-        started_at=now - dt.timedelta(minutes=work.minutes),
-        ended_at=now,
-        work=work.work.value,
-        note=work.note,
-        created_at=now,
-    )
-    session.add(activity)
-    session.flush()
+    started = now - dt.timedelta(minutes=work.minutes)
+    activity = add_entry(session, rep, ActivityKind.WORK, started, now, work=work.work.value, note=work.note)
     suggest_break(session, rep, activity.started_at, activity.ended_at, now)
     return activity.id

@@ -68,7 +68,8 @@ def _chart_file(rt: Runtime, rep: RepProfile, now: dt.datetime) -> str | None:
     """The id of today's chart of the rep's week, uploaded to Slack once a day."""
     today = now.astimezone(rep.tz).date()
     with rt.db.read() as session:
-        cached = session.get(ChartFile, (rep.team_id, rep.user_id, today))
+        key = {"team_id": rep.team_id, "user_id": rep.user_id, "day": today}
+        cached = session.get(ChartFile, key)
         if cached is not None:
             return cached.file_id
         start = local_week_start(now, rep.tz)
@@ -85,15 +86,7 @@ def _chart_file(rt: Runtime, rep: RepProfile, now: dt.datetime) -> str | None:
     if not file_id:
         return None
     with rt.db.transaction() as session:
-        insert_ignore(
-            session,
-            ChartFile,
-            team_id=rep.team_id,
-            user_id=rep.user_id,
-            day=today,
-            file_id=file_id,
-            uploaded_at=now,
-        )
+        insert_ignore(session, ChartFile, **key, file_id=file_id, uploaded_at=now)
     return str(file_id)
 
 

@@ -43,22 +43,18 @@ def plan_posts(session: Session, now: dt.datetime) -> int:
         post = latest_post(now, tz, sub.frequency, sub.season, schedule, hours)
         if post.at < sub.created_at or now - post.at > STALE_AFTER:
             continue
+        key = f"post:{sub.team_id}:{sub.channel_id}:{post.key}"
+        payload = {
+            "season": sub.season,
+            "season_start": post.season_start.isoformat(),
+            "at": post.at.isoformat(),
+            "final": post.final,
+            "tz": tz.key,
+            "by": sub.created_by,
+        }
+        channel = sub.channel_id
         written += outbox.schedule(
-            session,
-            team_id=sub.team_id,
-            channel=sub.channel_id,
-            kind="leaderboard_post",
-            due_at=post.at,
-            dedupe_key=f"post:{sub.team_id}:{sub.channel_id}:{post.key}",
-            payload={
-                "season": sub.season,
-                "season_start": post.season_start.isoformat(),
-                "at": post.at.isoformat(),
-                "final": post.final,
-                "tz": tz.key,
-                "by": sub.created_by,
-            },
-            now=now,
+            session, sub.team_id, "leaderboard_post", post.at, key, now, channel=channel, payload=payload
         )
     return written
 
