@@ -89,6 +89,15 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return element
 
 
+def _log_attempt_buttons(language: str, value: str) -> list[dict[str, Any]]:
+    """The buttons that log the attempt a follow-up asks for: no answer, reached, meeting."""
+    return [
+        button(t(language, "nudge.btn_no_answer"), "followup_log_no_answer", value),
+        button(t(language, "nudge.btn_reached"), "followup_log_reached", value, "primary"),
+        button(t(language, "nudge.btn_meeting"), "followup_log_meeting", value, "primary"),
+    ]
+
+
 def followup_message(
     language: str,
     *,
@@ -132,9 +141,7 @@ def followup_message(
             "type": "actions",
             "block_id": f"followup_log:{nudge_id}",
             "elements": [
-                button(t(language, "nudge.btn_no_answer"), "followup_log_no_answer", value),
-                button(t(language, "nudge.btn_reached"), "followup_log_reached", value, "primary"),
-                button(t(language, "nudge.btn_meeting"), "followup_log_meeting", value, "primary"),
+                *_log_attempt_buttons(language, value),
             ],
         },
         context(t(language, "nudge.followup_later")),
@@ -325,9 +332,7 @@ def home_view(
                 "type": "actions",
                 "block_id": f"home_followup:{nudge_id}",
                 "elements": [
-                    button(t(language, "nudge.btn_no_answer"), "followup_log_no_answer", value),
-                    button(t(language, "nudge.btn_reached"), "followup_log_reached", value, "primary"),
-                    button(t(language, "nudge.btn_meeting"), "followup_log_meeting", value, "primary"),
+                    *_log_attempt_buttons(language, value),
                     button(t(language, "nudge.btn_snooze_next_day"), "followup_snooze_next_day", value),
                     button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger"),
                 ],

@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Stable constraint names, so Alembic migrations can refer to them on every database.
 NAMING = {
@@ -177,7 +177,22 @@ class Activity(Base):
     created_at: Mapped[dt.datetime]
 
 
-class RepDay(Base):
+class RepDayRow:
+    """A row per rep per day (mixin): its key leads the primary key, and it goes when the rep goes."""
+
+    # sort_order: the key's columns come first, as a mixin's would otherwise come last.
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, sort_order=-1)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True, sort_order=-1)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True, sort_order=-1)
+
+    @declared_attr.directive
+    @classmethod
+    def __table_args__(cls) -> tuple[Any, ...]:
+        """The rep the row belongs to."""
+        return (ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),)
+
+
+class RepDay(RepDayRow, Base):
     """A rep's calls on one UTC calendar day, counted as the leaderboard counts them (bot.storage.standings).
 
     Written in the same transaction as each call (bot.usecases.calls.log_call), so it is never behind the activities.
@@ -186,13 +201,7 @@ class RepDay(Base):
     """
 
     __tablename__ = "rep_days"
-    __table_args__ = (
-        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
-    )
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # the UTC day of the calls' started_at
     dials: Mapped[int] = mapped_column(Integer, default=0)
     conversations: Mapped[int] = mapped_column(Integer, default=0)
     dm_conversations: Mapped[int] = mapped_column(Integer, default=0)
@@ -261,17 +270,11 @@ class Nudge(Base):
     created_at: Mapped[dt.datetime]
 
 
-class TipShown(Base):
+class TipShown(RepDayRow, Base):
     """Which coaching codes a rep was shown on which local day: the same code reaches a rep once a day."""
 
     __tablename__ = "tips_shown"
-    __table_args__ = (
-        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
-    )
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     shown_at: Mapped[dt.datetime]
 
@@ -313,16 +316,10 @@ class Subscription(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class ChartFile(Base):
+class ChartFile(RepDayRow, Base):
     """A rep's weekly chart, uploaded to Slack once a day and shown on the App Home by its file id."""
 
     __tablename__ = "chart_files"
-    __table_args__ = (
-        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
-    )
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     file_id: Mapped[str] = mapped_column(String(32))
     uploaded_at: Mapped[dt.datetime]
