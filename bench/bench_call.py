@@ -4,10 +4,11 @@
     .venv/bin/python bench/bench_call.py --quick    # a short run
 
 Both apps run as gunicorn subprocesses with the same settings (bot.server.Server: gthread, WEB_CONCURRENCY
-workers, GUNICORN_THREADS threads); the bot uses SQLite in a temporary folder and a fake Slack Web API served
-from this process. Requests are signed as Slack signs them. The table is printed and written to
-bench/results/call.md. Targets (issue): the bot's p50 at most 1.5x the bare app's, and p99 under 100 ms at
-concurrency 16. Exit code: 1 on any failed request (or, with --strict, on a missed target), else 0.
+workers, GUNICORN_THREADS threads); the bot uses SQLite in a temporary folder and the Slack stand-in
+(bot.slack.standin, counting calls only) served from this process. Requests are signed as Slack signs them. The
+table is printed and written to bench/results/call.md. Targets (issue): the bot's p50 at most 1.5x the bare
+app's, and p99 under 100 ms at concurrency 16. Exit code: 1 on any failed request (or, with --strict, on a missed
+target), else 0.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from bench.common import (  # noqa: E402
     RESULTS,
     ROOT,
     SECRET,
-    FakeSlackApi,
+    TEAM,
     Request,
     RunResult,
     ServerProcess,
@@ -43,6 +44,7 @@ from bench.common import (  # noqa: E402
     slash_body,
     venv_script,
 )
+from bot.slack.standin import SlackStandIn, Workspace  # noqa: E402
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 P50_RATIO_TARGET = 1.5
@@ -236,7 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     fingerprint = code_fingerprint()
     tmp = Path(tempfile.mkdtemp(prefix="bench-call-"))
-    fake = FakeSlackApi().start()
+    # Count-only: a run makes thousands of calls and the report needs only how many of each. Any token goes in:
+    # the bare app sends its own (bench/bare_app.py).
+    slack = SlackStandIn(Workspace(team_id=TEAM), record=False).start()
+    response_url = f"{slack.base_url}/response/"
     servers: list[ServerProcess] = []
     results: list[RunResult] = []
     database_url = f"sqlite:///{tmp / 'bench.db'}"
@@ -245,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if postgres:
             database_url = postgres.create()
-        common = dict(SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url, **settings)
+        common = dict(SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.api_url, **settings)
         bot_port, bare_port = free_port(), free_port()
         bot = ServerProcess(
             "salescoach",
@@ -279,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         leads = lead_names(1000)
         seq = 0
         # Warm-up: the first requests create the reps (users.info) and fill both workers' pools and caches.
-        warm = make_requests(warmup, rng, reps, leads, fake.response_url, seq, reps_first=True)
+        warm = make_requests(warmup, rng, reps, leads, response_url, seq, reps_first=True)
         seq += warmup
         for server, reqs in ((bare, without_check(warm)), (bot, warm)):
             for conc in (1, 16):
@@ -291,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warm-up done ({warmup} requests per app)", flush=True)
 
         for conc, count in plan:
-            reqs = make_requests(count, rng, reps, leads, fake.response_url, seq)
+            reqs = make_requests(count, rng, reps, leads, response_url, seq)
             seq += count
             for server, batch in ((bare, without_check(reqs)), (bot, reqs)):
                 r = run_load(server.name, server.port, batch, conc)
@@ -310,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for server in reversed(servers):
             server.stop()
-        fake.stop()
+        slack.stop()
         stats = db_stats(database_url)
         if postgres:
             try:
@@ -321,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     database_kind = "PostgreSQL (throwaway database)" if postgres else "SQLite (WAL) in a temporary folder"
     table = markdown_table(results)
     verdict_lines, met = verdicts(results)
-    calls = ", ".join(f"{k} {v}" for k, v in sorted(fake.counts.items()))
+    calls = ", ".join(f"{k} {v}" for k, v in sorted(slack.counts.items()))
     failures = sum(r.failures for r in results)
     report = "\n".join(
         [
@@ -337,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             *verdict_lines,
             "",
-            f"Bot database afterwards: {stats}. Fake Slack saw: {calls or 'nothing'}.",
+            f"Bot database afterwards: {stats}. The Slack stand-in saw: {calls or 'nothing'}.",
             "",
         ]
     )

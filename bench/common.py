@@ -1,4 +1,6 @@
-"""What the HTTP benchmarks share: Slack's request signing, a fake Slack Web API, server subprocesses, a load loop.
+"""What the HTTP benchmarks share: Slack's request signing, server subprocesses, a load loop.
+
+The Slack Web API they point the bot at is the stand-in the tests and the demo use (`bot.slack.standin`).
 
 Everything here talks to 127.0.0.1 only, and every loop is bounded by a request count.
 """
@@ -8,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import json
 import os
 import signal
 import socket
@@ -17,12 +18,9 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -62,75 +60,6 @@ def slash_body(command: str, text: str, user_id: str, *, team_id: str = TEAM, re
             "trigger_id": f"{seq}.1234567890.{hashlib.md5(str(seq).encode()).hexdigest()}",
         }
     )
-
-
-class FakeSlackApi:
-    """A tiny Slack Web API on 127.0.0.1, port 0: `users.info` answers a profile, every other method `{"ok":true}`."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, name="fake-slack", daemon=True)
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/"
-
-    @property
-    def response_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/response/"
-
-    def start(self) -> FakeSlackApi:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _answer(self, method: str, params: dict[str, str]) -> dict[str, Any]:
-        with self._lock:
-            self.counts[method] += 1
-        if method == "users.info":
-            uid = params.get("user", "U0UNKNOWN")
-            return {
-                "ok": True,
-                "user": {"id": uid, "tz": "Europe/Amsterdam", "locale": "en-US", "real_name": "Bench Rep"},
-            }
-        return {"ok": True}
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                parsed = urllib.parse.urlparse(self.path)
-                if "json" in self.headers.get("Content-Type", ""):
-                    params = {k: str(v) for k, v in json.loads(raw or b"{}").items()}
-                else:
-                    query = raw.decode() or parsed.query
-                    params = {k: v[-1] for k, v in urllib.parse.parse_qs(query).items()}
-                path = parsed.path
-                method = "response_url" if path.startswith("/response/") else path.rsplit("/", 1)[-1]
-                data = json.dumps(fake._answer(method, params)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST
-
-        return Handler
 
 
 # -- servers under test -------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Shared fixtures: databases (SQLite and PostgreSQL), a fake Slack, a controllable clock, and `coachbot`.
+"""Shared fixtures: databases (SQLite and PostgreSQL), the Slack stand-in, a controllable clock, and `coachbot`.
 
 `coachbot` is the test bot: the real app served over real HTTP on port 0, requests signed exactly as Slack signs
-them, its Web API pointed at the fake Slack. A test reads like a conversation:
+them, its Web API pointed at the Slack stand-in (`bot.slack.standin`) playing the tests' workspace. A test reads
+like a conversation:
 
     reply = coachbot.slash("/call", "Acme BV no-answer")
     assert "Acme BV" in reply.text
@@ -32,9 +33,10 @@ from sqlalchemy import text
 from bot import runtime as runtime_module
 from bot.app import WsgiApp
 from bot.config import Config
+from bot.demo.workspace import USERS as DEMO_USERS
+from bot.slack.standin import SlackStandIn, Workspace, texts
 from bot.storage.database import Database
 from bot.storage.models import Base
-from tests.fakeslack import TEAM, FakeSlack, texts
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-0000"
@@ -42,6 +44,16 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.
 
 # A Thursday morning in Amsterdam: tests move the clock from here; nothing sleeps for time to pass.
 THURSDAY_10_AMS = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+
+# The tests' workspace: the demo's people (Anouk and Sam, reps; Petra, an admin) and Jordan in New York, in a team
+# of its own. It is open: any other user gets a default profile, any channel exists and any token goes in.
+TEAM = "T0TEAM001"
+OTHER_TEAM = "T0TEAM002"
+USERS: dict[str, dict[str, Any]] = {
+    **DEMO_USERS,
+    "U0JORDAN": {"name": "jordan", "real_name": "Jordan Lee", "tz": "America/New_York", "locale": "en-US"},
+}
+WORKSPACE = Workspace(team_id=TEAM, users=USERS)
 
 
 class Clock:
@@ -123,15 +135,15 @@ def db(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def _slack_server() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
+def _slack_server() -> Iterator[SlackStandIn]:
+    standin = SlackStandIn(WORKSPACE).start()
+    yield standin
+    standin.stop()
 
 
 @pytest.fixture
-def slack(_slack_server: FakeSlack) -> FakeSlack:
-    """The fake Slack Web API, with no calls recorded yet."""
+def slack(_slack_server: SlackStandIn) -> SlackStandIn:
+    """The Slack stand-in, with no calls recorded yet."""
     _slack_server.reset()
     return _slack_server
 
@@ -142,7 +154,7 @@ def clock() -> Clock:
     return Clock(THURSDAY_10_AMS)
 
 
-def make_config(slack: FakeSlack, database_url: str) -> Config:
+def make_config(slack: SlackStandIn, database_url: str) -> Config:
     return Config(
         bot_token=BOT_TOKEN,
         signing_secret=SECRET,
@@ -190,7 +202,7 @@ class Response:
 class CoachBot:
     """The real app over HTTP, with helpers that speak as Slack does."""
 
-    def __init__(self, slack: FakeSlack, db: Database, clock: Clock) -> None:
+    def __init__(self, slack: SlackStandIn, db: Database, clock: Clock) -> None:
         self.slack = slack
         self.clock = clock
         self.runtime = runtime_module.build(make_config(slack, db.url), clock=clock, db=db)
@@ -313,8 +325,8 @@ class CoachBot:
 
 
 @pytest.fixture
-def coachbot(slack: FakeSlack, db: Database, clock: Clock) -> Iterator[CoachBot]:
-    """The whole bot over HTTP against the fake Slack, on each database backend."""
+def coachbot(slack: SlackStandIn, db: Database, clock: Clock) -> Iterator[CoachBot]:
+    """The whole bot over HTTP against the Slack stand-in, on each database backend."""
     bot = CoachBot(slack, db, clock)
     yield bot
     bot.close()

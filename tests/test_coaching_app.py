@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.slack.standin import texts
 from bot.storage.models import Nudge, TipShown
-from tests.fakeslack import texts
 
 AMS, LON = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London")
 M101_EN = "of your dials became a conversation today"

@@ -2,8 +2,9 @@
 
 from sqlalchemy import select
 
+from bot.slack.standin import texts
 from bot.storage.models import Activity, Lead, Nudge, Rep, Team
-from tests.fakeslack import OTHER_TEAM, TEAM, texts
+from tests.conftest import OTHER_TEAM, TEAM
 
 
 def rows(coachbot, model, **where):

@@ -2,7 +2,8 @@
 
 import json
 
-from tests.fakeslack import OTHER_TEAM, texts
+from bot.slack.standin import texts
+from tests.conftest import OTHER_TEAM
 
 
 def home_event(user="U0SAM"):

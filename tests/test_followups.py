@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot import runtime as runtime_module
+from bot.slack.standin import texts
 from bot.storage.models import Activity, Lead, Nudge
 from tests.conftest import make_config
-from tests.fakeslack import texts
 
 AMS, LON, NYC = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
 

@@ -14,8 +14,7 @@ from bot.storage.models import Activity, Rep, RepDay, Team
 from bot.storage.standings import figures, rebuild_rep_days
 from coaching.domain import CONVERSATIONS
 from coaching.quality import QualitySettings, RepFigures
-from tests.conftest import PG_ADMIN_URL, THURSDAY_10_AMS
-from tests.fakeslack import TEAM
+from tests.conftest import PG_ADMIN_URL, TEAM, THURSDAY_10_AMS
 from tests.test_leaderboard_sql import MON, OTHER, START, read, seeding
 from tests.test_leaderboard_sql import TEAM as SEEDED
 

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.slack.standin import texts
 from bot.storage.models import Activity, Lead, Nudge, Rep, Team
-from tests.fakeslack import OTHER_TEAM, TEAM, texts
+from tests.conftest import OTHER_TEAM, TEAM
 
 AMS = ZoneInfo("Europe/Amsterdam")
 MANAGER = "U0PETRA"  # a workspace admin in the fake Slack

@@ -40,8 +40,9 @@ from bot.demo.record import (
     UPDATE,
     Event,
 )
+from bot.demo.workspace import BOT_USER, TEAM, TEAM_DOMAIN, workspace
 from bot.outbox.sweep import SweepReport
-from bot.slack.standin import TEAM, TEAM_DOMAIN, Call, SlackStandIn, dm_channel, dm_user
+from bot.slack.standin import Call, SlackStandIn, StandInTimeout, dm_channel
 from bot.storage.database import Database
 
 # How long the bot may take to draw an App Home in the background (a chart is rendered on the first of the day).
@@ -98,7 +99,7 @@ class DemoBot:
         self.clock = Clock(start)
         self.token = "xoxb-demo-" + secrets.token_hex(12)
         self.secret = secrets.token_hex(16)
-        self.slack = SlackStandIn(self.token, self.clock).start()
+        self.slack = SlackStandIn(workspace(self.token), clock=self.clock).start()
         self.config = Config(
             bot_token=self.token,
             signing_secret=self.secret,
@@ -235,20 +236,19 @@ class DemoBot:
                 "type": "event_callback",
                 "event_id": f"Ev{next(self._event_ids):08d}",
                 "event_time": int(time.time()),
-                "authorizations": [{"team_id": TEAM, "user_id": "U0COACH", "is_bot": True}],
+                "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
             }
         )
         status, answer = self._post(body, "application/json")
         if status != 200:
             raise DemoError(f"app_home_opened answered HTTP {status}: {answer[:200]}")
         # The bot answers the event at once and draws the Home in the background: wait for it to arrive.
-        deadline = time.monotonic() + HOME_WAIT
-        while not any(
-            c.method == "views.publish" and c.params.get("user_id") == user for c in self.slack.since(self._mark)
-        ):
-            if time.monotonic() > deadline:
-                raise DemoError(f"no App Home was published for {user} within {HOME_WAIT:.0f} s")
-            time.sleep(0.01)
+        try:
+            self.slack.wait_for(
+                "views.publish", since=self._mark, timeout=HOME_WAIT, where=lambda c: c.params.get("user_id") == user
+            )
+        except StandInTimeout as err:
+            raise DemoError(f"no App Home was published for {user} within {HOME_WAIT:.0f} s") from err
         return events + self._collect()
 
     def sweep(self, now: dt.datetime) -> tuple[SweepReport, list[Event]]:
@@ -282,6 +282,7 @@ class DemoBot:
 
     def _from_call(self, call: Call) -> Event | None:
         p = call.params
+        dm_user = self.slack.workspace.dm_user
         if call.method == "chat.postMessage":
             channel = str(p["channel"])
             user = dm_user(channel)

@@ -32,7 +32,8 @@ from bot.demo.record import (
     zone_of,
 )
 from bot.demo.text import ANGLE, BOLD, ITALIC, STRIKE, angle_label, unescape
-from bot.slack.standin import CHANNELS, USERS, dm_channel
+from bot.demo.workspace import CHANNELS, USERS
+from bot.slack.standin import dm_channel
 
 BOT_NAME = "Sales Coach"
 BOT_COLOUR = "#1d4f91"  # manifest.yml's background_color

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.slack.standin import CHANNELS, USERS
+from bot.demo.workspace import CHANNELS, USERS
+from bot.slack.standin import texts
 
 TEAM_TZ = "Europe/Amsterdam"  # where #sales lives: the zone of the manager who subscribed it
 
@@ -27,6 +28,9 @@ COMMAND, CLICK, OPEN_HOME = "command", "click", "open_home"
 EPHEMERAL, DM, POST, UPDATE, HOME, MODAL, FILE = "ephemeral", "dm", "post", "update", "home", "modal", "file"
 BOT_KINDS = frozenset({EPHEMERAL, DM, POST, UPDATE, HOME, MODAL, FILE})
 MESSAGE_KINDS = frozenset({EPHEMERAL, DM, POST, UPDATE, FILE})  # what counts as a message (not views)
+
+# The keys whose strings a message itself shows (not the dialog behind a button's confirm): what `Event.text` reads.
+SHOWN = ("text", "blocks", "elements", "fields", "title", "view", "label", "alt_text", "placeholder")
 
 # What the bot says when a listener failed (coaching/catalog/*/core.toml, error.internal): never expected.
 APOLOGIES = ("something went wrong on my side", "er ging aan mijn kant iets mis")
@@ -81,8 +85,8 @@ class Event:
 
     @property
     def text(self) -> str:
-        """Every human-readable string in it, Slack's escapes undone (for matching, not for display)."""
-        return plain_strings(self.payload if self.kind not in (COMMAND, CLICK) else {"text": self.label})
+        """What it shows in words, Slack's escapes undone (for matching, not for display)."""
+        return texts(self.payload if self.kind not in (COMMAND, CLICK) else {"text": self.label}, SHOWN, nested=False)
 
     @property
     def is_followup(self) -> bool:
@@ -93,28 +97,6 @@ class Event:
 def messages(events: Iterable[Event]) -> int:
     """How many messages the bot showed (replies, DMs, posts, updates, files; App Home views aside)."""
     return sum(1 for e in events if e.kind in MESSAGE_KINDS)
-
-
-def plain_strings(obj: Any) -> str:
-    """The readable strings of a payload, flattened, with Slack's &lt; &gt; &amp; undone."""
-    out: list[str] = []
-    keys = ("text", "blocks", "elements", "fields", "title", "view", "label", "alt_text", "placeholder")
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            out.append(value)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if key in keys:
-                    if key == "blocks" and isinstance(item, str):
-                        item = json.loads(item)
-                    walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(obj)
-    return "\n".join(out).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from bot.demo.record import (
     name_of,
     zone_of,
 )
-from bot.slack.standin import CHANNELS, USERS
+from bot.demo.workspace import CHANNELS, USERS
 
 ANGLE = re.compile(r"<([^<>\n]+)>")
 BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")

@@ -1,0 +1,49 @@
+"""The demo's Slack workspace: a small team (two reps and a manager) and its #sales channel.
+
+The stand-in plays it closed: only these people and channels exist (anyone else is `user_not_found`, any other
+channel `channel_not_found`) and only the demo's own bot token is let in, so a wrong call by the bot shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.standin import Workspace
+
+TEAM = "T0DEMO"
+TEAM_DOMAIN = "salescoach-demo"
+BOT_USER = "U0COACH"
+
+USERS: dict[str, dict[str, Any]] = {
+    "U0ANOUK": {
+        "name": "anouk",
+        "real_name": "Anouk de Vries",
+        "tz": "Europe/Amsterdam",
+        "locale": "nl-NL",
+        "is_admin": False,
+    },
+    "U0SAM": {"name": "sam", "real_name": "Sam Carter", "tz": "Europe/London", "locale": "en-GB", "is_admin": False},
+    "U0PETRA": {
+        "name": "petra",
+        "real_name": "Petra Jansen",
+        "tz": "Europe/Amsterdam",
+        "locale": "nl-NL",
+        "is_admin": True,
+    },
+}
+CHANNELS = {"C0SALES": "sales"}
+
+
+def workspace(token: str) -> Workspace:
+    """The demo's workspace, letting in the bot's `token` only."""
+    return Workspace(
+        team_id=TEAM,
+        team_domain=TEAM_DOMAIN,
+        team_name="Sales Coach demo",
+        users=USERS,
+        channels=CHANNELS,
+        tokens=frozenset({token}),
+        unknown_users="user_not_found",
+        bot_user_id=BOT_USER,
+        bot_id="B0COACH",
+    )
