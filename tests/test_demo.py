@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.demo import run
-from bot.demo.record import DM, Expect, check
+from bot.demo.record import Expect, Kind, check
+
+DM = Kind.DM
 
 ROOT = Path(__file__).resolve().parent.parent
 

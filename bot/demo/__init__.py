@@ -45,7 +45,7 @@ def run(out: str | os.PathLike[str] | None = None, *, quiet: bool = False, strea
     The transcript goes to `stream` (default stdout) as it happens; `quiet` prints only the outcome.
     """
     from bot.demo.harness import DemoBot
-    from bot.demo.page import write_html
+    from bot.demo.page import Page
     from bot.demo.text import Printer
     from bot.demo.week import START, Week, play
 
@@ -83,7 +83,7 @@ def run(out: str | os.PathLike[str] | None = None, *, quiet: bool = False, strea
     failures = [f for f in (x.failure(events) for x in week.expectations) if f]
     failures += [f for found in invariants.values() for f in found]
     seconds = time.monotonic() - started
-    html = write_html(folder / "transcript.html", events, bot.slack.files, week.expectations, invariants, seconds)
+    html = Page(events, bot.slack.files, week.expectations, invariants, seconds).write(folder / "transcript.html")
     result = DemoResult(failures, events, week.expectations, folder, html, seconds, dict(bot.slack.files))
     _report(result, printer, stream, week.sweeps)
     (folder / "transcript.txt").write_text("\n".join(printer.lines) + "\n", encoding="utf-8")

@@ -28,18 +28,7 @@ from bot import runtime as runtime_module
 from bot import scheduler
 from bot.app import EVENTS_PATH, WsgiApp
 from bot.config import Config
-from bot.demo.record import (
-    CLICK,
-    COMMAND,
-    DM,
-    EPHEMERAL,
-    FILE,
-    HOME,
-    OPEN_HOME,
-    POST,
-    UPDATE,
-    Event,
-)
+from bot.demo.record import Event, Kind
 from bot.demo.workspace import BOT_USER, TEAM, TEAM_DOMAIN, workspace
 from bot.outbox.sweep import SweepReport
 from bot.slack.standin import Call, SlackStandIn, StandInTimeout, dm_channel
@@ -149,7 +138,7 @@ class DemoBot:
         channel = channel or dm_channel(user)
         at = self.clock()
         typed = f"{command} {text}".strip()
-        events = [self._event(at, COMMAND, user, channel, actor=user, label=typed)]
+        events = [self._event(at, Kind.COMMAND, user, channel, actor=user, label=typed)]
         body = urllib.parse.urlencode(
             {
                 "token": "unused",
@@ -173,8 +162,8 @@ class DemoBot:
         events += self._collect()
         if answer.strip():
             reply = json.loads(answer)
-            kind = POST if reply.get("response_type") == "in_channel" else EPHEMERAL
-            viewer = channel if kind == POST else user
+            kind = Kind.POST if reply.get("response_type") == "in_channel" else Kind.EPHEMERAL
+            viewer = channel if kind == Kind.POST else user
             events.append(self._event(at, kind, viewer, channel, payload=reply))
         return events
 
@@ -184,10 +173,12 @@ class DemoBot:
         if button is None:
             raise DemoError(f"no button {label!r} on the message to {user} at {message.local:%a %H:%M}")
         at = self.clock()
-        on_home = message.kind == HOME
+        on_home = message.kind == Kind.HOME
         confirmed = {"confirmed": True} if button.get("confirm") else {}  # Slack asked "are you sure?" first
         events = [
-            self._event(at, CLICK, user, message.channel, actor=user, ts=message.ts, label=label, payload=confirmed)
+            self._event(
+                at, Kind.CLICK, user, message.channel, actor=user, ts=message.ts, label=label, payload=confirmed
+            )
         ]
         container: dict[str, Any]
         payload: dict[str, Any] = {
@@ -226,7 +217,7 @@ class DemoBot:
     def open_home(self, user: str) -> list[Event]:
         """`user` opens the bot's App Home tab (Slack sends `app_home_opened`)."""
         at = self.clock()
-        events = [self._event(at, OPEN_HOME, user, "home", actor=user, label="opened the App Home")]
+        events = [self._event(at, Kind.OPEN_HOME, user, "home", actor=user, label="opened the App Home")]
         body = json.dumps(
             {
                 "token": "unused",
@@ -286,13 +277,15 @@ class DemoBot:
         if call.method == "chat.postMessage":
             channel = str(p["channel"])
             user = dm_user(channel)
-            kind, viewer = (DM, user) if user else (POST, channel)
+            kind, viewer = (Kind.DM, user) if user else (Kind.POST, channel)
             return self._event(call.at, kind, viewer, channel, payload=_message(p), ts=call.answer.get("ts"))
         if call.method == "chat.update":
             channel = str(p["channel"])
-            return self._event(call.at, UPDATE, dm_user(channel) or channel, channel, payload=_message(p), ts=p["ts"])
+            return self._event(
+                call.at, Kind.UPDATE, dm_user(channel) or channel, channel, payload=_message(p), ts=p["ts"]
+            )
         if call.method == "chat.postEphemeral":
-            return self._event(call.at, EPHEMERAL, str(p["user"]), str(p["channel"]), payload=_message(p))
+            return self._event(call.at, Kind.EPHEMERAL, str(p["user"]), str(p["channel"]), payload=_message(p))
         if call.method == "response_url":
             target = self.slack.response_target(str(p.get("_url")))
             if target is None:
@@ -300,18 +293,20 @@ class DemoBot:
                 return None
             message = _message(p)
             if str(p.get("replace_original")).lower() == "true" and target.message_ts:
-                return self._event(call.at, UPDATE, target.user, target.channel, payload=message, ts=target.message_ts)
+                return self._event(
+                    call.at, Kind.UPDATE, target.user, target.channel, payload=message, ts=target.message_ts
+                )
             if p.get("response_type") == "in_channel":
-                return self._event(call.at, POST, target.channel, target.channel, payload=message)
-            return self._event(call.at, EPHEMERAL, target.user, target.channel, payload=message)
+                return self._event(call.at, Kind.POST, target.channel, target.channel, payload=message)
+            return self._event(call.at, Kind.EPHEMERAL, target.user, target.channel, payload=message)
         if call.method == "views.publish":
-            return self._event(call.at, HOME, str(p["user_id"]), "home", payload={"view": _json(p["view"])})
+            return self._event(call.at, Kind.HOME, str(p["user_id"]), "home", payload={"view": _json(p["view"])})
         # views.open and views.update: the week's script opens no forms (a bare `/call` would).
         if call.method == "files.completeUploadExternal" and p.get("channel_id"):
             channel = str(p["channel_id"])
             files = _json(p.get("files") or "[]")
             payload = {"text": p.get("initial_comment") or "", "files": files}
-            return self._event(call.at, FILE, dm_user(channel) or channel, channel, payload=payload)
+            return self._event(call.at, Kind.FILE, dm_user(channel) or channel, channel, payload=payload)
         return None
 
 

@@ -16,21 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.demo.record import (
-    CLICK,
-    COMMAND,
-    DM,
-    EPHEMERAL,
-    FILE,
-    HOME,
-    POST,
-    UPDATE,
-    Event,
-    Expect,
-    messages,
-    name_of,
-    zone_of,
-)
+from bot.demo.record import Event, Expect, Kind, messages, name_of, zone_of
 from bot.demo.text import ANGLE, BOLD, ITALIC, STRIKE, angle_label, unescape
 from bot.demo.workspace import CHANNELS, USERS
 from bot.slack.standin import dm_channel
@@ -215,12 +201,12 @@ class Page:
         # Which button was clicked on which message, to mark it.
         self.clicks: dict[str, set[str]] = {}
         for event in events:
-            if event.kind == CLICK and event.ts:
+            if event.kind == Kind.CLICK and event.ts:
                 self.clicks.setdefault(event.ts, set()).add(self._action_of(event))
 
     def _action_of(self, click: Event) -> str:
         for event in self.events:
-            if event.ts == click.ts and event.kind in (DM, POST) and event.channel == click.channel:
+            if event.ts == click.ts and event.kind in (Kind.DM, Kind.POST) and event.channel == click.channel:
                 for block in event.blocks:
                     for element in block.get("elements") or []:
                         if element.get("type") == "button" and element.get("text", {}).get("text") == click.label:
@@ -234,9 +220,9 @@ class Page:
         out: list[str] = []
         day: dt.date | None = None
         for event in self.events:
-            if event.channel != channel or event.kind == HOME:
+            if event.channel != channel or event.kind == Kind.HOME:
                 continue
-            if event.kind == EPHEMERAL and event.viewer != viewer and channel in CHANNELS:
+            if event.kind == Kind.EPHEMERAL and event.viewer != viewer and channel in CHANNELS:
                 continue
             local = event.at.astimezone(zone_of(viewer)).date()
             if local != day:
@@ -250,12 +236,12 @@ class Page:
     def message(self, event: Event, viewer: str) -> str:
         """One message (or a note of a click) in a conversation."""
         stamp = _time(event, viewer)
-        if event.kind == CLICK:
+        if event.kind == Kind.CLICK:
             who = esc(name_of(event.actor or ""))
             confirmed = " and confirmed" if event.payload.get("confirmed") else ""
             button = f'<span class="btn tiny">{esc(event.label)}</span>'
             return f'<div class="note">{stamp} <b>{who}</b> clicked {button}{confirmed}</div>'
-        if event.kind == COMMAND:
+        if event.kind == Kind.COMMAND:
             who = event.actor or viewer
             return (
                 f'<div class="msg">{_avatar(who)}<div class="body"><div class="meta"><b>{esc(name_of(who))}</b> '
@@ -269,23 +255,23 @@ class Page:
             else f'<div class="b-text">{mrkdwn_html(event.payload.get("text", ""))}</div>'
         )
         extra = ""
-        if event.kind == EPHEMERAL:
+        if event.kind == Kind.EPHEMERAL:
             extra = '<div class="ephemeral">Only visible to you</div>'
-        if event.kind == FILE:
+        if event.kind == Kind.FILE:
             names = ", ".join(esc(f.get("title") or f.get("id")) for f in event.payload.get("files") or [])
             body += f'<div class="file">📄 {names}</div>'
         edited = ""
-        if event.kind == UPDATE:
+        if event.kind == Kind.UPDATE:
             edited = '<span class="hint">updated after the click</span>'
         return (
-            f'<div class="msg bot{" eph" if event.kind == EPHEMERAL else ""}">{_avatar(None)}<div class="body">'
+            f'<div class="msg bot{" eph" if event.kind == Kind.EPHEMERAL else ""}">{_avatar(None)}<div class="body">'
             f'{extra}<div class="meta"><b>{BOT_NAME}</b><span class="tag">APP</span>{stamp}{edited}</div>'
             f"{body}</div></div>"
         )
 
     def home(self, user: str) -> str:
         """The latest App Home the bot published for `user`."""
-        homes = [e for e in self.events if e.kind == HOME and e.viewer == user]
+        homes = [e for e in self.events if e.kind == Kind.HOME and e.viewer == user]
         if not homes:
             return '<p class="empty">Not opened during the demo.</p>'
         latest = homes[-1]
@@ -299,7 +285,7 @@ class Page:
     def sections(self) -> Iterable[tuple[str, str, str, str]]:
         """(anchor, sidebar label, header, html) for each pane."""
         for channel, name in CHANNELS.items():
-            viewer = next((e.viewer for e in self.events if e.channel == channel and e.kind == EPHEMERAL), "")
+            viewer = next((e.viewer for e in self.events if e.channel == channel and e.kind == Kind.EPHEMERAL), "")
             sub = f"as {name_of(viewer)} sees it" if viewer else ""
             yield (
                 f"c-{name}",
@@ -327,6 +313,11 @@ class Page:
             for failure in found:
                 rows.append(f'<li><span class="bad">✗</span> <b>{esc(rule)}</b>: {esc(failure)}</li>')
         return f'<ul class="checks">{"".join(rows)}</ul>'
+
+    def write(self, path: Path) -> Path:
+        """Write the page to `path`; returns the path."""
+        path.write_text(self.render(), encoding="utf-8")
+        return path
 
     def render(self) -> str:
         """The whole page."""
@@ -377,19 +368,6 @@ class Page:
             f'<nav class="sidebar"><div class="ws">Sales Coach demo<small>23–30 Nov 2026 · offline</small></div>'
             f"{''.join(nav)}</nav><main>{''.join(main)}</main></div></body></html>\n"
         )
-
-
-def write_html(
-    path: Path,
-    events: Sequence[Event],
-    files: dict[str, bytes],
-    expectations: Sequence[Expect],
-    invariants: dict[str, list[str]],
-    seconds: float,
-) -> Path:
-    """Write the transcript page; returns its path."""
-    path.write_text(Page(events, files, expectations, invariants, seconds).render(), encoding="utf-8")
-    return path
 
 
 CSS = """

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,11 +24,26 @@ from bot.slack.standin import texts
 
 TEAM_TZ = "Europe/Amsterdam"  # where #sales lives: the zone of the manager who subscribed it
 
-# Kinds of event: what a person did, and what the bot showed them.
-COMMAND, CLICK, OPEN_HOME = "command", "click", "open_home"
-EPHEMERAL, DM, POST, UPDATE, HOME, MODAL, FILE = "ephemeral", "dm", "post", "update", "home", "modal", "file"
-BOT_KINDS = frozenset({EPHEMERAL, DM, POST, UPDATE, HOME, MODAL, FILE})
-MESSAGE_KINDS = frozenset({EPHEMERAL, DM, POST, UPDATE, FILE})  # what counts as a message (not views)
+
+class Kind(StrEnum):
+    """A kind of event: what a person did (the first three), and what the bot showed them."""
+
+    COMMAND = "command"
+    CLICK = "click"
+    OPEN_HOME = "open_home"
+    EPHEMERAL = "ephemeral"
+    DM = "dm"
+    POST = "post"
+    UPDATE = "update"
+    HOME = "home"
+    MODAL = "modal"
+    FILE = "file"
+
+
+BOT_KINDS = frozenset({Kind.EPHEMERAL, Kind.DM, Kind.POST, Kind.UPDATE, Kind.HOME, Kind.MODAL, Kind.FILE})
+MESSAGE_KINDS = frozenset(
+    {Kind.EPHEMERAL, Kind.DM, Kind.POST, Kind.UPDATE, Kind.FILE}
+)  # what counts as a message (not views)
 
 # The keys whose strings a message itself shows (not the dialog behind a button's confirm): what `Event.text` reads.
 SHOWN = ("text", "blocks", "elements", "fields", "title", "view", "label", "alt_text", "placeholder")
@@ -77,7 +93,7 @@ class Event:
     @property
     def blocks(self) -> list[dict[str, Any]]:
         """The message's (or view's) blocks."""
-        source = self.payload.get("view") if self.kind in (HOME, MODAL) else self.payload
+        source = self.payload.get("view") if self.kind in (Kind.HOME, Kind.MODAL) else self.payload
         blocks = (source or {}).get("blocks") or []
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
@@ -86,12 +102,14 @@ class Event:
     @property
     def text(self) -> str:
         """What it shows in words, Slack's escapes undone (for matching, not for display)."""
-        return texts(self.payload if self.kind not in (COMMAND, CLICK) else {"text": self.label}, SHOWN, nested=False)
+        return texts(
+            self.payload if self.kind not in (Kind.COMMAND, Kind.CLICK) else {"text": self.label}, SHOWN, nested=False
+        )
 
     @property
     def is_followup(self) -> bool:
         """A follow-up reminder (its buttons log the next attempt)."""
-        return self.kind == DM and any(str(b.get("block_id", "")).startswith("followup_log:") for b in self.blocks)
+        return self.kind == Kind.DM and any(str(b.get("block_id", "")).startswith("followup_log:") for b in self.blocks)
 
 
 def messages(events: Iterable[Event]) -> int:
@@ -134,11 +152,11 @@ class Expect:
     def describe(self) -> str:
         """What it looks for, in words."""
         kind = {
-            DM: "a DM to",
-            POST: "a post in",
-            EPHEMERAL: "a reply only visible to",
-            UPDATE: "a message updated for",
-            HOME: "the App Home of",
+            Kind.DM: "a DM to",
+            Kind.POST: "a post in",
+            Kind.EPHEMERAL: "a reply only visible to",
+            Kind.UPDATE: "a message updated for",
+            Kind.HOME: "the App Home of",
         }.get(self.kind, self.kind + " for")
         where = f"{'no ' + kind.removeprefix('a ').removeprefix('the ') if self.exactly and not self.count else kind}"
         where += f" {name_of(self.viewer)}"
@@ -166,7 +184,7 @@ def quiet_hours_failures(events: Iterable[Event]) -> list[str]:
     """A DM outside the rep's working hours (Monday to Friday, 09:00 to 17:00 in their own zone) is a failure."""
     failures = []
     for event in events:
-        if event.kind != DM:
+        if event.kind != Kind.DM:
             continue
         local = event.local
         if local.weekday() >= 5 or not dt.time(9) <= local.time() < dt.time(17):

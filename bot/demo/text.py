@@ -8,6 +8,7 @@ transcript; a run of follow-up reminders in one sweep is summarised after the fi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import shutil
@@ -15,22 +16,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
-from bot.demo.record import (
-    CLICK,
-    COMMAND,
-    DM,
-    EPHEMERAL,
-    FILE,
-    HOME,
-    MODAL,
-    OPEN_HOME,
-    POST,
-    UPDATE,
-    Event,
-    first_name,
-    name_of,
-    zone_of,
-)
+from bot.demo.record import Event, Kind, first_name, name_of, zone_of
 from bot.demo.workspace import CHANNELS, USERS
 
 ANGLE = re.compile(r"<([^<>\n]+)>")
@@ -68,29 +54,13 @@ class Style:
     def wrap(self, code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.color and text else text
 
-    def bold(self, text: str) -> str:
-        """Bold text."""
-        return self.wrap("1", text)
-
-    def dim(self, text: str) -> str:
-        """Faint text."""
-        return self.wrap("2", text)
-
-    def italic(self, text: str) -> str:
-        """Italic text."""
-        return self.wrap("3", text)
-
-    def accent(self, text: str) -> str:
-        """Text in the bot's colour."""
-        return self.wrap("36", text)
-
-    def good(self, text: str) -> str:
-        """Text that reports success."""
-        return self.wrap("32", text)
-
-    def bad(self, text: str) -> str:
-        """Text that reports a failure."""
-        return self.wrap("1;31", text)
+    # Each style is `wrap` with its SGR code: bold, faint, italic, the bot's colour, success, failure.
+    bold = functools.partialmethod(wrap, "1")
+    dim = functools.partialmethod(wrap, "2")
+    italic = functools.partialmethod(wrap, "3")
+    accent = functools.partialmethod(wrap, "36")
+    good = functools.partialmethod(wrap, "32")
+    bad = functools.partialmethod(wrap, "1;31")
 
 
 def mrkdwn_plain(text: str, style: Style) -> str:
@@ -147,7 +117,7 @@ def event_lines(event: Event, style: Style) -> list[str]:
         lines = block_lines(event.blocks, style)
     else:
         lines = mrkdwn_plain(str(event.payload.get("text", "")), style).split("\n")
-    if event.kind == FILE:
+    if event.kind == Kind.FILE:
         names = ", ".join(str(f.get("title") or f.get("id")) for f in event.payload.get("files") or [])
         lines.append(f"[file: {names}]")
     return [line for line in lines if line.strip()] or ["(empty)"]
@@ -231,21 +201,21 @@ class Printer:
         stamp = self._stamp(event.at, event.viewer)
         who = name_of(event.actor or event.viewer)
         indent = " " * 13
-        if event.kind == COMMAND:
+        if event.kind == Kind.COMMAND:
             return f"{stamp}{style.bold(who)}{self._where(event)}  ▸ {event.label}"
-        if event.kind == CLICK:
+        if event.kind == Kind.CLICK:
             confirms = " and confirms" if event.payload.get("confirmed") else ""
             return f"{stamp}{style.bold(who)} clicks {style.bold('[' + event.label + ']')}{confirms}"
-        if event.kind == OPEN_HOME:
+        if event.kind == Kind.OPEN_HOME:
             return f"{stamp}{style.bold(who)} opens the Sales Coach App Home tab"
         header = {
-            EPHEMERAL: f"Sales Coach, only visible to {first_name(event.viewer)}",
-            DM: f"Sales Coach ▸ DM to {first_name(event.viewer)}",
-            POST: f"Sales Coach ▸ post in {name_of(event.viewer)}",
-            UPDATE: f"Sales Coach ▸ updates the message to {first_name(event.viewer)}",
-            HOME: f"Sales Coach ▸ App Home of {first_name(event.viewer)}",
-            MODAL: f"Sales Coach ▸ form for {first_name(event.viewer)}",
-            FILE: f"Sales Coach ▸ file to {first_name(event.viewer)}",
+            Kind.EPHEMERAL: f"Sales Coach, only visible to {first_name(event.viewer)}",
+            Kind.DM: f"Sales Coach ▸ DM to {first_name(event.viewer)}",
+            Kind.POST: f"Sales Coach ▸ post in {name_of(event.viewer)}",
+            Kind.UPDATE: f"Sales Coach ▸ updates the message to {first_name(event.viewer)}",
+            Kind.HOME: f"Sales Coach ▸ App Home of {first_name(event.viewer)}",
+            Kind.MODAL: f"Sales Coach ▸ form for {first_name(event.viewer)}",
+            Kind.FILE: f"Sales Coach ▸ file to {first_name(event.viewer)}",
         }[event.kind]
         body = event_lines(event, style)
         if event.is_followup and event.viewer in self.seen_followup:

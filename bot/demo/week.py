@@ -17,20 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.demo.harness import DemoBot, DemoError
-from bot.demo.record import (
-    BOT_KINDS,
-    COMMAND,
-    DM,
-    EPHEMERAL,
-    HOME,
-    POST,
-    UPDATE,
-    Event,
-    Expect,
-    first_name,
-    messages,
-    name_of,
-)
+from bot.demo.record import BOT_KINDS, Event, Expect, Kind, first_name, messages, name_of
 from bot.demo.text import Printer, event_lines
 from bot.storage.models import Nudge
 
@@ -224,7 +211,7 @@ class Week:
                 return event
         return None
 
-    def click(self, when: dt.datetime, user: str, label: str, *on: str, kind: str = DM) -> None:
+    def click(self, when: dt.datetime, user: str, label: str, *on: str, kind: str = Kind.DM) -> None:
         """At `when`, `user` clicks `label` on the latest message to them holding `on`."""
         self.at(when)
         message = self.message(kind, user, *on)
@@ -264,7 +251,7 @@ class Week:
             except DemoError as err:
                 self._problem(str(err))
                 continue
-            reply = next((e for e in events if e.kind == EPHEMERAL), None)
+            reply = next((e for e in events if e.kind == Kind.EPHEMERAL), None)
             # A plain confirmation is two lines (the call, the next attempt); anything more or else is shown.
             plain = reply is not None and len(event_lines(reply, self.printer.plain)) == 2
             if not shown_first or not plain:
@@ -274,8 +261,8 @@ class Week:
                 self.printer.events(events)
                 shown_first = True
             else:
-                hidden += [e for e in events if e.kind == COMMAND]
-                self.printer.events([e for e in events if e.kind not in (COMMAND, EPHEMERAL)])
+                hidden += [e for e in events if e.kind == Kind.COMMAND]
+                self.printer.events([e for e in events if e.kind not in (Kind.COMMAND, Kind.EPHEMERAL)])
         if hidden:
             self._summarise(hidden)
 
@@ -300,123 +287,125 @@ def play(week: Week) -> None:
     # -- Monday: the first calls, a typo, the channel subscribed ---------------------------------------------------
     with week.day(23, 1, total):
         week.slash(ams(23, 9, 2), PETRA, "/leaderboard", "subscribe", channel=SALES)
-        week.expect("Petra's subscription of #sales", EPHEMERAL, PETRA, "aangemeld", "vr om 16:00", day=date(23))
+        week.expect("Petra's subscription of #sales", Kind.EPHEMERAL, PETRA, "aangemeld", "vr om 16:00", day=date(23))
         week.call(ams(23, 9, 10), ANOUK, "Bakkerij Jansen geen-gehoor")
-        week.expect("Anouk's call confirmed in Dutch", EPHEMERAL, ANOUK, "Bakkerij Jansen", "Volgende poging")
+        week.expect("Anouk's call confirmed in Dutch", Kind.EPHEMERAL, ANOUK, "Bakkerij Jansen", "Volgende poging")
         week.call(ams(23, 9, 25), ANOUK, "Hoogendijk & Zn. afspraak +onderzocht +beslisser")
-        week.expect("Anouk's meeting, '&' intact", EPHEMERAL, ANOUK, "Hoogendijk & Zn.", "afspraak gemaakt")
+        week.expect("Anouk's meeting, '&' intact", Kind.EPHEMERAL, ANOUK, "Hoogendijk & Zn.", "afspraak gemaakt")
         week.call(ams(23, 9, 40), ANOUK, "Van Dijk Installatietechniek ingesproken")
-        week.expect("the research tip (M102) in Dutch", EPHEMERAL, ANOUK, "zonder onderzoek", day=date(23))
+        week.expect("the research tip (M102) in Dutch", Kind.EPHEMERAL, ANOUK, "zonder onderzoek", day=date(23))
         week.call(ams(23, 10, 5), ANOUK, "Bloemenhuis Flora receptie +onderzocht")
         week.call(lon(23, 9, 30), SAM, "Acme BV no-answer")
-        week.expect("Sam's call confirmed", EPHEMERAL, SAM, "Acme BV", "Next attempt: tomorrow at 09:30")
+        week.expect("Sam's call confirmed", Kind.EPHEMERAL, SAM, "Acme BV", "Next attempt: tomorrow at 09:30")
         week.call(lon(23, 9, 35), SAM, "Initech meeting +research +dm demo booked for Tuesday")
-        week.expect("Sam's meeting with its note", EPHEMERAL, SAM, "Initech", "demo booked for Tuesday")
+        week.expect("Sam's meeting with its note", Kind.EPHEMERAL, SAM, "Initech", "demo booked for Tuesday")
         week.call(lon(23, 9, 40), SAM, "Globex voicemail")
-        week.expect("the research tip (M102) in English", EPHEMERAL, SAM, "without research", day=date(23))
+        week.expect("the research tip (M102) in English", Kind.EPHEMERAL, SAM, "without research", day=date(23))
         week.call(lon(23, 9, 46), SAM, "Zeta Corp blorp")
-        week.expect("the helpful error for a typo", EPHEMERAL, SAM, "`blorp`", "Valid outcomes", "Example")
+        week.expect("the helpful error for a typo", Kind.EPHEMERAL, SAM, "`blorp`", "Valid outcomes", "Example")
         week.call(lon(23, 9, 47), SAM, "Zeta Corp busy")
         week.slash(lon(23, 12, 30), SAM, "/break", "30")
-        week.expect("Sam's lunch break", EPHEMERAL, SAM, "30-minute break")
+        week.expect("Sam's lunch break", Kind.EPHEMERAL, SAM, "30-minute break")
         week.slash(lon(23, 14, 0), SAM, "/log", "research 45 prospect list for tomorrow")
-        week.expect("Sam's research logged", EPHEMERAL, SAM, "45 min of research")
+        week.expect("Sam's research logged", Kind.EPHEMERAL, SAM, "45 min of research")
         week.night(ams(24, 8, 0), "Monday night")
 
     # -- Tuesday: follow-ups arrive and get clicked; Sam's call blitz earns a break ---------------------------------
     with week.day(24, 2, total):
-        week.expect("Anouk's follow-up DM for Bakkerij Jansen", DM, ANOUK, "Bakkerij Jansen", "poging 2 van 6",
+        week.expect("Anouk's follow-up DM for Bakkerij Jansen", Kind.DM, ANOUK, "Bakkerij Jansen", "poging 2 van 6",
                     day=date(24), after=dt.time(9), before=dt.time(9, 30))  # fmt: skip
         week.click(ams(24, 9, 20), ANOUK, "Geen gehoor", "Bakkerij Jansen", "poging 2")
-        week.expect("attempt 2 on Bakkerij Jansen logged from the DM", UPDATE, ANOUK, "Poging 2 bij", "Bakkerij Jansen")
+        week.expect(
+            "attempt 2 on Bakkerij Jansen logged from the DM", Kind.UPDATE, ANOUK, "Poging 2 bij", "Bakkerij Jansen"
+        )
         week.click(ams(24, 9, 50), ANOUK, "Volgende werkdag", "Van Dijk Installatietechniek", "poging 2")
-        week.expect("Van Dijk snoozed to the next business day", UPDATE, ANOUK, "Uitgesteld", "Van Dijk")
+        week.expect("Van Dijk snoozed to the next business day", Kind.UPDATE, ANOUK, "Uitgesteld", "Van Dijk")
         week.click(ams(24, 10, 20), ANOUK, "Afspraak gemaakt", "Bloemenhuis Flora", "poging 2")
-        week.expect("a meeting from a follow-up button", UPDATE, ANOUK, "Bloemenhuis Flora", "afspraak gemaakt")
-        week.expect("Sam's follow-up DM for Acme BV", DM, SAM, "Acme BV", "attempt 2 of 6", "Last attempt: no answer",
-                    day=date(24), before=dt.time(10))  # fmt: skip
+        week.expect("a meeting from a follow-up button", Kind.UPDATE, ANOUK, "Bloemenhuis Flora", "afspraak gemaakt")
+        week.expect("Sam's follow-up DM for Acme BV", Kind.DM, SAM, "Acme BV", "attempt 2 of 6",
+                    "Last attempt: no answer", day=date(24), before=dt.time(10))  # fmt: skip
         week.click(lon(24, 9, 33), SAM, "Snooze 1 hour", "Acme BV", "attempt 2")
-        week.expect("Acme BV snoozed for an hour", UPDATE, SAM, "Snoozed", "Acme BV", "today at 10:33")
+        week.expect("Acme BV snoozed for an hour", Kind.UPDATE, SAM, "Snoozed", "Acme BV", "today at 10:33")
         week.click(lon(24, 9, 48), SAM, "Reached", "Globex", "attempt 2")
         week.click(lon(24, 10, 1), SAM, "Next business day", "Zeta Corp", "attempt 2")
         week.blitz(SAM, lon(24, 10, 4), BLITZ[:10], dt.timedelta(minutes=4), "no-answer")
-        week.expect("every blitz call confirmed", EPHEMERAL, SAM, "Logged a call to", "no answer", count=25)
-        week.expect("Acme BV again after the snooze", DM, SAM, "Acme BV", "attempt 2 of 6",
+        week.expect("every blitz call confirmed", Kind.EPHEMERAL, SAM, "Logged a call to", "no answer", count=25)
+        week.expect("Acme BV again after the snooze", Kind.DM, SAM, "Acme BV", "attempt 2 of 6",
                     day=date(24), after=dt.time(10, 33))  # fmt: skip
         week.click(lon(24, 10, 46), SAM, "No answer", "Acme BV", "attempt 2")
         week.blitz(SAM, lon(24, 10, 48), BLITZ[10:], dt.timedelta(minutes=4), "no-answer")  # until 11:44
-        week.expect("the connect-rate tip (M101) in a call confirmation", EPHEMERAL, SAM,
+        week.expect("the connect-rate tip (M101) in a call confirmation", Kind.EPHEMERAL, SAM,
                     "of your dials became a conversation today", day=date(24))  # fmt: skip
-        week.expect("the break DM after 90+ minutes of calling", DM, SAM, "without a break", day=date(24))
+        week.expect("the break DM after 90+ minutes of calling", Kind.DM, SAM, "without a break", day=date(24))
         week.click(lon(24, 11, 46), SAM, "Start a 10-minute break", "without a break")
-        week.expect("the break started from the DM", UPDATE, SAM, "Break started", day=date(24))
+        week.expect("the break started from the DM", Kind.UPDATE, SAM, "Break started", day=date(24))
         week.night(ams(25, 8, 0), "Tuesday night")
 
     # -- Wednesday: a focus block holds Anouk's reminders; scorecards in both languages ---------------------------
     with week.day(25, 3, total):
         week.slash(ams(25, 9, 0), ANOUK, "/focus", "bellen 60")
-        week.expect("Anouk's focus block started", EPHEMERAL, ANOUK, "Focusblok", "10:00", day=date(25))
+        week.expect("Anouk's focus block started", Kind.EPHEMERAL, ANOUK, "Focusblok", "10:00", day=date(25))
         week.call(ams(25, 9, 5), ANOUK, "Kaasboerderij De Hoeve bereikt +onderzocht +beslisser")
         week.call(ams(25, 9, 22), ANOUK, "Drukkerij Peters geen-gehoor +onderzocht")
         week.slash(ams(25, 9, 35), ANOUK, "/log", "email 5 offerte nagestuurd")
         week.call(ams(25, 9, 41), ANOUK, "Gemeente Utrecht afspraak +onderzocht +beslisser demo op 3 december")
-        week.expect("no reminder for Anouk during her focus block", DM, ANOUK,
+        week.expect("no reminder for Anouk during her focus block", Kind.DM, ANOUK,
                     day=date(25), before=dt.time(10), count=0, exactly=True)  # fmt: skip
-        week.expect("the focus summary when the block ends", DM, ANOUK, "focusblok", "In het blok: 3 belpogingen",
+        week.expect("the focus summary when the block ends", Kind.DM, ANOUK, "focusblok", "In het blok: 3 belpogingen",
                     day=date(25), after=dt.time(10), before=dt.time(10, 15))  # fmt: skip
-        week.expect("Bakkerij Jansen's reminder, held until the block ended", DM, ANOUK, "Bakkerij Jansen",
+        week.expect("Bakkerij Jansen's reminder, held until the block ended", Kind.DM, ANOUK, "Bakkerij Jansen",
                     "poging 3 van 6", day=date(25), after=dt.time(10), before=dt.time(10, 15))  # fmt: skip
         week.click(ams(25, 10, 5), ANOUK, "Bereikt", "Bakkerij Jansen", "poging 3")
         week.click(ams(25, 10, 7), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek", "poging 2")
-        week.expect("Sam's reminders for yesterday's blitz", DM, SAM, "attempt 2 of 6", day=date(25), count=25)
+        week.expect("Sam's reminders for yesterday's blitz", Kind.DM, SAM, "attempt 2 of 6", day=date(25), count=25)
         week.click(lon(25, 10, 32), SAM, "Meeting booked", BLITZ[3], "attempt 2")
-        week.expect("a meeting booked on a blitz lead", UPDATE, SAM, BLITZ[3], "meeting booked")
+        week.expect("a meeting booked on a blitz lead", Kind.UPDATE, SAM, BLITZ[3], "meeting booked")
         week.click(lon(25, 10, 50), SAM, "Stop following up", BLITZ[9], "attempt 2")
-        week.expect("a lead stopped from its reminder", UPDATE, SAM, "Stopped following up", BLITZ[9])
+        week.expect("a lead stopped from its reminder", Kind.UPDATE, SAM, "Stopped following up", BLITZ[9])
         week.click(lon(25, 11, 0), SAM, "Tomorrow morning", "Acme BV", "attempt 3")
         week.slash(ams(25, 12, 30), ANOUK, "/pauze", "30")
         week.slash(ams(25, 14, 0), ANOUK, "/log", "admin 30 CRM bijwerken")
         week.slash(ams(25, 14, 5), ANOUK, "/coach")
-        week.expect("Anouk's scorecard in Dutch", EPHEMERAL, ANOUK, "Kwaliteit boven kwantiteit", day=date(25))
+        week.expect("Anouk's scorecard in Dutch", Kind.EPHEMERAL, ANOUK, "Kwaliteit boven kwantiteit", day=date(25))
         week.slash(lon(25, 14, 0), SAM, "/log", "admin 30 CRM updates")
         week.slash(lon(25, 14, 5), SAM, "/coach")
-        week.expect("Sam's scorecard in English", EPHEMERAL, SAM, "Quality beats quantity", day=date(25))
+        week.expect("Sam's scorecard in English", Kind.EPHEMERAL, SAM, "Quality beats quantity", day=date(25))
         week.slash(lon(25, 14, 10), SAM, "/coach", "rules")
-        week.expect("the coaching rules", EPHEMERAL, SAM, "M101", "M501", day=date(25))
+        week.expect("the coaching rules", Kind.EPHEMERAL, SAM, "M101", "M501", day=date(25))
         week.night(ams(26, 8, 0), "Wednesday night")
 
     # -- Thursday: the attempts go on; a late call ------------------------------------------------------------------
     with week.day(26, 4, total):
         week.call(ams(26, 9, 20), ANOUK, "Stadsbakkerij Noord geen-gehoor +onderzocht")
         week.click(ams(26, 9, 35), ANOUK, "Afspraak gemaakt", "Drukkerij Peters", "poging 2")
-        week.expect("Sam's snoozed Acme BV reminder at 09:00", DM, SAM, "Acme BV", "attempt 3 of 6",
+        week.expect("Sam's snoozed Acme BV reminder at 09:00", Kind.DM, SAM, "Acme BV", "attempt 3 of 6",
                     day=date(26), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip
         week.click(lon(26, 9, 5), SAM, "Reached", "Acme BV", "attempt 3")
         week.call(lon(26, 9, 30), SAM, "Umbrella Corp connected +research +dm")
         week.call(lon(26, 9, 45), SAM, "Stark Industries gatekeeper +research")
         week.call(lon(26, 10, 0), SAM, "Wayne Enterprises meeting +research +dm pilot for 20 seats")
         week.click(ams(26, 11, 20), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek", "poging 3")
-        week.expect("Van Dijk's third attempt logged", UPDATE, ANOUK, "Poging 3 bij", "Van Dijk")
+        week.expect("Van Dijk's third attempt logged", Kind.UPDATE, ANOUK, "Poging 3 bij", "Van Dijk")
         week.call(ams(26, 11, 40), ANOUK, "Fietsenmaker De Ketting geen-gehoor +onderzocht")
         week.call(ams(26, 11, 55), ANOUK, "Tandartspraktijk Smile bezet +onderzocht")
         week.call(ams(26, 12, 10), ANOUK, "Hotel De Gouden Leeuw bereikt +onderzocht +beslisser")
         week.call(lon(26, 17, 40), SAM, "Late Night Ltd voicemail")
-        week.expect("a call after hours is still confirmed", EPHEMERAL, SAM, "Late Night Ltd", day=date(26))
+        week.expect("a call after hours is still confirmed", Kind.EPHEMERAL, SAM, "Late Night Ltd", day=date(26))
         week.night(ams(27, 8, 0), "Thursday night")
 
     # -- Friday: App Home with the chart, the leaderboard post ------------------------------------------------------
     with week.day(27, 5, total):
         week.click(ams(27, 11, 45), ANOUK, "Morgenochtend", "Fietsenmaker De Ketting", "poging 2")
-        week.expect("a snooze to tomorrow morning lands on Monday", UPDATE, ANOUK, "Fietsenmaker", "ma 30 nov")
+        week.expect("a snooze to tomorrow morning lands on Monday", Kind.UPDATE, ANOUK, "Fietsenmaker", "ma 30 nov")
         week.click(ams(27, 12, 0), ANOUK, "Geen gehoor", "Tandartspraktijk Smile", "poging 2")
         week.open_home(lon(27, 14, 0), SAM)
-        week.expect("Sam's App Home with his week's chart", HOME, SAM, "Your scorecard", "Your week", day=date(27))
+        week.expect("Sam's App Home with his week's chart", Kind.HOME, SAM, "Your scorecard", "Your week", day=date(27))
         week.open_home(ams(27, 15, 30), ANOUK)
-        week.expect("Anouk's App Home in Dutch with her chart", HOME, ANOUK, "scorekaart", "Je week", day=date(27))
-        week.expect("the Friday leaderboard post in #sales", POST, SALES, "Anouk de Vries", "Sam Carter",
+        week.expect("Anouk's App Home in Dutch with her chart", Kind.HOME, ANOUK, "scorekaart", "Je week", day=date(27))
+        week.expect("the Friday leaderboard post in #sales", Kind.POST, SALES, "Anouk de Vries", "Sam Carter",
                     "Gerangschikt op", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
         week.slash(lon(27, 15, 20), SAM, "/leaderboard", "week")
-        week.expect("Sam's own place on the board", EPHEMERAL, SAM, "You:", day=date(27))
+        week.expect("Sam's own place on the board", Kind.EPHEMERAL, SAM, "You:", day=date(27))
         week.night(ams(28, 0, 0), "Friday night")
 
     # -- the weekend: sweeps run, nothing is sent ----------------------------------------------------------------------
@@ -427,10 +416,10 @@ def play(week: Week) -> None:
 
     # -- Monday: the manager's digest; the weekend's reminders arrive --------------------------------------------------
     with week.day(30, 8, total):
-        week.expect("Petra's manager digest at 09:00", DM, PETRA, "Je team vorige week",
+        week.expect("Petra's manager digest at 09:00", Kind.DM, PETRA, "Je team vorige week",
                     day=date(30), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip
-        week.expect("Anouk's reminder snoozed on Friday", DM, ANOUK, "Fietsenmaker De Ketting",
+        week.expect("Anouk's reminder snoozed on Friday", Kind.DM, ANOUK, "Fietsenmaker De Ketting",
                     day=date(30), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip
         week.open_home(ams(30, 9, 20), PETRA)
-        week.expect("Petra's App Home with the team's week", HOME, PETRA, "Je team deze week", day=date(30))
+        week.expect("Petra's App Home with the team's week", Kind.HOME, PETRA, "Je team deze week", day=date(30))
         week.at(END)
