@@ -12,6 +12,7 @@ import pytest
 from bot.slack.charts import DayFigures, WeekData, render_week_chart, week_data
 from bot.storage.models import Activity, Lead, Rep, Team
 from coaching.hours import local_datetime, local_week_start, zone
+from tests.rows import activity
 
 AMS = zone("Europe/Amsterdam")
 UTC = dt.UTC
@@ -42,29 +43,11 @@ def add_lead(session, team: str, name: str) -> int:
 
 
 def call(team, user, at, outcome, lead_id=None, attempt=None) -> Activity:
-    return Activity(
-        team_id=team,
-        user_id=user,
-        kind="call",
-        started_at=at,
-        ended_at=at,
-        outcome=outcome,
-        lead_id=lead_id,
-        attempt=attempt,
-        created_at=at,
-    )
+    return activity(team, user, "call", at, outcome=outcome, lead_id=lead_id, attempt=attempt)
 
 
 def work(team, user, start, minutes, kind, what="work") -> Activity:
-    return Activity(
-        team_id=team,
-        user_id=user,
-        kind=what,
-        started_at=start,
-        ended_at=start + dt.timedelta(minutes=minutes),
-        work=kind,
-        created_at=start,
-    )
+    return activity(team, user, what, start, minutes, work=kind)
 
 
 def png_size(png: bytes) -> tuple[int, int]:

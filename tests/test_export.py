@@ -9,7 +9,8 @@ import io
 import pytest
 
 from bot.storage.export import COLUMNS, TEAM_COLUMNS, neutralize, rep_csv, rep_csv_lines, team_csv, team_csv_lines
-from bot.storage.models import Activity, Lead, Rep, Team
+from bot.storage.models import Lead, Rep, Team
+from tests.rows import activity
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 HEADER = ",".join(COLUMNS) + "\r\n"
@@ -32,18 +33,6 @@ def add_lead(session, team: str, name: str, owner: str = "U1") -> int:
     session.add(lead)
     session.flush()
     return lead.id
-
-
-def activity(team, user, kind, start, minutes=0, **fields) -> Activity:
-    return Activity(
-        team_id=team,
-        user_id=user,
-        kind=kind,
-        started_at=start,
-        ended_at=start + dt.timedelta(minutes=minutes),
-        created_at=start,
-        **fields,
-    )
 
 
 @pytest.fixture

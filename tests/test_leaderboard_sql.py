@@ -8,6 +8,7 @@ from sqlalchemy import event, text
 from bot.storage.models import Activity, Lead, Rep, Team
 from bot.storage.standings import figures, first_meetings, persistence, rebuild_rep_days, standings
 from coaching.quality import QualitySettings, RepFigures
+from tests.rows import activity
 
 TEAM, OTHER = "T0QUALITY", "T0OTHER"
 START = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)  # a Monday, 00:00 UTC
@@ -43,20 +44,10 @@ class Seed:
 
     def call(self, user_id, at, outcome="no-answer", *, team=TEAM, lead=None, attempt=None, research=False, dm=False):
         self.rep(team, user_id)
+        lead_id = lead.id if lead else None
+        flags = {"researched": research, "decision_maker": dm}
         self.session.add(
-            Activity(
-                team_id=team,
-                user_id=user_id,
-                kind="call",
-                started_at=at,
-                ended_at=at,
-                outcome=outcome,
-                lead_id=lead.id if lead else None,
-                attempt=attempt,
-                researched=research,
-                decision_maker=dm,
-                created_at=at,
-            )
+            activity(team, user_id, "call", at, outcome=outcome, lead_id=lead_id, attempt=attempt, **flags)
         )
 
     def work(self, user_id, at, kind="work", team=TEAM):
