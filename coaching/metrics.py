@@ -51,6 +51,11 @@ class CallStats:
         return self.first_calls - self.researched_first_calls
 
     @property
+    def unresearched_share(self) -> float | None:
+        """Share of first calls to new leads made without research."""
+        return _share(self.unresearched_first_calls, self.first_calls)
+
+    @property
     def missed_share(self) -> float | None:
         """Share of contacts that didn't reach someone who decides."""
         return _share(self.missed_decision_maker, self.contacts)

@@ -114,11 +114,17 @@ class Rule(ABC):
 
     code: ClassVar[str]
     slug: ClassVar[str]
-    misconception: ClassVar[int]
     #: Sources with their grades, shown under a tip.
     evidence: ClassVar[str]
     #: The settings this rule reads (documentation, and a test that every setting is used).
     uses: ClassVar[tuple[str, ...]]
+    #: The summary's placeholders and the settings that fill them, so help shows a team's own thresholds.
+    summary_settings: ClassVar[Mapping[str, str]] = {}
+
+    @property
+    def misconception(self) -> int:
+        """The misconception the rule addresses: the first digit of its code (M201 -> 2)."""
+        return int(self.code[1])
 
     @property
     def name(self) -> str:
@@ -132,7 +138,7 @@ class Rule(ABC):
 
     def summary_params(self, settings: CoachSettings) -> Mapping[str, object]:
         """Thresholds that fill the summary, so help shows a team's own overrides."""
-        return {}
+        return {param: getattr(settings, setting) for param, setting in self.summary_settings.items()}
 
     @abstractmethod
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
@@ -150,5 +156,14 @@ class Rule(ABC):
             evidence=self.evidence,
         )
 
+    def advise(self, params: Mapping[str, object]) -> tuple[Finding]:
+        """What `check` returns when the rule fires: one piece of advice about a habit."""
+        return (self.finding(Severity.ADVICE, params),)
+
     def __repr__(self) -> str:
         return f"<rule {self.code} {self.slug}>"
+
+
+def judged(figure: float | None, sample: int, minimum: int) -> float | None:
+    """`figure` once `sample` reaches `minimum`, else None: a slow morning isn't judged on three calls."""
+    return figure if sample >= minimum else None

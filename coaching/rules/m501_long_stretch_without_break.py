@@ -37,13 +37,9 @@ class LongStretchWithoutBreak(Rule):
 
     code = "M501"
     slug = "long-stretch-without-break"
-    misconception = 5
     evidence = "Albulescu et al. 2022 (A)"
     uses = ("streak_max_minutes", "streak_gap_minutes")
-
-    def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
-        return {"max_minutes": settings.streak_max_minutes}
+    summary_settings = {"max_minutes": "streak_max_minutes"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
