@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from coaching.domain import Outcome
 from coaching.hours import WorkingHours, add_working_days, local_datetime, next_working_moment
+from coaching.settings import from_stored
 
 HARD_MAX_ATTEMPTS = 10  # HubSpot Sales Lab saw returns peak around 10 attempts; past that is pestering
 
@@ -36,14 +37,7 @@ class CadenceSettings:
     @classmethod
     def from_dict(cls, data: Mapping[str, object] | None) -> CadenceSettings:
         """A cadence from stored team settings, e.g. `{"gaps": [1, 2, 3], "target": 6, "max_attempts": 8}`."""
-        if not data:
-            return cls()
-        base = cls()
-        return cls(
-            gaps=tuple(int(g) for g in data.get("gaps", base.gaps)),  # type: ignore[union-attr]
-            target=int(data.get("target", base.target)),  # type: ignore[arg-type]
-            max_attempts=int(data.get("max_attempts", base.max_attempts)),  # type: ignore[arg-type]
-        )
+        return from_stored(cls(), data, gaps=lambda gaps: tuple(int(g) for g in gaps), target=int, max_attempts=int)
 
     def to_dict(self) -> dict[str, object]:
         """The stored form of this cadence."""
