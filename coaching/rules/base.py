@@ -51,10 +51,10 @@ class RuleContext:
         leads: Iterable[LeadSummary],
         settings: CoachSettings,
         now: dt.datetime,
-        day_start: dt.datetime,
-        day_end: dt.datetime,
+        window: tuple[dt.datetime, dt.datetime],
     ) -> RuleContext:
-        """Sort once, keep the day, and split it by kind in a single pass."""
+        """Sort once, keep the day [start, end) of `window`, and split it by kind in a single pass."""
+        day_start, day_end = window
         day: list[Activity] = []
         calls: list[Activity] = []
         work: list[Activity] = []
