@@ -116,10 +116,9 @@ class Rule(ABC):
     slug: ClassVar[str]
     #: Sources with their grades, shown under a tip.
     evidence: ClassVar[str]
-    #: The settings this rule reads (documentation, and a test that every setting is used).
-    uses: ClassVar[tuple[str, ...]]
-    #: The summary's placeholders and the settings that fill them, so help shows a team's own thresholds.
-    summary_settings: ClassVar[Mapping[str, str]] = {}
+    #: The settings this rule reads, each with the summary placeholder it fills (None: not in the summary), so the
+    #: docs list them, help shows a team's own thresholds, and a test checks that every setting is used.
+    uses: ClassVar[Mapping[str, str | None]]
 
     @property
     def misconception(self) -> int:
@@ -138,7 +137,7 @@ class Rule(ABC):
 
     def summary_params(self, settings: CoachSettings) -> Mapping[str, object]:
         """Thresholds that fill the summary, so help shows a team's own overrides."""
-        return {param: getattr(settings, setting) for param, setting in self.summary_settings.items()}
+        return {param: getattr(settings, name) for name, param in self.uses.items() if param}
 
     @abstractmethod
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

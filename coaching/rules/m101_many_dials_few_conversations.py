@@ -32,8 +32,7 @@ class ManyDialsFewConversations(Rule):
     code = "M101"
     slug = "many-dials-few-conversations"
     evidence = "Gong/30MPC 2024 (B)"
-    uses = ("connect_rate_min_dials", "connect_rate_floor")
-    summary_settings = {"floor_pct": "connect_rate_floor", "min_dials": "connect_rate_min_dials"}
+    uses = {"connect_rate_min_dials": "min_dials", "connect_rate_floor": "floor_pct"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""

@@ -33,8 +33,7 @@ class FirstCallsWithoutResearch(Rule):
     code = "M102"
     slug = "first-calls-without-research"
     evidence = "Gong/30MPC 2024 (B); Gong Labs (B); Hebert Research (C)"
-    uses = ("research_min_first_calls", "unresearched_share_max")
-    summary_settings = {"max_share_pct": "unresearched_share_max", "min_first_calls": "research_min_first_calls"}
+    uses = {"research_min_first_calls": "min_first_calls", "unresearched_share_max": "max_share_pct"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""

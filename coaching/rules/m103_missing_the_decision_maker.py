@@ -35,11 +35,7 @@ class MissingTheDecisionMaker(Rule):
     code = "M103"
     slug = "missing-the-decision-maker"
     evidence = "Gong/30MPC 2024 (B)"
-    uses = ("decision_maker_min_contacts", "missed_decision_maker_share_max")
-    summary_settings = {
-        "max_share_pct": "missed_decision_maker_share_max",
-        "min_contacts": "decision_maker_min_contacts",
-    }
+    uses = {"decision_maker_min_contacts": "min_contacts", "missed_decision_maker_share_max": "max_share_pct"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""

@@ -33,8 +33,7 @@ class LeadDroppedEarly(Rule):
     code = "M201"
     slug = "lead-dropped-early"
     evidence = "Velocify (B); InsideSales audits (C)"
-    uses = ("early_drop_attempts", "target_attempts", "lead_lookback_days")
-    summary_settings = {"min_attempts": "early_drop_attempts"}
+    uses = {"early_drop_attempts": "min_attempts", "target_attempts": None, "lead_lookback_days": None}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""

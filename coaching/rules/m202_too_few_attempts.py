@@ -38,11 +38,11 @@ class TooFewAttempts(Rule):
     code = "M202"
     slug = "too-few-attempts"
     evidence = "Velocify (B); InsideSales audits (C)"
-    uses = ("persistence_average_floor", "persistence_min_leads", "target_attempts", "lead_lookback_days")
-    summary_settings = {
-        "floor": "persistence_average_floor",
-        "min_leads": "persistence_min_leads",
-        "target": "target_attempts",
+    uses = {
+        "persistence_average_floor": "floor",
+        "persistence_min_leads": "min_leads",
+        "target_attempts": "target",
+        "lead_lookback_days": None,
     }
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:

@@ -38,8 +38,11 @@ class TooMuchAdmin(Rule):
     code = "M301"
     slug = "too-much-admin"
     evidence = "Proudfoot 2005 (B); Salesforce State of Sales (C); CSO Insights (C)"
-    uses = ("admin_max_minutes", "admin_max_share", "admin_share_min_working_minutes")
-    summary_settings = {"max_minutes": "admin_max_minutes", "max_share_pct": "admin_max_share"}
+    uses = {
+        "admin_max_minutes": "max_minutes",
+        "admin_max_share": "max_share_pct",
+        "admin_share_min_working_minutes": None,
+    }
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""

@@ -31,8 +31,7 @@ class AdminInPieces(Rule):
     code = "M302"
     slug = "admin-in-pieces"
     evidence = "Proudfoot 2005 (B)"
-    uses = ("admin_max_pieces",)
-    summary_settings = {"max_pieces": "admin_max_pieces"}
+    uses = {"admin_max_pieces": "max_pieces"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""

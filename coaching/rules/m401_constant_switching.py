@@ -34,8 +34,7 @@ class ConstantSwitching(Rule):
     code = "M401"
     slug = "constant-switching"
     evidence = "Rubinstein, Meyer & Evans 2001 (A); Mark, Gudith & Klocke 2008 (A)"
-    uses = ("switch_max_per_window", "switch_window_minutes")
-    summary_settings = {"max_switches": "switch_max_per_window", "window_minutes": "switch_window_minutes"}
+    uses = {"switch_max_per_window": "max_switches", "switch_window_minutes": "window_minutes"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""

@@ -33,7 +33,7 @@ class FocusBlockInterrupted(Rule):
     code = "M402"
     slug = "focus-block-interrupted"
     evidence = "Rubinstein, Meyer & Evans 2001 (A); Mark, Gudith & Klocke 2008 (A)"
-    uses = ()
+    uses = {}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""

@@ -38,8 +38,7 @@ class LongStretchWithoutBreak(Rule):
     code = "M501"
     slug = "long-stretch-without-break"
     evidence = "Albulescu et al. 2022 (A)"
-    uses = ("streak_max_minutes", "streak_gap_minutes")
-    summary_settings = {"max_minutes": "streak_max_minutes"}
+    uses = {"streak_max_minutes": "max_minutes", "streak_gap_minutes": None}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""

@@ -32,7 +32,7 @@ class DayWithoutBreak(Rule):
     code = "M502"
     slug = "day-without-break"
     evidence = "Albulescu et al. 2022 (A)"
-    uses = ("no_break_day_minutes",)
+    uses = {"no_break_day_minutes": None}
 
     def summary_params(self, settings: CoachSettings) -> dict[str, object]:
         """The limit in hours, as the summary reads it (the setting is in minutes)."""
