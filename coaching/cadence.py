@@ -70,10 +70,7 @@ def next_attempt_at(
         return None
     local = last_attempt_at.astimezone(tz)
     day = add_working_days(local.date(), cadence.gap_after(max(attempts, 1)), hours)
-    at = local.time().replace(tzinfo=None)
-    if not hours.start <= at < hours.end:
-        at = hours.start  # a call logged after hours is followed up at the start of a day
-    return next_working_moment(local_datetime(day, at, tz), tz, hours, away_until)
+    return _same_time_on(day, local, tz, hours, away_until)
 
 
 def shift_for_absence(
@@ -92,8 +89,14 @@ def shift_for_absence(
         if day.weekday() in hours.days:
             k += 1
         day += dt.timedelta(days=1)
-    resumed = add_working_days(away_until, max(k, 1), hours)
+    return _same_time_on(add_working_days(away_until, max(k, 1), hours), local, tz, hours, away_until)
+
+
+def _same_time_on(
+    day: dt.date, local: dt.datetime, tz: ZoneInfo, hours: WorkingHours, away_until: dt.date | None
+) -> dt.datetime:
+    """The time of day of `local` on `day`, moved into working time (UTC)."""
     at = local.time().replace(tzinfo=None)
     if not hours.start <= at < hours.end:
-        at = hours.start
-    return next_working_moment(local_datetime(resumed, at, tz), tz, hours, away_until)
+        at = hours.start  # a call logged after hours is followed up at the start of a working day, not at night
+    return next_working_moment(local_datetime(day, at, tz), tz, hours, away_until)
