@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from coaching.domain import Outcome
 from coaching.hours import WorkingHours, add_working_days, local_datetime, next_working_moment
+from coaching.settings import from_stored
 
 HARD_MAX_ATTEMPTS = 10  # HubSpot Sales Lab saw returns peak around 10 attempts; past that is pestering
 
@@ -36,14 +37,7 @@ class CadenceSettings:
     @classmethod
     def from_dict(cls, data: Mapping[str, object] | None) -> CadenceSettings:
         """A cadence from stored team settings, e.g. `{"gaps": [1, 2, 3], "target": 6, "max_attempts": 8}`."""
-        if not data:
-            return cls()
-        base = cls()
-        return cls(
-            gaps=tuple(int(g) for g in data.get("gaps", base.gaps)),  # type: ignore[union-attr]
-            target=int(data.get("target", base.target)),  # type: ignore[arg-type]
-            max_attempts=int(data.get("max_attempts", base.max_attempts)),  # type: ignore[arg-type]
-        )
+        return from_stored(cls(), data, gaps=lambda gaps: tuple(int(g) for g in gaps), target=int, max_attempts=int)
 
     def to_dict(self) -> dict[str, object]:
         """The stored form of this cadence."""
@@ -76,10 +70,7 @@ def next_attempt_at(
         return None
     local = last_attempt_at.astimezone(tz)
     day = add_working_days(local.date(), cadence.gap_after(max(attempts, 1)), hours)
-    at = local.time().replace(tzinfo=None)
-    if not hours.start <= at < hours.end:
-        at = hours.start  # a call logged after hours is followed up at the start of a day
-    return next_working_moment(local_datetime(day, at, tz), tz, hours, away_until)
+    return _same_time_on(day, local, tz, hours, away_until)
 
 
 def shift_for_absence(
@@ -98,8 +89,14 @@ def shift_for_absence(
         if day.weekday() in hours.days:
             k += 1
         day += dt.timedelta(days=1)
-    resumed = add_working_days(away_until, max(k, 1), hours)
+    return _same_time_on(add_working_days(away_until, max(k, 1), hours), local, tz, hours, away_until)
+
+
+def _same_time_on(
+    day: dt.date, local: dt.datetime, tz: ZoneInfo, hours: WorkingHours, away_until: dt.date | None
+) -> dt.datetime:
+    """The time of day of `local` on `day`, moved into working time (UTC)."""
     at = local.time().replace(tzinfo=None)
     if not hours.start <= at < hours.end:
-        at = hours.start
-    return next_working_moment(local_datetime(resumed, at, tz), tz, hours, away_until)
+        at = hours.start  # a call logged after hours is followed up at the start of a working day, not at night
+    return next_working_moment(local_datetime(day, at, tz), tz, hours, away_until)

@@ -48,8 +48,7 @@ def evaluate(
     Activity rules judge only activities that started in [day_start, day_end); the lead rules (M2) read `leads`.
     The order is severity (highest first), then code, then params: the relevance order `pick_tip` follows.
     """
-    start, end = day_window(now, day_start, day_end)
-    ctx = RuleContext.build(activities, leads, settings, now, start, end)
+    ctx = RuleContext.build(activities, leads, settings, now, day_window(now, day_start, day_end))
     found: set[Finding] = set()
     for rule in RULES:
         found.update(rule.check(ctx))

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from coaching.settings import from_stored
+
 WEEKDAYS = frozenset(range(5))  # Monday to Friday
 
 
@@ -31,17 +33,16 @@ class WorkingHours:
     @classmethod
     def from_dict(cls, data: Mapping[str, object] | None, base: WorkingHours | None = None) -> WorkingHours:
         """Hours from stored settings, e.g. `{"start": "08:30", "end": "17:00", "days": [0, 1, 2, 3]}`."""
-        base = base or cls()
-        if not data:
-            return base
-        start = dt.time.fromisoformat(str(data["start"])) if "start" in data else base.start
-        end = dt.time.fromisoformat(str(data["end"])) if "end" in data else base.end
-        days = frozenset(int(d) for d in data["days"]) if "days" in data else base.days  # type: ignore[union-attr]
-        return cls(start=start, end=end, days=days)
+        return from_stored(base or cls(), data, start=clock, end=clock, days=lambda ds: frozenset(int(d) for d in ds))
 
     def to_dict(self) -> dict[str, object]:
         """The stored form of these hours."""
         return {"start": self.start.strftime("%H:%M"), "end": self.end.strftime("%H:%M"), "days": sorted(self.days)}
+
+
+def clock(stored: object) -> dt.time:
+    """A wall-clock time as team settings store it, e.g. "08:30"."""
+    return dt.time.fromisoformat(str(stored))
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -26,14 +26,14 @@ def _share(part: float, whole: float) -> float | None:
 class CallStats:
     """What the calls of a period add up to (misconception 1)."""
 
-    dials: int = 0
-    conversations: int = 0
-    first_calls: int = 0
-    researched_first_calls: int = 0
+    dials: int
+    conversations: int
+    first_calls: int
+    researched_first_calls: int
     #: Calls that got past the switchboard or stopped at it: conversations plus gatekeeper calls.
-    contacts: int = 0
+    contacts: int
     #: Contacts that ended at the gatekeeper or with the wrong person (and weren't marked decision maker).
-    missed_decision_maker: int = 0
+    missed_decision_maker: int
 
     @property
     def connect_rate(self) -> float | None:
@@ -44,6 +44,11 @@ class CallStats:
     def research_share(self) -> float | None:
         """Share of first calls to new leads made after research."""
         return _share(self.researched_first_calls, self.first_calls)
+
+    @property
+    def unresearched_share(self) -> float | None:
+        """Share of first calls to new leads made without research."""
+        return _share(self.unresearched_first_calls, self.first_calls)
 
     @property
     def unresearched_first_calls(self) -> int:

@@ -7,7 +7,7 @@ functions the rules use, so the card and the tips never disagree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from coaching.benchmarks import CONNECT_RATE_AVERAGE, CONNECT_RATE_TOP_QUARTILE, WIDELY_CITED_ATTEMPTS
@@ -124,42 +124,41 @@ def render_scorecard(card: Scorecard, language: str) -> str:
     def pct(value: float | None) -> str:
         return fmt_pct(value, lang)
 
+    def minutes(value: float | None) -> str:
+        return fmt_num(value, lang, 0)
+
+    def both(name: str, show: Callable[[float | None], str], figure: str) -> dict[str, str]:
+        """A `Period` figure for today and the week, as the placeholders `<name>_today` and `<name>_week`."""
+        return {f"{name}_today": show(getattr(today, figure)), f"{name}_week": show(getattr(week, figure))}
+
     lines = {
         1: dict(
-            rate_today=pct(today.connect_rate),
-            rate_week=pct(week.connect_rate),
+            **both("rate", pct, "connect_rate"),
+            **both("research", pct, "research_share"),
             floor=pct(s.connect_rate_floor),
             average=pct(CONNECT_RATE_AVERAGE),
             top=pct(CONNECT_RATE_TOP_QUARTILE),
-            research_today=pct(today.research_share),
-            research_week=pct(week.research_share),
         ),
         2: dict(
-            avg_today=num(today.average_attempts_unreached),
-            avg_week=num(week.average_attempts_unreached),
+            **both("avg", num, "average_attempts_unreached"),
             widely_cited=num(WIDELY_CITED_ATTEMPTS),
             target=count(Count(s.target_attempts, "attempt"), lang),
         ),
         3: dict(
-            admin_today=fmt_num(today.admin_minutes, lang, 0),
-            admin_week=fmt_num(week.admin_minutes, lang, 0),
-            share_today=pct(today.admin_share),
-            share_week=pct(week.admin_share),
+            **both("admin", minutes, "admin_minutes"),
+            **both("share", pct, "admin_share"),
             limit=num(s.admin_max_minutes),
             limit_share=pct(s.admin_max_share),
         ),
         4: dict(
+            **both("switches", num, "max_switches"),
             window=num(s.switch_window_minutes),
-            switches_today=num(today.max_switches),
-            switches_week=num(week.max_switches),
             limit=num(s.switch_max_per_window),
         ),
         5: dict(
-            streak_today=fmt_num(today.longest_streak_minutes, lang, 0),
-            streak_week=fmt_num(week.longest_streak_minutes, lang, 0),
+            **both("streak", minutes, "longest_streak_minutes"),
+            **both("breaks", num, "breaks"),
             limit=num(s.streak_max_minutes),
-            breaks_today=num(today.breaks),
-            breaks_week=num(week.breaks),
         ),
     }
     out = [t(lang, "scorecard.title")]

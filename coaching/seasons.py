@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from coaching.hours import WorkingHours, local_datetime
+from coaching.hours import WorkingHours, clock, local_datetime
+from coaching.settings import from_stored
 
 FREQUENCIES = ("daily", "weekly")
 SEASONS = ("week", "month")
@@ -32,13 +33,7 @@ class PostSchedule:
     @classmethod
     def from_dict(cls, data: Mapping[str, object] | None) -> PostSchedule:
         """A schedule from stored team settings, e.g. `{"weekday": 4, "time": "16:00"}`."""
-        if not data:
-            return cls()
-        base = cls()
-        return cls(
-            weekday=int(data.get("weekday", base.weekday)),  # type: ignore[arg-type]
-            time=dt.time.fromisoformat(str(data["time"])) if "time" in data else base.time,
-        )
+        return from_stored(cls(), data, weekday=int, time=clock)
 
     def to_dict(self) -> dict[str, object]:
         """The stored form."""

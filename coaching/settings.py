@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Self, TypeVar
+
+_Record = TypeVar("_Record")
 
 
 def _setting(default: int | float, doc: str, *, low: float = 0, high: float | None = None) -> Any:
@@ -88,6 +90,16 @@ class CoachSettings(Thresholds):
     streak_gap_minutes: int = _setting(20, "A gap longer than this between activities ends a streak of work.")
     streak_max_minutes: int = _setting(90, "Flag a streak of work this long without a break (M501).", low=1)
     no_break_day_minutes: int = _setting(240, "Flag a working day this long with no break at all (M502).", low=1)
+
+
+def from_stored(base: _Record, data: Mapping[str, object] | None, **read: Callable[[Any], object]) -> _Record:
+    """`base` with the fields that stored team settings `data` give, each converted by its reader in `read`.
+
+    A field `data` leaves out keeps its value in `base`; keys without a reader are ignored.
+    """
+    if not data:
+        return base
+    return dataclasses.replace(base, **{name: convert(data[name]) for name, convert in read.items() if name in data})  # type: ignore[type-var]
 
 
 def _check(spec: dataclasses.Field, value: object) -> int | float:

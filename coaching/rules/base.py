@@ -51,10 +51,10 @@ class RuleContext:
         leads: Iterable[LeadSummary],
         settings: CoachSettings,
         now: dt.datetime,
-        day_start: dt.datetime,
-        day_end: dt.datetime,
+        window: tuple[dt.datetime, dt.datetime],
     ) -> RuleContext:
-        """Sort once, keep the day, and split it by kind in a single pass."""
+        """Sort once, keep the day [start, end) of `window`, and split it by kind in a single pass."""
+        day_start, day_end = window
         day: list[Activity] = []
         calls: list[Activity] = []
         work: list[Activity] = []
@@ -114,11 +114,16 @@ class Rule(ABC):
 
     code: ClassVar[str]
     slug: ClassVar[str]
-    misconception: ClassVar[int]
     #: Sources with their grades, shown under a tip.
     evidence: ClassVar[str]
-    #: The settings this rule reads (documentation, and a test that every setting is used).
-    uses: ClassVar[tuple[str, ...]]
+    #: The settings this rule reads, each with the summary placeholder it fills (None: not in the summary), so the
+    #: docs list them, help shows a team's own thresholds, and a test checks that every setting is used.
+    uses: ClassVar[Mapping[str, str | None]]
+
+    @property
+    def misconception(self) -> int:
+        """The misconception the rule addresses: the first digit of its code (M201 -> 2)."""
+        return int(self.code[1])
 
     @property
     def name(self) -> str:
@@ -132,7 +137,7 @@ class Rule(ABC):
 
     def summary_params(self, settings: CoachSettings) -> Mapping[str, object]:
         """Thresholds that fill the summary, so help shows a team's own overrides."""
-        return {}
+        return {param: getattr(settings, name) for name, param in self.uses.items() if param}
 
     @abstractmethod
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
@@ -150,5 +155,14 @@ class Rule(ABC):
             evidence=self.evidence,
         )
 
+    def advise(self, params: Mapping[str, object]) -> tuple[Finding]:
+        """What `check` returns when the rule fires: one piece of advice about a habit."""
+        return (self.finding(Severity.ADVICE, params),)
+
     def __repr__(self) -> str:
         return f"<rule {self.code} {self.slug}>"
+
+
+def judged(figure: float | None, sample: int, minimum: int) -> float | None:
+    """`figure` once `sample` reaches `minimum`, else None: a slow morning isn't judged on three calls."""
+    return figure if sample >= minimum else None

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from coaching.benchmarks import CONNECT_RATE_AVERAGE, CONNECT_RATE_TOP_QUARTILE
-from coaching.findings import Finding, Severity
-from coaching.rules.base import Rule, RuleContext
-from coaching.settings import CoachSettings
+from coaching.findings import Finding
+from coaching.rules.base import Rule, RuleContext, judged
 
 
 class ManyDialsFewConversations(Rule):
@@ -32,32 +31,24 @@ class ManyDialsFewConversations(Rule):
 
     code = "M101"
     slug = "many-dials-few-conversations"
-    misconception = 1
     evidence = "Gong/30MPC 2024 (B)"
-    uses = ("connect_rate_min_dials", "connect_rate_floor")
-
-    def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
-        return {"floor_pct": settings.connect_rate_floor, "min_dials": settings.connect_rate_min_dials}
+    uses = {"connect_rate_min_dials": "min_dials", "connect_rate_floor": "floor_pct"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
         stats, settings = ctx.call_stats, ctx.settings
-        rate = stats.connect_rate
-        if stats.dials < settings.connect_rate_min_dials or rate is None or rate >= settings.connect_rate_floor:
+        rate = judged(stats.connect_rate, stats.dials, settings.connect_rate_min_dials)
+        if rate is None or rate >= settings.connect_rate_floor:
             return ()
-        return (
-            self.finding(
-                Severity.ADVICE,
-                {
-                    "dials": stats.dials,
-                    "conversations": stats.conversations,
-                    "rate_pct": rate,
-                    "floor_pct": settings.connect_rate_floor,
-                    "average_pct": CONNECT_RATE_AVERAGE,
-                    "top_pct": CONNECT_RATE_TOP_QUARTILE,
-                },
-            ),
+        return self.advise(
+            {
+                "dials": stats.dials,
+                "conversations": stats.conversations,
+                "rate_pct": rate,
+                "floor_pct": settings.connect_rate_floor,
+                "average_pct": CONNECT_RATE_AVERAGE,
+                "top_pct": CONNECT_RATE_TOP_QUARTILE,
+            }
         )
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from coaching.findings import Finding, Severity
-from coaching.rules.base import Rule, RuleContext
-from coaching.settings import CoachSettings
+from coaching.findings import Finding
+from coaching.rules.base import Rule, RuleContext, judged
 
 
 class FirstCallsWithoutResearch(Rule):
@@ -33,32 +32,22 @@ class FirstCallsWithoutResearch(Rule):
 
     code = "M102"
     slug = "first-calls-without-research"
-    misconception = 1
     evidence = "Gong/30MPC 2024 (B); Gong Labs (B); Hebert Research (C)"
-    uses = ("research_min_first_calls", "unresearched_share_max")
-
-    def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
-        return {"max_share_pct": settings.unresearched_share_max, "min_first_calls": settings.research_min_first_calls}
+    uses = {"research_min_first_calls": "min_first_calls", "unresearched_share_max": "max_share_pct"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
         stats, settings = ctx.call_stats, ctx.settings
-        if stats.first_calls < settings.research_min_first_calls:
+        share = judged(stats.unresearched_share, stats.first_calls, settings.research_min_first_calls)
+        if share is None or share <= settings.unresearched_share_max:
             return ()
-        share = stats.unresearched_first_calls / stats.first_calls
-        if share <= settings.unresearched_share_max:
-            return ()
-        return (
-            self.finding(
-                Severity.ADVICE,
-                {
-                    "first_calls": stats.first_calls,
-                    "unresearched": stats.unresearched_first_calls,
-                    "share_pct": share,
-                    "max_share_pct": settings.unresearched_share_max,
-                },
-            ),
+        return self.advise(
+            {
+                "first_calls": stats.first_calls,
+                "unresearched": stats.unresearched_first_calls,
+                "share_pct": share,
+                "max_share_pct": settings.unresearched_share_max,
+            }
         )
 
 

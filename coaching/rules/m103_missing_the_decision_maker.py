@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from coaching.findings import Finding, Severity
-from coaching.rules.base import Rule, RuleContext
-from coaching.settings import CoachSettings
+from coaching.findings import Finding
+from coaching.rules.base import Rule, RuleContext, judged
 
 
 class MissingTheDecisionMaker(Rule):
@@ -35,35 +34,22 @@ class MissingTheDecisionMaker(Rule):
 
     code = "M103"
     slug = "missing-the-decision-maker"
-    misconception = 1
     evidence = "Gong/30MPC 2024 (B)"
-    uses = ("decision_maker_min_contacts", "missed_decision_maker_share_max")
-
-    def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
-        return {
-            "max_share_pct": settings.missed_decision_maker_share_max,
-            "min_contacts": settings.decision_maker_min_contacts,
-        }
+    uses = {"decision_maker_min_contacts": "min_contacts", "missed_decision_maker_share_max": "max_share_pct"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
         stats, settings = ctx.call_stats, ctx.settings
-        share = stats.missed_share
-        if stats.contacts < settings.decision_maker_min_contacts or share is None:
+        share = judged(stats.missed_share, stats.contacts, settings.decision_maker_min_contacts)
+        if share is None or share <= settings.missed_decision_maker_share_max:
             return ()
-        if share <= settings.missed_decision_maker_share_max:
-            return ()
-        return (
-            self.finding(
-                Severity.ADVICE,
-                {
-                    "contacts": stats.contacts,
-                    "missed": stats.missed_decision_maker,
-                    "share_pct": share,
-                    "max_share_pct": settings.missed_decision_maker_share_max,
-                },
-            ),
+        return self.advise(
+            {
+                "contacts": stats.contacts,
+                "missed": stats.missed_decision_maker,
+                "share_pct": share,
+                "max_share_pct": settings.missed_decision_maker_share_max,
+            }
         )
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from coaching.findings import Count, Finding, Severity
+from coaching.findings import Count, Finding
 from coaching.rules.base import Rule, RuleContext
-from coaching.settings import CoachSettings
 
 
 class LeadDroppedEarly(Rule):
@@ -33,13 +32,8 @@ class LeadDroppedEarly(Rule):
 
     code = "M201"
     slug = "lead-dropped-early"
-    misconception = 2
     evidence = "Velocify (B); InsideSales audits (C)"
-    uses = ("early_drop_attempts", "target_attempts", "lead_lookback_days")
-
-    def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
-        return {"min_attempts": settings.early_drop_attempts}
+    uses = {"early_drop_attempts": "min_attempts", "target_attempts": None, "lead_lookback_days": None}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
@@ -47,16 +41,13 @@ class LeadDroppedEarly(Rule):
         dropped = [lead for lead in ctx.given_up if lead.attempts < settings.early_drop_attempts]
         if not dropped:
             return ()
-        return (
-            self.finding(
-                Severity.ADVICE,
-                {
-                    "leads": tuple(lead.name for lead in dropped),
-                    "count": len(dropped),
-                    "min_attempts": settings.early_drop_attempts,
-                    "target": Count(settings.target_attempts, "attempt"),
-                },
-            ),
+        return self.advise(
+            {
+                "leads": tuple(lead.name for lead in dropped),
+                "count": len(dropped),
+                "min_attempts": settings.early_drop_attempts,
+                "target": Count(settings.target_attempts, "attempt"),
+            }
         )
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 
 from coaching.benchmarks import WIDELY_CITED_ATTEMPTS
-from coaching.findings import Count, Finding, Severity
+from coaching.findings import Count, Finding
 from coaching.metrics import average_attempts
-from coaching.rules.base import Rule, RuleContext
-from coaching.settings import CoachSettings
+from coaching.rules.base import Rule, RuleContext, judged
 
 
 class TooFewAttempts(Rule):
@@ -38,38 +37,28 @@ class TooFewAttempts(Rule):
 
     code = "M202"
     slug = "too-few-attempts"
-    misconception = 2
     evidence = "Velocify (B); InsideSales audits (C)"
-    uses = ("persistence_average_floor", "persistence_min_leads", "target_attempts", "lead_lookback_days")
-
-    def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
-        return {
-            "floor": settings.persistence_average_floor,
-            "min_leads": settings.persistence_min_leads,
-            "target": settings.target_attempts,
-        }
+    uses = {
+        "persistence_average_floor": "floor",
+        "persistence_min_leads": "min_leads",
+        "target_attempts": "target",
+        "lead_lookback_days": None,
+    }
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
-        settings = ctx.settings
-        given_up = ctx.given_up
-        average = average_attempts(given_up)
-        if len(given_up) < settings.persistence_min_leads or average is None:
+        settings, given_up = ctx.settings, ctx.given_up
+        average = judged(average_attempts(given_up), len(given_up), settings.persistence_min_leads)
+        if average is None or average >= settings.persistence_average_floor:
             return ()
-        if average >= settings.persistence_average_floor:
-            return ()
-        return (
-            self.finding(
-                Severity.ADVICE,
-                {
-                    "average": math.floor(average * 10) / 10,  # truncated: a rounded 2.96 would read "3, under 3"
-                    "leads": Count(len(given_up), "lead"),
-                    "widely_cited": WIDELY_CITED_ATTEMPTS,
-                    "floor": settings.persistence_average_floor,
-                    "target": Count(settings.target_attempts, "attempt"),
-                },
-            ),
+        return self.advise(
+            {
+                "average": math.floor(average * 10) / 10,  # truncated: a rounded 2.96 would read "3, under 3"
+                "leads": Count(len(given_up), "lead"),
+                "widely_cited": WIDELY_CITED_ATTEMPTS,
+                "floor": settings.persistence_average_floor,
+                "target": Count(settings.target_attempts, "attempt"),
+            }
         )
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
-from coaching.findings import Count, Finding, Severity
+from coaching.findings import Count, Finding
 from coaching.metrics import admin_minutes, span_minutes
 from coaching.rules.base import Rule, RuleContext
-from coaching.settings import CoachSettings
 
 
 class TooMuchAdmin(Rule):
@@ -38,13 +37,12 @@ class TooMuchAdmin(Rule):
 
     code = "M301"
     slug = "too-much-admin"
-    misconception = 3
     evidence = "Proudfoot 2005 (B); Salesforce State of Sales (C); CSO Insights (C)"
-    uses = ("admin_max_minutes", "admin_max_share", "admin_share_min_working_minutes")
-
-    def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
-        return {"max_minutes": settings.admin_max_minutes, "max_share_pct": settings.admin_max_share}
+    uses = {
+        "admin_max_minutes": "max_minutes",
+        "admin_max_share": "max_share_pct",
+        "admin_share_min_working_minutes": None,
+    }
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
@@ -62,16 +60,13 @@ class TooMuchAdmin(Rule):
         )
         if not (too_long or too_large):
             return ()
-        return (
-            self.finding(
-                Severity.ADVICE,
-                {
-                    "admin_minutes": Count(math.ceil(admin), "minute"),
-                    "share_pct": share,
-                    "max_minutes": settings.admin_max_minutes,
-                    "max_share_pct": settings.admin_max_share,
-                },
-            ),
+        return self.advise(
+            {
+                "admin_minutes": Count(math.ceil(admin), "minute"),
+                "share_pct": share,
+                "max_minutes": settings.admin_max_minutes,
+                "max_share_pct": settings.admin_max_share,
+            }
         )
 
 

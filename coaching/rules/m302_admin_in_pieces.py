@@ -5,7 +5,6 @@ from __future__ import annotations
 from coaching.findings import Count, Finding, Severity
 from coaching.metrics import admin_pieces
 from coaching.rules.base import Rule, RuleContext
-from coaching.settings import CoachSettings
 
 
 class AdminInPieces(Rule):
@@ -31,25 +30,16 @@ class AdminInPieces(Rule):
 
     code = "M302"
     slug = "admin-in-pieces"
-    misconception = 3
     evidence = "Proudfoot 2005 (B)"
-    uses = ("admin_max_pieces",)
-
-    def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
-        return {"max_pieces": settings.admin_max_pieces}
+    uses = {"admin_max_pieces": "max_pieces"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
         pieces = admin_pieces(ctx.admin)
         if pieces <= ctx.settings.admin_max_pieces:
             return ()
-        return (
-            self.finding(
-                Severity.INFO,
-                {"pieces": Count(pieces, "piece"), "max_pieces": ctx.settings.admin_max_pieces},
-            ),
-        )
+        params = {"pieces": Count(pieces, "piece"), "max_pieces": ctx.settings.admin_max_pieces}
+        return (self.finding(Severity.INFO, params),)
 
 
 RULE = AdminInPieces()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from coaching.findings import Count, Finding, Severity
+from coaching.findings import Count, Finding
 from coaching.metrics import most_in_window
 from coaching.rules.base import Rule, RuleContext
-from coaching.settings import CoachSettings
 
 
 class ConstantSwitching(Rule):
@@ -34,13 +33,8 @@ class ConstantSwitching(Rule):
 
     code = "M401"
     slug = "constant-switching"
-    misconception = 4
     evidence = "Rubinstein, Meyer & Evans 2001 (A); Mark, Gudith & Klocke 2008 (A)"
-    uses = ("switch_max_per_window", "switch_window_minutes")
-
-    def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
-        return {"max_switches": settings.switch_max_per_window, "window_minutes": settings.switch_window_minutes}
+    uses = {"switch_max_per_window": "max_switches", "switch_window_minutes": "window_minutes"}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
@@ -52,15 +46,12 @@ class ConstantSwitching(Rule):
         switches = most_in_window(times, settings.switch_window_minutes)
         if switches <= settings.switch_max_per_window:
             return ()
-        return (
-            self.finding(
-                Severity.ADVICE,
-                {
-                    "switches": Count(switches, "time"),
-                    "window_minutes": settings.switch_window_minutes,
-                    "max_switches": settings.switch_max_per_window,
-                },
-            ),
+        return self.advise(
+            {
+                "switches": Count(switches, "time"),
+                "window_minutes": settings.switch_window_minutes,
+                "max_switches": settings.switch_max_per_window,
+            }
         )
 
 

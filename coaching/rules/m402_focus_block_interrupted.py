@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from coaching.domain import Activity, WorkType
-from coaching.findings import Count, Finding, Severity
+from coaching.findings import Count, Finding
 from coaching.rules.base import Rule, RuleContext
 
 
@@ -32,9 +32,8 @@ class FocusBlockInterrupted(Rule):
 
     code = "M402"
     slug = "focus-block-interrupted"
-    misconception = 4
     evidence = "Rubinstein, Meyer & Evans 2001 (A); Mark, Gudith & Klocke 2008 (A)"
-    uses = ()
+    uses = {}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
@@ -57,11 +56,8 @@ class FocusBlockInterrupted(Rule):
             interrupted += found > 0
         if not interruptions:
             return ()
-        return (
-            self.finding(
-                Severity.ADVICE,
-                {"interruptions": Count(interruptions, "activity"), "blocks": Count(interrupted, "focus_block")},
-            ),
+        return self.advise(
+            {"interruptions": Count(interruptions, "activity"), "blocks": Count(interrupted, "focus_block")}
         )
 
 

@@ -37,13 +37,8 @@ class LongStretchWithoutBreak(Rule):
 
     code = "M501"
     slug = "long-stretch-without-break"
-    misconception = 5
     evidence = "Albulescu et al. 2022 (A)"
-    uses = ("streak_max_minutes", "streak_gap_minutes")
-
-    def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
-        return {"max_minutes": settings.streak_max_minutes}
+    uses = {"streak_max_minutes": "max_minutes", "streak_gap_minutes": None}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""

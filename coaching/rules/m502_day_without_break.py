@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coaching.findings import Count, Finding, Severity
+from coaching.findings import Count, Finding
 from coaching.rules.base import Rule, RuleContext
 from coaching.settings import CoachSettings
 
@@ -31,12 +31,11 @@ class DayWithoutBreak(Rule):
 
     code = "M502"
     slug = "day-without-break"
-    misconception = 5
     evidence = "Albulescu et al. 2022 (A)"
-    uses = ("no_break_day_minutes",)
+    uses = {"no_break_day_minutes": None}
 
     def summary_params(self, settings: CoachSettings) -> dict[str, object]:
-        """See `Rule.summary_params`."""
+        """The limit in hours, as the summary reads it (the setting is in minutes)."""
         return {"hours": Count(settings.no_break_day_minutes / 60, "hour")}
 
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
@@ -52,14 +51,11 @@ class DayWithoutBreak(Rule):
         limit = ctx.settings.no_break_day_minutes
         if minutes < limit:
             return ()
-        return (
-            self.finding(
-                Severity.ADVICE,
-                {
-                    "hours": Count(int(minutes / 6) / 10, "hour"),  # truncated to 0.1 h: never more than worked
-                    "max_hours": Count(limit / 60, "hour"),
-                },
-            ),
+        return self.advise(
+            {
+                "hours": Count(int(minutes / 6) / 10, "hour"),  # truncated to 0.1 h: never more than worked
+                "max_hours": Count(limit / 60, "hour"),
+            }
         )
 
 

@@ -56,31 +56,46 @@ def test_tip_is_the_most_relevant_finding():
     assert skipped.tip.code != "M101"
 
 
-def test_renders_in_english():
-    text = render_scorecard(card(), "en")
-    assert text.startswith("*Your scorecard*")
+@pytest.mark.parametrize(
+    ("language", "title", "expected"),
+    [
+        (
+            "en",
+            "*Your scorecard*",
+            (
+                "4.5% today",  # 1/22
+                "8.1% this week",  # 5/62
+                "average 5.4%, top quarter 13.3%",
+                "widely cited 1.3; target 6 attempts",
+                "admin 45 min today (34.6% of working time) · 75 min this week",
+                "*Your tip:* *Only 4.5% of your dials",
+                "_Evidence: Gong/30MPC 2024 (B)_",
+            ),
+        ),
+        (
+            "nl",
+            "*Je scorekaart*",
+            (
+                "4,5% vandaag",
+                "8,1% deze week",
+                "gemiddeld 5,4%, beste kwart 13,3%",
+                "veelgeciteerd 1,3; doel 6 pogingen",
+                "1,5 deze week",
+                "*Je tip:* *Maar 4,5% van je belpogingen",
+                "_Onderbouwing: Gong/30MPC 2024 (B)_",
+            ),
+        ),
+    ],
+    ids=["english", "dutch_with_decimal_commas"],
+)
+def test_renders_in_the_reps_language(language, title, expected):
+    text = render_scorecard(card(), language)
+    assert text.startswith(title)
     for number in range(1, 6):
-        assert t("en", f"misconception.m{number}") in text
+        assert t(language, f"misconception.m{number}") in text
     assert text.count("\n• ") == 5
-    assert "4.5% today" in text and "8.1% this week" in text  # 1/22 and 5/62
-    assert "average 5.4%, top quarter 13.3%" in text
-    assert "widely cited 1.3; target 6 attempts" in text
-    assert "admin 45 min today (34.6% of working time) · 75 min this week" in text
-    assert "*Your tip:* *Only 4.5% of your dials" in text
-    assert "_Evidence: Gong/30MPC 2024 (B)_" in text
-
-
-def test_renders_in_dutch_with_decimal_commas():
-    text = render_scorecard(card(), "nl")
-    assert text.startswith("*Je scorekaart*")
-    for number in range(1, 6):
-        assert t("nl", f"misconception.m{number}") in text
-    assert "4,5% vandaag" in text and "8,1% deze week" in text
-    assert "gemiddeld 5,4%, beste kwart 13,3%" in text
-    assert "veelgeciteerd 1,3; doel 6 pogingen" in text
-    assert "1,5 deze week" in text
-    assert "*Je tip:* *Maar 4,5% van je belpogingen" in text
-    assert "_Onderbouwing: Gong/30MPC 2024 (B)_" in text
+    for snippet in expected:
+        assert snippet in text
 
 
 def test_an_empty_week_renders_dashes_and_encouragement():
