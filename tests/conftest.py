@@ -266,6 +266,13 @@ class CoachBot:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         return self.post(body, sign(body), "application/x-www-form-urlencoded")
 
+    def interact_as(self, kind: str, user: str, team: str = TEAM, **fields: Any) -> Response:
+        """An interaction of `kind` by `user`: the fields Slack sends with every payload, and `fields`."""
+        who = {"team": {"id": team}, "user": {"id": user, "team_id": team}}
+        return self.interact(
+            {"type": kind, **who, "api_app_id": "A0COACH", "token": "legacy", "trigger_id": "1.2.3", **fields}
+        )
+
     def click(self, action_id: str, value: str, user: str = "U0SAM", team: str = TEAM) -> Response:
         """Press a button on a DM the bot sent."""
         return self.interact(

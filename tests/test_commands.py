@@ -120,24 +120,8 @@ def test_a_bare_call_opens_the_form_and_the_form_logs_the_same_record(coachbot, 
                 "note": {"note": {"type": "plain_text_input", "value": note}},
             }
         }
-        return coachbot.interact(
-            {
-                "type": "view_submission",
-                "team": {"id": TEAM},
-                "user": {"id": "U0SAM", "team_id": TEAM},
-                "api_app_id": "A0COACH",
-                "token": "legacy",
-                "trigger_id": "1.2.3",
-                "view": {
-                    "id": "V1",
-                    "team_id": TEAM,
-                    "type": "modal",
-                    "callback_id": "call_form",
-                    "private_metadata": "C0SALES",
-                    "state": state,
-                },
-            }
-        )
+        form = {"type": "modal", "callback_id": "call_form", "private_metadata": "C0SALES", "state": state}
+        return coachbot.interact_as("view_submission", "U0SAM", view={"id": "V1", "team_id": TEAM, **form})
 
     refused = submit("", None)
     assert refused.status == 200 and refused.json["response_action"] == "errors"

@@ -290,26 +290,13 @@ def test_the_app_home_shows_scorecard_follow_ups_with_buttons_and_the_weekly_cha
     nudge_id = actions["elements"][0]["value"]
     # A button on the Home logs the attempt and draws the Home again.
     mark = slack.mark()
-    coachbot.interact(
-        {
-            "type": "block_actions",
-            "team": {"id": TEAM},
-            "user": {"id": "U0ANOUK", "team_id": TEAM},
-            "api_app_id": "A0COACH",
-            "token": "legacy",
-            "trigger_id": "1.2.3",
-            "container": {"type": "view", "view_id": "V1"},
-            "view": {"id": "V1", "type": "home"},
-            "actions": [
-                {
-                    "action_id": "followup_log_no_answer",
-                    "block_id": actions["block_id"],
-                    "value": nudge_id,
-                    "type": "button",
-                    "action_ts": "1.2",
-                }
-            ],
-        }
+    button = {"action_id": "followup_log_no_answer", "block_id": actions["block_id"], "value": nudge_id}
+    coachbot.interact_as(
+        "block_actions",
+        "U0ANOUK",
+        container={"type": "view", "view_id": "V1"},
+        view={"id": "V1", "type": "home"},
+        actions=[{**button, "type": "button", "action_ts": "1.2"}],
     )
     [again] = slack.wait_for("views.publish", since=mark)
     assert "poging 3 van 6" in texts(again.params["view"])

@@ -19,7 +19,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -104,17 +104,12 @@ def claim(db: Database, now: dt.datetime, worker: str, limit: int = BATCH) -> li
     return sorted(ids)
 
 
-@dataclass
 class SweepReport:
-    """What one sweep did."""
+    """What one sweep did: how many nudges it planned, sent, deferred, retried, cancelled and failed."""
 
-    planned: int = 0
-    sent: int = 0
-    deferred: int = 0
-    retried: int = 0
-    cancelled: int = 0
-    failed: int = 0
-    errors: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.planned = self.sent = self.deferred = self.retried = self.cancelled = self.failed = 0
+        self.errors: list[str] = []  # the Slack errors that made a nudge wait for a retry
 
     def __str__(self) -> str:
         return (

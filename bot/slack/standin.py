@@ -186,20 +186,12 @@ class SlackStandIn:
         }
         self.server = _Server(("127.0.0.1", 0), self._http_handler())
         self.port = self.server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"  # the server's root
+        self.api_url = f"{self.base_url}/api/"  # what SLACK_API_URL is set to
         # A short poll interval: stop() waits for the serving loop to notice, and tests stop stand-ins often.
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True
         )
-
-    @property
-    def base_url(self) -> str:
-        """The server's root URL."""
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def api_url(self) -> str:
-        """What SLACK_API_URL is set to."""
-        return f"{self.base_url}/api/"
 
     def start(self) -> SlackStandIn:
         """Serve in a daemon thread."""
