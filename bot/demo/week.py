@@ -287,23 +287,27 @@ def play(week: Week) -> None:
     # -- Monday: the first calls, a typo, the channel subscribed ---------------------------------------------------
     with week.day(23, 1, total):
         week.slash(ams(23, 9, 2), PETRA, "/leaderboard", "subscribe", channel=SALES)
+        for when, who, call in (
+            (ams(23, 9, 10), ANOUK, "Bakkerij Jansen geen-gehoor"),
+            (ams(23, 9, 25), ANOUK, "Hoogendijk & Zn. afspraak +onderzocht +beslisser"),
+            (ams(23, 9, 40), ANOUK, "Van Dijk Installatietechniek ingesproken"),
+            (ams(23, 10, 5), ANOUK, "Bloemenhuis Flora receptie +onderzocht"),
+            (lon(23, 9, 30), SAM, "Acme BV no-answer"),
+            (lon(23, 9, 35), SAM, "Initech meeting +research +dm demo booked for Tuesday"),
+            (lon(23, 9, 40), SAM, "Globex voicemail"),
+            (lon(23, 9, 46), SAM, "Zeta Corp blorp"),
+            (lon(23, 9, 47), SAM, "Zeta Corp busy"),
+        ):
+            week.call(when, who, call)
+        # What the answers to those must have said (every expectation is checked when the day ends).
         week.expect("Petra's subscription of #sales", Kind.EPHEMERAL, PETRA, "aangemeld", "vr om 16:00", day=date(23))
-        week.call(ams(23, 9, 10), ANOUK, "Bakkerij Jansen geen-gehoor")
         week.expect("Anouk's call confirmed in Dutch", Kind.EPHEMERAL, ANOUK, "Bakkerij Jansen", "Volgende poging")
-        week.call(ams(23, 9, 25), ANOUK, "Hoogendijk & Zn. afspraak +onderzocht +beslisser")
         week.expect("Anouk's meeting, '&' intact", Kind.EPHEMERAL, ANOUK, "Hoogendijk & Zn.", "afspraak gemaakt")
-        week.call(ams(23, 9, 40), ANOUK, "Van Dijk Installatietechniek ingesproken")
         week.expect("the research tip (M102) in Dutch", Kind.EPHEMERAL, ANOUK, "zonder onderzoek", day=date(23))
-        week.call(ams(23, 10, 5), ANOUK, "Bloemenhuis Flora receptie +onderzocht")
-        week.call(lon(23, 9, 30), SAM, "Acme BV no-answer")
         week.expect("Sam's call confirmed", Kind.EPHEMERAL, SAM, "Acme BV", "Next attempt: tomorrow at 09:30")
-        week.call(lon(23, 9, 35), SAM, "Initech meeting +research +dm demo booked for Tuesday")
         week.expect("Sam's meeting with its note", Kind.EPHEMERAL, SAM, "Initech", "demo booked for Tuesday")
-        week.call(lon(23, 9, 40), SAM, "Globex voicemail")
         week.expect("the research tip (M102) in English", Kind.EPHEMERAL, SAM, "without research", day=date(23))
-        week.call(lon(23, 9, 46), SAM, "Zeta Corp blorp")
         week.expect("the helpful error for a typo", Kind.EPHEMERAL, SAM, "`blorp`", "Valid outcomes", "Example")
-        week.call(lon(23, 9, 47), SAM, "Zeta Corp busy")
         week.slash(lon(23, 12, 30), SAM, "/break", "30")
         week.expect("Sam's lunch break", Kind.EPHEMERAL, SAM, "30-minute break")
         week.slash(lon(23, 14, 0), SAM, "/log", "research 45 prospect list for tomorrow")
