@@ -902,6 +902,15 @@ def remove_first_contacts(db: Any, first_id: int) -> None:
         conn.execute(text("DELETE FROM reps WHERE user_id LIKE 'U1NEW%'"))
 
 
+def remove_sweep_writes(db: Any, built: int) -> int:
+    """Delete the nudges the sweeps wrote (bot.delivery.after_sent's reminders), ids past the `built` ones:
+    growing the table gives ids from there on."""
+    from sqlalchemy import text
+
+    with db.engine.begin() as conn:
+        return conn.execute(text("DELETE FROM nudges WHERE id > :built"), {"built": built}).rowcount
+
+
 def reset_sent(db: Any, limit: int | None = None) -> int:
     """Put the swept rows (or the first `limit` of them) back to pending, as they were before the sweep."""
     from sqlalchemy import select, update
@@ -1054,6 +1063,7 @@ def run_backend(name: str, url: str, detail: str, fake: FakeSlackProcess, plan: 
         # Scaling: the same due rows among many more.
         restored = reset_sent(db)
         assert restored == due, f"restored {restored} of {due}"
+        remove_sweep_writes(db, total)
         t0 = time.perf_counter()
         grow(db, total + 1, scale)
         analyze(db)
