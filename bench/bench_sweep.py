@@ -14,11 +14,12 @@ no server answers) the script:
    a rolled-back transaction) as `bot.outbox.claim` writes it (a UNION ALL of the two index-backed selects),
    beside the one OR of the two partial-index conditions it used before, and that OR with both partial indexes
    dropped (in a rolled-back transaction); prints EXPLAIN QUERY PLAN (SQLite) / EXPLAIN ANALYZE (PostgreSQL).
-3. runs one `Sweeper.sweep(now)` (wired by `bot.runtime.build`) over the D due rows against a fake Slack Web API
-   in a subprocess (no rate limit, its own CPU), timing the Slack HTTP calls inside it, and, as a baseline in
-   the same run, D bare `chat.postMessage` calls made directly with slack_sdk's WebClient; then a small sweep
-   of reps seen for the first time (no DM channel yet: one `conversations.open` each), and a sweep of 2,000
-   nudges once every rep has a year of logged activities (--history, default 2,500 each).
+3. runs one `Sweeper.sweep(now)` (wired by `bot.runtime.build`) over the D due rows against the Slack stand-in
+   (`python -m bot.slack.standin --count-only`: no rate limit, its own process and CPU), timing the Slack HTTP
+   calls inside it, and, as a baseline in the same run, D bare `chat.postMessage` calls made directly with
+   slack_sdk's WebClient; then a small sweep of reps seen for the first time (no DM channel yet: one
+   `conversations.open` each), and a sweep of 2,000 nudges once every rep has a year of logged activities
+   (--history, default 2,500 each).
 4. puts the D rows back to pending, grows the table to M rows with the same D due, and times the query again;
    then makes 10x as many rows due (a backlog) to show what the query's cost follows.
 
@@ -29,6 +30,7 @@ nudge (total minus the time inside Slack HTTP calls); finding due rows grows wit
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import cProfile
 import datetime as dt
@@ -46,11 +48,10 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -72,65 +73,20 @@ TARGET_OWN_MS = 2.0
 LIMIT = 200  # bot.outbox.BATCH
 
 
-# -- a lean fake Slack Web API, run as a subprocess so its CPU and GIL are not ours -------------------------------
+# -- the Slack stand-in, run as a subprocess so its CPU and GIL are not ours ---------------------------------------
 
-
-def serve_fake_slack() -> None:
-    """Answer conversations.open and chat.postMessage (and anything else with ok), no rate limit; /api/stats."""
-    counts: Counter[str] = Counter()
-    lock = threading.Lock()
-    seq = iter(range(1, 1 << 62))
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            parsed = urllib.parse.urlparse(self.path)
-            method = parsed.path.rsplit("/", 1)[-1]
-            if "json" in self.headers.get("Content-Type", ""):
-                params = json.loads(raw or b"{}")
-            else:
-                params = {k: v[-1] for k, v in urllib.parse.parse_qs(raw.decode() or parsed.query).items()}
-            with lock:
-                if method != "stats":
-                    counts[method] += 1
-                n = next(seq)
-                snapshot = dict(counts)
-            if method == "stats":
-                body: dict[str, Any] = {"ok": True, "counts": snapshot}
-            elif method == "chat.postMessage":
-                body = {"ok": True, "channel": params.get("channel"), "ts": f"{int(time.time())}.{n:06d}"}
-            elif method == "conversations.open":
-                user = str(params.get("users", "U0")).split(",")[0]
-                body = {"ok": True, "channel": {"id": "D" + user[1:]}}
-            else:
-                body = {"ok": True}
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
+# Counts calls and answers chat.postMessage (channel, ts), conversations.open ("D" + user[1:]) and users.info for
+# any user; prints its port first, serves until SIGTERM; POST /_standin/counts answers {"ok": true, "counts": {}}.
+STANDIN = ("-m", "bot.slack.standin", "--count-only")
 
 
 class FakeSlackProcess:
-    """The fake Slack above in a child process (its own session); stop() ends that process only."""
+    """bot.slack.standin in a child process (its own session); stop() ends that process only."""
 
-    def __init__(self) -> None:
+    def __init__(self, token: str = TOKEN) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--serve-fake-slack"],
+            [sys.executable, *STANDIN, "--token", token],
+            cwd=ROOT,
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
@@ -139,17 +95,18 @@ class FakeSlackProcess:
         line = self.proc.stdout.readline().strip()
         if not line.isdigit():
             self.stop()
-            raise RuntimeError(f"fake Slack did not start (said {line!r})")
+            raise RuntimeError(f"the Slack stand-in did not start (said {line!r})")
         self.port = int(line)
+        # Whatever it prints later must not fill the pipe and stall it.
+        threading.Thread(target=collections.deque, args=(self.proc.stdout, 0), daemon=True).start()
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
 
     def counts(self) -> Counter[str]:
-        import urllib.request
-
-        with urllib.request.urlopen(self.api_url + "stats", data=b"", timeout=10) as response:
+        url = f"http://127.0.0.1:{self.port}/_standin/counts"
+        with urllib.request.urlopen(url, data=b"", timeout=10) as response:
             return Counter(json.loads(response.read())["counts"])
 
     def stop(self) -> None:
@@ -1245,12 +1202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite-analyze", action="store_true", help="run ANALYZE on SQLite (the bot never does)")
     parser.add_argument("--profile", action="store_true", help="cProfile the main sweep and add the top 30")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (SQLite database)")
-    parser.add_argument("--serve-fake-slack", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     ARGS = args
-    if args.serve_fake_slack:
-        serve_fake_slack()
-        return 0
     total = args.cadences or (20_000 if args.quick else 100_000)
     due = args.due or (2_000 if args.quick else 10_000)
     scale = args.scale or (100_000 if args.quick else 1_000_000)
@@ -1315,10 +1268,11 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}. "
         f"Sweep instant {NOW.astimezone(AMSTERDAM):%A %Y-%m-%d %H:%M} Amsterdam; {args.reps} reps (DM channel "
-        f"known); batch {LIMIT}. Fake Slack Web API in its own process, no rate limit; slack_sdk WebClient opens a "
-        f"connection per call. Scaling: {scale:,} rows (the extra rows half pending-later, half sent), same {due:,} "
-        f"due, then {plan['backlog']:,} due. Run took {elapsed:.0f} s; load average {load_start:.1f} at the start, "
-        f"{os.getloadavg()[0]:.1f} at the end (other work on the machine inflates wall times; CPU times less so).",
+        f"known); batch {LIMIT}. Slack stand-in (bot.slack.standin) in its own process, no rate limit; slack_sdk "
+        f"WebClient opens a connection per call. Scaling: {scale:,} rows (the extra rows half pending-later, half "
+        f"sent), same {due:,} due, then {plan['backlog']:,} due. Run took {elapsed:.0f} s; load average "
+        f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (other work on the machine inflates "
+        "wall times; CPU times less so).",
         "",
     ]
     for reason in skipped:
