@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +40,10 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.throwaway_postgres import PG_ADMIN_URL, server_version, shown, throwaway_database  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.standings import first_meetings, persistence, rebuild_rep_days, standings  # noqa: E402
 from coaching.domain import CONVERSATIONS  # noqa: E402
@@ -52,7 +51,6 @@ from coaching.quality import QualitySettings, RepFigures  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEAM = "T0BENCH01"
 END = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)  # a Monday, 00:00 UTC: the data covers the 30 days before it
 DAYS = 30
@@ -402,26 +400,22 @@ def sqlite_database(folder: Path) -> Iterator[Database]:
 def postgres_unreachable() -> str | None:
     """Why no PostgreSQL server can be measured, or None when one answers."""
     try:
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return None
+        server_version(PG_ADMIN_URL)
     except Exception as err:  # noqa: BLE001 - any failure means "no server to measure"
-        return f"no PostgreSQL server answers at {PG_ADMIN_URL} ({type(err).__name__})"
+        return f"no PostgreSQL server answers at {shown(PG_ADMIN_URL)} ({type(err).__name__})"
+    return None
 
 
 @contextlib.contextmanager
 def postgres_database() -> Iterator[Database]:
     """A migrated database of this run's own on the server, dropped afterwards."""
-    name = f"salescoach_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    db = Database(PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}")
-    try:
-        db.migrate()
-        yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database(PG_ADMIN_URL) as url:
+        db = Database(url)
+        try:
+            db.migrate()
+            yield db
+        finally:
+            db.dispose()
 
 
 # -- report -------------------------------------------------------------------------------------------------------
