@@ -14,6 +14,7 @@ target), else 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -30,7 +31,6 @@ if __package__ in (None, ""):
 
 from bench.common import (  # noqa: E402
     BOT_TOKEN,
-    RESULTS,
     ROOT,
     SECRET,
     TEAM,
@@ -39,14 +39,15 @@ from bench.common import (  # noqa: E402
     ServerProcess,
     free_port,
     http_probe,
+    publish,
     python_env,
     run_load,
     slash_body,
     venv_script,
 )
+from bench.throwaway_postgres import PG_ADMIN_URL, throwaway_database  # noqa: E402
 from bot.slack.standin import SlackStandIn, Workspace  # noqa: E402
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 P50_RATIO_TARGET = 1.5
 P99_TARGET_MS = 100.0
 P99_TARGET_CONCURRENCY = 16
@@ -173,34 +174,6 @@ def db_stats(url: str) -> str:
         engine.dispose()
 
 
-class PostgresDatabase:
-    """A throwaway database on a PostgreSQL server, created for one run and dropped after it."""
-
-    def __init__(self, admin_url: str) -> None:
-        from sqlalchemy.engine import make_url
-
-        self.admin_url = make_url(admin_url).set(drivername="postgresql+psycopg")
-        self.name = f"salescoach_bench_{os.getpid()}_{random.randrange(1 << 30):x}"
-        self.url = self.admin_url.set(database=self.name).render_as_string(hide_password=False)
-
-    def _admin(self, sql: str) -> None:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                conn.execute(text(sql))
-        finally:
-            engine.dispose()
-
-    def create(self) -> str:
-        self._admin(f'CREATE DATABASE "{self.name}"')
-        return self.url
-
-    def drop(self) -> None:
-        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
 def code_fingerprint() -> str:
     """A short hash of the bot's source, and when it last changed: which version of the code was measured."""
     digest = hashlib.sha256()
@@ -245,85 +218,81 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[ServerProcess] = []
     results: list[RunResult] = []
     database_url = f"sqlite:///{tmp / 'bench.db'}"
-    postgres = PostgresDatabase(args.postgres) if args.postgres else None
     settings = {k: os.environ[k] for k in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "LOG_LEVEL") if k in os.environ}
-    try:
-        if postgres:
-            database_url = postgres.create()
-        common = dict(SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.api_url, **settings)
-        bot_port, bare_port = free_port(), free_port()
-        bot = ServerProcess(
-            "salescoach",
-            [venv_script("salescoach"), "serve"],
-            python_env(**common, SLACK_BOT_TOKEN=BOT_TOKEN, DATABASE_URL=database_url, PORT=str(bot_port)),
-            bot_port,
-            cwd=tmp,  # no stray .env from the repo is read
-            log_path=tmp / "salescoach.log",
-        )
-        bare = ServerProcess(
-            "bare bolt",
-            [sys.executable, "-m", "bench.bare_app"],
-            python_env(**common, PORT=str(bare_port), PYTHONPATH=str(ROOT)),
-            bare_port,
-            cwd=tmp,
-            log_path=tmp / "bare.log",
-        )
-        for server in (bot, bare):
-            servers.append(server.start())
-        for server in servers:
-            server.wait_ready(http_probe("/healthz"))
-        print(
-            f"servers up: salescoach on :{bot_port}, bare bolt on :{bare_port}; "
-            f"WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2 (default)')}, "
-            f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '8 (default)')}",
-            flush=True,
-        )
+    # The throwaway database is dropped when the block ends, after the run's own clean-up has read it.
+    with contextlib.ExitStack() as databases:
+        if args.postgres:
+            database_url = databases.enter_context(throwaway_database(args.postgres))
+        try:
+            common = dict(SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.api_url, **settings)
+            bot_port, bare_port = free_port(), free_port()
+            bot = ServerProcess(
+                "salescoach",
+                [venv_script("salescoach"), "serve"],
+                python_env(**common, SLACK_BOT_TOKEN=BOT_TOKEN, DATABASE_URL=database_url, PORT=str(bot_port)),
+                bot_port,
+                cwd=tmp,  # no stray .env from the repo is read
+                log_path=tmp / "salescoach.log",
+            )
+            bare = ServerProcess(
+                "bare bolt",
+                [sys.executable, "-m", "bench.bare_app"],
+                python_env(**common, PORT=str(bare_port), PYTHONPATH=str(ROOT)),
+                bare_port,
+                cwd=tmp,
+                log_path=tmp / "bare.log",
+            )
+            for server in (bot, bare):
+                servers.append(server.start())
+            for server in servers:
+                server.wait_ready(http_probe("/healthz"))
+            print(
+                f"servers up: salescoach on :{bot_port}, bare bolt on :{bare_port}; "
+                f"WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2 (default)')}, "
+                f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '8 (default)')}",
+                flush=True,
+            )
 
-        reps = rep_ids(args.reps)
-        rng = random.Random(20261126)
-        leads = lead_names(1000)
-        seq = 0
-        # Warm-up: the first requests create the reps (users.info) and fill both workers' pools and caches.
-        warm = make_requests(warmup, rng, reps, leads, response_url, seq, reps_first=True)
-        seq += warmup
-        for server, reqs in ((bare, without_check(warm)), (bot, warm)):
-            for conc in (1, 16):
-                part = reqs[: len(reps)] if conc == 1 else reqs[len(reps) :]
-                if part:
-                    r = run_load(server.name, server.port, part, conc)
-                    if r.failures:
-                        print(f"warm-up {server.name}: {r.failures} failures, e.g. {r.failure_samples[:2]}")
-        print(f"warm-up done ({warmup} requests per app)", flush=True)
+            reps = rep_ids(args.reps)
+            rng = random.Random(20261126)
+            leads = lead_names(1000)
+            seq = 0
+            # Warm-up: the first requests create the reps (users.info) and fill both workers' pools and caches.
+            warm = make_requests(warmup, rng, reps, leads, response_url, seq, reps_first=True)
+            seq += warmup
+            for server, reqs in ((bare, without_check(warm)), (bot, warm)):
+                for conc in (1, 16):
+                    part = reqs[: len(reps)] if conc == 1 else reqs[len(reps) :]
+                    if part:
+                        r = run_load(server.name, server.port, part, conc)
+                        if r.failures:
+                            print(f"warm-up {server.name}: {r.failures} failures, e.g. {r.failure_samples[:2]}")
+            print(f"warm-up done ({warmup} requests per app)", flush=True)
 
-        for conc, count in plan:
-            reqs = make_requests(count, rng, reps, leads, response_url, seq)
-            seq += count
-            for server, batch in ((bare, without_check(reqs)), (bot, reqs)):
-                r = run_load(server.name, server.port, batch, conc)
-                results.append(r)
-                print(
-                    f"{server.name:>10} c={conc:<2} n={count}: p50 {r.p50:.1f} ms, p99 {r.p99:.1f} ms, "
-                    f"{r.rps:.0f} req/s, {r.failures} failures",
-                    flush=True,
-                )
-                for sample in r.failure_samples:
-                    print(f"    failure: {sample}")
-    except BaseException:
-        print(f"benchmark stopped; server logs are in {tmp}", file=sys.stderr)
-        args.keep = True
-        raise
-    finally:
-        for server in reversed(servers):
-            server.stop()
-        slack.stop()
-        stats = db_stats(database_url)
-        if postgres:
-            try:
-                postgres.drop()
-            except Exception as err:  # noqa: BLE001 - don't hide the run's own outcome
-                print(f"could not drop {postgres.name}: {err}", file=sys.stderr)
+            for conc, count in plan:
+                reqs = make_requests(count, rng, reps, leads, response_url, seq)
+                seq += count
+                for server, batch in ((bare, without_check(reqs)), (bot, reqs)):
+                    r = run_load(server.name, server.port, batch, conc)
+                    results.append(r)
+                    print(
+                        f"{server.name:>10} c={conc:<2} n={count}: p50 {r.p50:.1f} ms, p99 {r.p99:.1f} ms, "
+                        f"{r.rps:.0f} req/s, {r.failures} failures",
+                        flush=True,
+                    )
+                    for sample in r.failure_samples:
+                        print(f"    failure: {sample}")
+        except BaseException:
+            print(f"benchmark stopped; server logs are in {tmp}", file=sys.stderr)
+            args.keep = True
+            raise
+        finally:
+            for server in reversed(servers):
+                server.stop()
+            slack.stop()
+            stats = db_stats(database_url)
 
-    database_kind = "PostgreSQL (throwaway database)" if postgres else "SQLite (WAL) in a temporary folder"
+    database_kind = "PostgreSQL (throwaway database)" if args.postgres else "SQLite (WAL) in a temporary folder"
     table = markdown_table(results)
     verdict_lines, met = verdicts(results)
     calls = ", ".join(f"{k} {v}" for k, v in sorted(slack.counts.items()))
@@ -346,11 +315,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ]
     )
-    print()
-    print(report)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "call.md").write_text(report)
-    print(f"written to {(RESULTS / 'call.md').relative_to(ROOT)}")
+    publish(report, "call.md")
     if args.keep:
         print(f"kept {tmp}")
     else:

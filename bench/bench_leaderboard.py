@@ -43,14 +43,13 @@ if __package__ in (None, ""):
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.common import ROOT, publish  # noqa: E402
 from bench.throwaway_postgres import PG_ADMIN_URL, server_version, shown, throwaway_database  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.standings import first_meetings, persistence, rebuild_rep_days, standings  # noqa: E402
 from coaching.domain import CONVERSATIONS  # noqa: E402
 from coaching.quality import QualitySettings, RepFigures  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 TEAM = "T0BENCH01"
 END = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)  # a Monday, 00:00 UTC: the data covers the 30 days before it
 DAYS = 30
@@ -63,7 +62,7 @@ WINDOWS = {
     "month, Amsterdam": (dt.timedelta(days=DAYS), _LOCAL),
 }
 INDEXES = "schema (0005)"
-TARGET_ATTEMPTS = 6
+TARGET_ATTEMPTS = 6  # follow-ups count up to this attempt, as standings() counts them (figures' default)
 RATIO_TARGET = 1.5
 MS_TARGET = 300.0
 CALL_SHARE = 0.88
@@ -327,7 +326,7 @@ def measure(db: Database, label: str, indexes: str, runs: int) -> tuple[list[Row
             start = end - length
 
             def ours(start: dt.datetime = start, end: dt.datetime = end) -> list:
-                return standings(session, TEAM, start, end, settings, target_attempts=TARGET_ATTEMPTS)
+                return standings(session, TEAM, start, end, settings)
 
             def hand(start: dt.datetime = start, end: dt.datetime = end) -> list[RepFigures]:
                 return hand_written(session, db.dialect, start, end, settings.daily_dial_cap)
@@ -523,11 +522,8 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ]
     )
-    print()
-    print(report)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "leaderboard.md").write_text(report)
-    print(f"written to {(RESULTS / 'leaderboard.md').relative_to(ROOT)}; {time.perf_counter() - started:.0f} s in all")
+    publish(report, "leaderboard.md")
+    print(f"{time.perf_counter() - started:.0f} s in all")
     if problems:
         return 1
     return 1 if args.strict and not all(r.met for r in rows) else 0

@@ -11,7 +11,7 @@ which D are due at the sweep instant (a weekday, 10:00 Amsterdam) and the rest l
 then runs the scenarios below in order, each on what the one before left:
 
 1. the due-row query: the claim's inner SELECT ... LIMIT 200, and the whole claim UPDATE ... RETURNING in a
-   rolled-back transaction, as `bot.outbox.claim` writes it (a UNION ALL of the two index-backed selects), beside
+   rolled-back transaction, as `bot.outbox.sweep.claim` writes it (a UNION ALL of the two index-backed selects), beside
    the one OR of the two partial-index conditions it used before, and that OR with both partial indexes dropped;
    EXPLAIN QUERY PLAN (SQLite) / EXPLAIN ANALYZE (PostgreSQL).
 2. one `Sweeper.sweep(now)` (wired by `bot.runtime.build`) over the D due rows against the Slack stand-in
@@ -45,9 +45,10 @@ if __package__ in (None, ""):  # run as a script: `bench` and `bot` import from 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import sweep_data as data  # noqa: E402
+from bench.common import publish  # noqa: E402
 from bench.slack_standin import FakeSlackProcess  # noqa: E402
 from bench.sweep_data import NOW, Plan  # noqa: E402
-from bench.sweep_report import BackendResult, report, write_report  # noqa: E402
+from bench.sweep_report import BackendResult, report  # noqa: E402
 from bench.sweep_sql import (  # noqa: E402
     OR_CLAIM,
     OR_SELECT,
@@ -227,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    write_report(report(plan, results, skipped, time.perf_counter() - started, load_start))
+    publish(report(plan, results, skipped, time.perf_counter() - started, load_start), "sweep.md")
     return 0
 
 

@@ -25,6 +25,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
+
+def publish(report: str, name: str) -> Path:
+    """Print a benchmark's report and write it to bench/results/`name`; returns the file."""
+    print("\n" + report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / name
+    path.write_text(report)
+    print(f"written to {path.relative_to(ROOT)}")
+    return path
+
+
 SECRET = "bench0signing0secret0000deadbeef"
 BOT_TOKEN = "xoxb-bench"
 TEAM = "T0BENCH01"

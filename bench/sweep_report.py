@@ -6,15 +6,12 @@ import datetime as dt
 import os
 import platform
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bench.sweep_data import AMSTERDAM, NOW, Plan
 from bench.sweep_sql import QueryRow
 from bench.sweep_timing import SweepResult
-from bot.outbox import BATCH
+from bot.outbox.sweep import BATCH
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "results" / "sweep.md"
 TARGET_OWN_MS = 2.0
 
 
@@ -69,13 +66,6 @@ def report(plan: Plan, results: list[BackendResult], skipped: list[str], elapsed
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_report(text: str) -> None:
-    print("\n" + text)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    print(f"written to {OUT.relative_to(ROOT)}")
-
-
 def backend_markdown(res: BackendResult) -> list[str]:
     main = res.sweeps[0]
     n = max(main.sent, 1)
@@ -120,7 +110,10 @@ def backend_markdown(res: BackendResult) -> list[str]:
             )
         lines.append("")
     if main.claim_sql_matches is False:
-        lines += ["**Note:** the claim SQL the sweep sent differs from this script's mirror of `bot.outbox.claim`.", ""]
+        lines += [
+            "**Note:** the claim SQL the sweep sent differs from this script's mirror of `bot.outbox.sweep.claim`.",
+            "",
+        ]
     lines += [
         "### The due-row query",
         "",

@@ -1,4 +1,4 @@
-"""The claim's due-row query, as bot.outbox.claim writes it and as it was before, and how to time and explain it."""
+"""The claim's due-row query, as bot.outbox.sweep.claim writes it and as it was, and how to time and explain it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, event, literal_column, or_, select, union_all, update
 from sqlalchemy.engine import Connection
 
-from bot.outbox import BATCH, LEASE
+from bot.outbox.sweep import BATCH, LEASE
 from bot.storage.database import Database
 from bot.storage.models import Nudge
 
@@ -63,7 +63,7 @@ PICKS: dict[str, Callable[[dt.datetime, str], Any]] = {"OR (before)": pick_or, "
 
 
 def claim_update(make: Callable[..., Any], now: dt.datetime, dialect: str, worker: str = "bench:claim") -> Any:
-    """bot.outbox.claim's UPDATE ... RETURNING around a pick made by `make` (pick_union: as the bot writes it)."""
+    """bot.outbox.sweep.claim's UPDATE ... RETURNING around a pick made by `make` (pick_union: as the bot writes it)."""
     return (
         update(Nudge)
         .where(Nudge.id.in_(make(now, dialect).scalar_subquery()), due_condition(now))

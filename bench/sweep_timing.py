@@ -15,7 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy import event
 
-import bot.outbox
+import bot.outbox.sweep
 from bench.slack_standin import FakeSlackProcess
 from bench.sweep_data import NOW, TEAM, TOKEN, count_sent
 from bench.sweep_sql import claim_update, driver_sql, pick_union, rolled_back
@@ -115,8 +115,8 @@ def run_sweep(db: Database, fake: FakeSlackProcess, label: str, expected: int, *
     original_post = sweeper.post
     sweeper.post = post.wrap(remember)
     sweeper.open_dm = open_dm.wrap(sweeper.open_dm)
-    original_claim = bot.outbox.claim
-    bot.outbox.claim = claim.wrap(original_claim)  # type: ignore[assignment]
+    original_claim = bot.outbox.sweep.claim
+    bot.outbox.sweep.claim = claim.wrap(original_claim)  # type: ignore[assignment]
     statements = 0
     claim_sql: list[str] = []
 
@@ -139,7 +139,7 @@ def run_sweep(db: Database, fake: FakeSlackProcess, label: str, expected: int, *
             profiler.disable()
         wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     finally:
-        bot.outbox.claim = original_claim  # type: ignore[assignment]
+        bot.outbox.sweep.claim = original_claim  # type: ignore[assignment]
         event.remove(db.engine, "before_cursor_execute", count)
         runtime.background.shutdown(wait=True)
     slack_calls = fake.counts() - before
@@ -176,7 +176,7 @@ def run_sweep(db: Database, fake: FakeSlackProcess, label: str, expected: int, *
 
 
 def same_claim_sql(db: Database, sent: str, worker: str) -> bool:
-    """Whether the claim the sweep sent is sweep_sql's mirror of bot.outbox.claim, but for white space."""
+    """Whether the claim the sweep sent is sweep_sql's mirror of bot.outbox.sweep.claim, but for white space."""
     with rolled_back(db) as conn:
         mine, _ = driver_sql(conn, claim_update(pick_union, NOW, db.dialect, worker=worker))
     return " ".join(mine.split()) == " ".join(sent.split())
