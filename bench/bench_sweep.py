@@ -23,7 +23,7 @@ then runs the scenarios below in order, each on what the one before left:
    then a backlog: 10x as many rows due, to show what the query's cost follows.
 
 The pieces live beside this file: sweep_data (the rows), sweep_sql (the query and its plans), sweep_timing (one
-timed sweep), sweep_report (the markdown), slack_standin and throwaway_postgres.
+timed sweep), sweep_report (the markdown), standin_process and throwaway_postgres.
 
 The tables are printed and written to bench/results/sweep.md. Target (issue): under 2 ms of our own time per
 nudge (total minus the time inside Slack HTTP calls); finding due rows grows with the due rows, not all rows.
@@ -46,7 +46,7 @@ if __package__ in (None, ""):  # run as a script: `bench` and `bot` import from 
 
 from bench import sweep_data as data  # noqa: E402
 from bench.common import publish  # noqa: E402
-from bench.slack_standin import FakeSlackProcess  # noqa: E402
+from bench.standin_process import StandInProcess  # noqa: E402
 from bench.sweep_data import NOW, Plan  # noqa: E402
 from bench.sweep_report import BackendResult, report  # noqa: E402
 from bench.sweep_sql import (  # noqa: E402
@@ -79,7 +79,7 @@ def due_rows(db: Database, res: BackendResult) -> None:
     due_row_query(db, res, rows=p.total, due=p.due, plans=[OR_SELECT, OR_CLAIM, UNION_SELECT, UNION_CLAIM])
 
 
-def sweep_beside_bare_posts(db: Database, fake: FakeSlackProcess, res: BackendResult) -> None:
+def sweep_beside_bare_posts(db: Database, fake: StandInProcess, res: BackendResult) -> None:
     """The D due rows in one sweep; then as many bare chat.postMessage calls of the message it sent last."""
     p = res.plan
     res.sweeps.append(run_sweep(db, fake, f"{p.due:,} due of {p.total:,}", p.due, profile=p.profile))
@@ -89,7 +89,7 @@ def sweep_beside_bare_posts(db: Database, fake: FakeSlackProcess, res: BackendRe
     print(f"  baseline: {p.due} bare chat.postMessage calls in {res.bare_s:.2f} s", flush=True)
 
 
-def first_contact(db: Database, fake: FakeSlackProcess, res: BackendResult) -> None:
+def first_contact(db: Database, fake: StandInProcess, res: BackendResult) -> None:
     """Reps the bot never messaged: each nudge opens a DM first."""
     count, first_id = res.plan.first_contacts, res.plan.scale + 1_000_000  # ids clear of all the others
     data.add_first_contacts(db, count, first_id)
@@ -97,7 +97,7 @@ def first_contact(db: Database, fake: FakeSlackProcess, res: BackendResult) -> N
     data.remove_first_contacts(db, first_id)
 
 
-def history(db: Database, fake: FakeSlackProcess, res: BackendResult) -> None:
+def history(db: Database, fake: StandInProcess, res: BackendResult) -> None:
     """The same sweep when every rep has a year of logged work: decide() asks, per nudge, whether a focus block or
     break is running."""
     p = res.plan
@@ -129,7 +129,7 @@ def scaling(db: Database, res: BackendResult) -> None:
     due_row_query(db, res, rows=p.scale, due=p.backlog, plans=[OR_SELECT, UNION_SELECT])
 
 
-def run_backend(name: str, url: str, detail: str, fake: FakeSlackProcess, plan: Plan) -> BackendResult:
+def run_backend(name: str, url: str, detail: str, fake: StandInProcess, plan: Plan) -> BackendResult:
     res = BackendResult(name, detail, plan)
     db = Database(url)
     try:
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load_start = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
-    fake = FakeSlackProcess(data.TOKEN)
+    fake = StandInProcess(data.TOKEN)
     results: list[BackendResult] = []
     skipped: list[str] = []
     try:

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy import event
 
 import bot.outbox.sweep
-from bench.slack_standin import FakeSlackProcess
+from bench.standin_process import StandInProcess
 from bench.sweep_data import NOW, TEAM, TOKEN, count_sent
 from bench.sweep_sql import claim_update, driver_sql, pick_union, rolled_back
 from bot.config import Config
@@ -91,7 +91,7 @@ class SweepResult:
         return self.per_nudge_ms(self.wall_s - self.post.seconds - self.open_dm.seconds)
 
 
-def run_sweep(db: Database, fake: FakeSlackProcess, label: str, expected: int, *, profile: bool = False) -> SweepResult:
+def run_sweep(db: Database, fake: StandInProcess, label: str, expected: int, *, profile: bool = False) -> SweepResult:
     """One Sweeper.sweep(NOW) as bot.runtime.build wires it, with its Slack calls and claims timed."""
     config = Config(
         bot_token=TOKEN,
@@ -191,7 +191,7 @@ def profile_text(profiler: cProfile.Profile) -> str:
     return buf.getvalue()
 
 
-def bare_posts(fake: FakeSlackProcess, message: dict[str, Any], n: int) -> float:
+def bare_posts(fake: StandInProcess, message: dict[str, Any], n: int) -> float:
     """Seconds for n chat.postMessage calls made directly with a WebClient like the bot's: the Slack-call cost."""
     client = WebClient(token=TOKEN, base_url=fake.api_url, timeout=10, retry_handlers=[])
     client.chat_postMessage(channel="D0REP0000", **message)  # warm

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.demo import run
-from bot.demo.record import Expect, Kind, check
+from bot.demo.observed import Expect, Kind, check
 
 DM = Kind.DM
 

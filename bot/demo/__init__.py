@@ -4,6 +4,12 @@ The real stack runs: the app over HTTP with signed requests, a fresh SQLite data
 a simulated clock, and a local Slack stand-in (`bot.slack.standin`) that answers the Web API and records what the
 bot sends. The demo prints a transcript, writes an HTML one, and fails (exit 1, naming what didn't arrive) when
 an expected message is missing.
+
+- `week`: the scripted week, step by step. `harness`: the real bot served over HTTP with a simulated clock.
+- `workspace`: the demo's people and channel, played by the stand-in. `observed`: what was seen and expected.
+- `terminal` and `page`: the transcripts, in the terminal and as HTML.
+
+It drives the whole bot from outside, as the wiring does; nothing in the bot imports it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.demo.record import Event, Expect, apology_failures, messages, quiet_hours_failures
+from bot.demo.observed import Event, Expect, apology_failures, messages, quiet_hours_failures
 
 DEFAULT_OUT = "salescoach-demo"
 
@@ -46,7 +52,7 @@ def run(out: str | os.PathLike[str] | None = None, *, quiet: bool = False, strea
     """
     from bot.demo.harness import DemoBot
     from bot.demo.page import Page
-    from bot.demo.text import Printer
+    from bot.demo.terminal import Printer
     from bot.demo.week import START, Week, play
 
     started = time.monotonic()
@@ -104,7 +110,7 @@ def chart_failures(events: list[Event], files: dict[str, bytes]) -> list[str]:
 
 
 def _report(result: DemoResult, printer: object, stream: TextIO, sweeps: int) -> None:
-    from bot.demo.text import Printer
+    from bot.demo.terminal import Printer
 
     assert isinstance(printer, Printer)
     count, expected = messages(result.events), len(result.expectations)

@@ -28,7 +28,7 @@ from bot import runtime as runtime_module
 from bot import scheduler
 from bot.app import EVENTS_PATH, WsgiApp
 from bot.config import Config
-from bot.demo.record import Event, Kind
+from bot.demo.observed import Event, Kind
 from bot.demo.workspace import BOT_USER, TEAM, TEAM_DOMAIN, workspace
 from bot.outbox.sweep import SweepReport
 from bot.slack.standin import Call, SlackStandIn, StandInTimeout, dm_channel

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.demo.record import Event, Expect, Kind, messages, name_of, zone_of
-from bot.demo.text import ANGLE, BOLD, ITALIC, STRIKE, angle_label, unescape
+from bot.demo.observed import Event, Expect, Kind, messages, name_of, zone_of
+from bot.demo.terminal import ANGLE, BOLD, ITALIC, STRIKE, angle_label, unescape
 from bot.demo.workspace import CHANNELS, USERS
 from bot.slack.standin import dm_channel
 

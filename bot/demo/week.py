@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.demo.harness import DemoBot, DemoError
-from bot.demo.record import BOT_KINDS, Event, Expect, Kind, first_name, messages, name_of
-from bot.demo.text import Printer, event_lines
+from bot.demo.observed import BOT_KINDS, Event, Expect, Kind, first_name, messages, name_of
+from bot.demo.terminal import Printer, event_lines
 from bot.storage.models import Nudge
 
 AMS, LON = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London")

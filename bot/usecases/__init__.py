@@ -3,8 +3,8 @@
 - `calls`: `/call`, the call form, `/log`: storing an entry with its lead, rollup and nudges.
 - `followups`: the next attempt's DM and its buttons, the reminder, `/coach away` and `back`.
 - `breaks`: `/break`, `/focus`, the break suggestion and its button, the focus summary.
-- `scorecard`: the tip after an entry and the `/coach` scorecard.
-- `coach`: `/coach` and its subcommands, each handed to its use case.
+- `tips`: the coaching tip after an entry, once a day per rule.
+- `coach`: `/coach`: the scorecard, and its subcommands, each handed to its use case.
 - `preferences`: a rep's own language, hours, privacy and digest switches.
 - `leaderboard`: `/leaderboard` for one rep, and subscribing a channel.
 - `posts`: the scheduled channel posts. `digest`: the manager's weekly digest.

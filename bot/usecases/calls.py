@@ -23,7 +23,7 @@ from bot.storage.records import add_entry
 from bot.usecases.breaks import suggest_break
 from bot.usecases.replies import Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
-from bot.usecases.scorecard import tips_after_entry
+from bot.usecases.tips import tips_after_entry
 from coaching import parser
 from coaching.cadence import next_attempt_at
 from coaching.domain import CONVERSATIONS, ActivityKind, Outcome

@@ -1,21 +1,28 @@
-"""`/coach`: reads which of its subcommands the rep typed and hands it to the use case that does it.
+"""`/coach`: the rep's scorecard, and which of its subcommands the rep typed, handed to the use case that does it.
 
-`/coach` alone is the scorecard; `rules` and `help` come from the rule registry and the catalogs; the rest belong to
-follow-ups (`away`, `back`), preferences (`language`, `hours`, `privacy`, `digest`), managers (`managers`,
-`settings`) and privacy (`export`, `forget`).
+`/coach` alone is the scorecard (`scorecard_text`, also on the App Home): today and this week beside each rule's
+threshold. `rules` and `help` come from the rule registry and the catalogs; the rest belong to follow-ups (`away`,
+`back`), preferences (`language`, `hours`, `privacy`, `digest`), managers (`managers`, `settings`) and privacy
+(`export`, `forget`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
+from sqlalchemy.orm import Session
+
 from bot.slack import blockkit
+from bot.storage.records import lead_summaries, rep_activities
 from bot.usecases import followups, managers, preferences, privacy
 from bot.usecases.replies import Reply, refuses_bad_input
-from bot.usecases.scorecard import scorecard_text
+from bot.usecases.reps import RepProfile
 from coaching import parser
+from coaching.hours import local_day_bounds, local_week_start
 from coaching.i18n import t
 from coaching.render import rules_help
+from coaching.scorecard import render_scorecard, scorecard
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -52,3 +59,22 @@ def coach(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
         return Reply(form, ok=False) if isinstance(form, str) else Reply("", view=form)
     with rt.db.read() as session:
         return Reply(scorecard_text(session, rep, now))
+
+
+def scorecard_text(session: Session, rep: RepProfile, now: dt.datetime) -> str:
+    """The rep's scorecard for today and this week, in their language."""
+    day_start, day_end = local_day_bounds(now, rep.tz)
+    week_start = local_week_start(now, rep.tz)
+    settings = rep.coach_settings
+    activities = rep_activities(session, rep.team_id, rep.user_id, week_start, day_end)
+    leads = lead_summaries(session, rep.team_id, rep.user_id, now - dt.timedelta(days=settings.lead_lookback_days))
+    card = scorecard(
+        activities,
+        leads,
+        settings,
+        now,
+        day_start=day_start,
+        day_end=day_end,
+        week_start=week_start,
+    )
+    return render_scorecard(card, rep.language)

@@ -21,7 +21,7 @@ from bot.storage.models import Lead, Nudge, Rep, Team
 from bot.usecases.calls import log_call
 from bot.usecases.replies import ButtonResult, Reply
 from bot.usecases.reps import RepProfile, profile_of
-from bot.usecases.scorecard import tips_after_entry
+from bot.usecases.tips import tips_after_entry
 from coaching import parser
 from coaching.cadence import shift_for_absence
 from coaching.findings import Count

@@ -20,10 +20,10 @@ from bot.slack.charts import render_week_chart, week_data
 from bot.storage.database import insert_ignore
 from bot.storage.models import Activity, ChartFile
 from bot.storage.standings import standings
+from bot.usecases.coach import scorecard_text
 from bot.usecases.followups import pending_followups
 from bot.usecases.managers import is_manager
 from bot.usecases.reps import RepProfile
-from bot.usecases.scorecard import scorecard_text
 from coaching.domain import Outcome
 from coaching.findings import Count
 from coaching.hours import local_day_bounds, local_week_start

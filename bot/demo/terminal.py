@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
-from bot.demo.record import Event, Kind, first_name, name_of, zone_of
+from bot.demo.observed import Event, Kind, first_name, name_of, zone_of
 from bot.demo.workspace import CHANNELS, USERS
 
 ANGLE = re.compile(r"<([^<>\n]+)>")

@@ -1,7 +1,7 @@
-"""The coaching engine on a rep's stored record: the tip after an entry, and the `/coach` scorecard.
+"""The tip after an entry: the coaching rules on the rep's day, the most relevant new finding, once a day per rule.
 
-The rules themselves are `coaching`'s, pure; this module reads the rep's day and week for them and remembers which
-tips were shown, so each rule speaks at most once a day.
+The rules themselves are `coaching`'s, pure; this module reads the rep's day for them and remembers which tips
+were shown, so each rule speaks at most once a day.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from bot.storage.models import TipShown
 from bot.storage.records import lead_summaries, rep_activities
 from bot.usecases.reps import RepProfile
 from coaching.engine import evaluate, pick_tip
-from coaching.hours import local_day_bounds, local_week_start
+from coaching.hours import local_day_bounds
 from coaching.render import render_finding
-from coaching.scorecard import render_scorecard, scorecard
 
 BREAK_NUDGE_CODE = "M501"
 
@@ -64,22 +63,3 @@ def tips_after_entry(db: Database, rep: RepProfile, now: dt.datetime) -> list[st
     """Lines to add after any entry's confirmation: at most one coaching tip, the most relevant new finding."""
     found = tip(db, rep, now)
     return [found] if found else []
-
-
-def scorecard_text(session: Session, rep: RepProfile, now: dt.datetime) -> str:
-    """The rep's scorecard for today and this week, in their language."""
-    day_start, day_end = local_day_bounds(now, rep.tz)
-    week_start = local_week_start(now, rep.tz)
-    settings = rep.coach_settings
-    activities = rep_activities(session, rep.team_id, rep.user_id, week_start, day_end)
-    leads = lead_summaries(session, rep.team_id, rep.user_id, now - dt.timedelta(days=settings.lead_lookback_days))
-    card = scorecard(
-        activities,
-        leads,
-        settings,
-        now,
-        day_start=day_start,
-        day_end=day_end,
-        week_start=week_start,
-    )
-    return render_scorecard(card, rep.language)

@@ -25,7 +25,7 @@ def _drain(stream: IO[bytes]) -> None:
         pass
 
 
-class FakeSlackProcess:
+class StandInProcess:
     """The stand-in in a child process (its own session); stop() ends that process only."""
 
     def __init__(self, token: str | None = None) -> None:
