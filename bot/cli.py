@@ -108,6 +108,18 @@ def _runtime(config: Config) -> Runtime:
     return runtime_module.build(config)
 
 
+def _stop_on_sigterm() -> None:
+    """A deploy's SIGTERM ends the main loop like Ctrl-C does, so the command's cleanup runs and it exits 0.
+
+    A sweep in progress loses at most its lease.
+    """
+
+    def stop(*_: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def cmd_migrate(config: Config, _args: argparse.Namespace) -> int:
     """`salescoach migrate`."""
     _migrate(config)
@@ -145,10 +157,14 @@ def cmd_run(config: Config, _args: argparse.Namespace) -> int:
     if not config.signing_secret:
         config = Config(**{**config.__dict__, "signing_secret": "socket-mode-unused"})
         runtime.config = config
+    # The app's own client (SLACK_API_URL, no retries) also asks apps.connections.open for the websocket URL.
+    handler = SocketModeHandler(build_app(runtime), config.app_token)
+    _stop_on_sigterm()
     clock = scheduler.background(runtime)
     try:
-        SocketModeHandler(build_app(runtime), config.app_token).start()
+        handler.start()
     finally:
+        handler.close()
         clock.shutdown(wait=False)
         runtime.close()
     return 0
@@ -160,12 +176,7 @@ def cmd_clock(config: Config, _args: argparse.Namespace) -> int:
     from bot import scheduler
 
     clock = scheduler.blocking(runtime)
-
-    def stop(*_: object) -> None:
-        # A deploy's SIGTERM ends the main loop like Ctrl-C does; a sweep in progress loses at most its lease.
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
+    _stop_on_sigterm()
     log.info("clock started: sweeping the outbox every %s s", scheduler.SWEEP_SECONDS)
     try:
         clock.start()

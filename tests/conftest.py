@@ -165,6 +165,70 @@ def make_config(slack: SlackStandIn, database_url: str) -> Config:
     )
 
 
+# -- what Slack sends: the same payloads over HTTP (CoachBot) and over Socket Mode (tests/test_socket_mode.py) ---
+
+
+def slash_payload(command: str, text_: str, user: str, team: str, channel: str, response_url: str) -> dict[str, str]:
+    """A slash command's fields, as Slack posts them (form-encoded over HTTP; the envelope's payload in Socket Mode)."""
+    return {
+        "token": "legacy",
+        "team_id": team,
+        "team_domain": "coach",
+        "channel_id": channel,
+        "channel_name": "sales",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": command,
+        "text": text_,
+        "api_app_id": "A0COACH",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{int(time.time())}.1.{uuid.uuid4().hex[:8]}",
+    }
+
+
+def click_payload(
+    action_id: str, value: str, user: str, team: str, response_url: str, message_ts: str = "1.000001"
+) -> dict[str, Any]:
+    """A `block_actions` payload: `user` pressed a button on the bot's DM `message_ts`."""
+    dm = "D" + user[1:]
+    return {
+        "type": "block_actions",
+        "team": {"id": team, "domain": "coach"},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
+        "api_app_id": "A0COACH",
+        "token": "legacy",
+        "trigger_id": f"{int(time.time())}.2.{uuid.uuid4().hex[:8]}",
+        "channel": {"id": dm, "name": "directmessage"},
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": dm},
+        "message": {"type": "message", "ts": message_ts, "text": ""},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "b",
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+
+
+def event_payload(event: dict[str, Any], event_id: str, team: str) -> dict[str, Any]:
+    """An Events API `event_callback` wrapping `event`."""
+    return {
+        "token": "legacy",
+        "team_id": team,
+        "api_app_id": "A0COACH",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": team, "user_id": "U0BOT", "is_bot": True}],
+    }
+
+
 # -- the test bot ------------------------------------------------------------------------------------------------
 
 
@@ -238,23 +302,7 @@ class CoachBot:
             return Response(err.code, err.read().decode())
 
     def slash_body(self, command: str, text_: str, user: str, team: str, channel: str) -> str:
-        return urllib.parse.urlencode(
-            {
-                "token": "legacy",
-                "team_id": team,
-                "team_domain": "coach",
-                "channel_id": channel,
-                "channel_name": "sales",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": command,
-                "text": text_,
-                "api_app_id": "A0COACH",
-                "is_enterprise_install": "false",
-                "response_url": self.slack.response_url(),
-                "trigger_id": f"{int(time.time())}.1.{uuid.uuid4().hex[:8]}",
-            }
-        )
+        return urllib.parse.urlencode(slash_payload(command, text_, user, team, channel, self.slack.response_url()))
 
     def slash(
         self, command: str, text_: str = "", user: str = "U0SAM", team: str = TEAM, channel: str = "C0SALES"
@@ -275,43 +323,10 @@ class CoachBot:
 
     def click(self, action_id: str, value: str, user: str = "U0SAM", team: str = TEAM) -> Response:
         """Press a button on a DM the bot sent."""
-        return self.interact(
-            {
-                "type": "block_actions",
-                "team": {"id": team, "domain": "coach"},
-                "user": {"id": user, "username": user.lower(), "team_id": team},
-                "api_app_id": "A0COACH",
-                "token": "legacy",
-                "trigger_id": f"{int(time.time())}.2.{uuid.uuid4().hex[:8]}",
-                "channel": {"id": "D" + user[1:], "name": "directmessage"},
-                "container": {"type": "message", "message_ts": "1.000001", "channel_id": "D" + user[1:]},
-                "message": {"type": "message", "ts": "1.000001", "text": ""},
-                "response_url": self.slack.response_url(),
-                "actions": [
-                    {
-                        "action_id": action_id,
-                        "block_id": "b",
-                        "value": value,
-                        "type": "button",
-                        "action_ts": f"{time.time():.6f}",
-                    }
-                ],
-            }
-        )
+        return self.interact(click_payload(action_id, value, user, team, self.slack.response_url()))
 
     def event(self, event: dict[str, Any], event_id: str, team: str = TEAM, retry: int | None = None) -> Response:
-        body = json.dumps(
-            {
-                "token": "legacy",
-                "team_id": team,
-                "api_app_id": "A0COACH",
-                "event": event,
-                "type": "event_callback",
-                "event_id": event_id,
-                "event_time": int(time.time()),
-                "authorizations": [{"team_id": team, "user_id": "U0BOT", "is_bot": True}],
-            }
-        )
+        body = json.dumps(event_payload(event, event_id, team))
         headers = sign(body)
         if retry is not None:
             headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})

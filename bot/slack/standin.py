@@ -18,6 +18,8 @@ people of its own: any user has a default profile and any channel exists; withou
 
 Besides Slack's URLs it answers one control path, not a Slack method and never counted:
 `POST {base_url}/_standin/counts` answers `{"ok": true, "counts": {method: n}}`.
+
+Socket Mode is served beside it by `bot.slack.standin_socket`, which answers `apps.connections.open` here.
 """
 
 from __future__ import annotations
@@ -167,6 +169,8 @@ class SlackStandIn:
         self._failures: dict[str, list[Reply]] = {}
         self._delays: dict[str, tuple[float, int | None]] = {}
         self._response_urls: dict[str, ResponseUrl] = {}
+        # Set by a Socket Mode stand-in (bot.slack.standin_socket): a fresh ws:// URL for apps.connections.open.
+        self.socket_mode_url: Callable[[], str] | None = None
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._handlers: dict[str, Callable[[Params], Answer]] = {
@@ -181,6 +185,7 @@ class SlackStandIn:
             "views.update": self._view,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "apps.connections.open": self._connections_open,
             RESPONSE_URL: self._respond,
             FILE_UPLOAD: self._receive_file,
         }
@@ -410,6 +415,12 @@ class SlackStandIn:
 
     def _respond(self, params: Params) -> Answer:
         return {"ok": True}
+
+    def _connections_open(self, params: Params) -> Answer:
+        # Without a Socket Mode stand-in no app-level token is valid here.
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_mode_url()}
 
     # -- HTTP ---------------------------------------------------------------------------------------------------------
 
