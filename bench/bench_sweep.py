@@ -474,7 +474,7 @@ def claim_update(make: Callable[..., Any], now: dt.datetime, dialect: str, worke
     """bot.outbox.claim's UPDATE ... RETURNING around a pick made by `make` (pick_union: as the bot writes it)."""
     from sqlalchemy import update
 
-    from bot.outbox import LEASE
+    from bot.outbox.sweep import LEASE
     from bot.storage.models import Nudge
 
     due = due_condition(now)
@@ -714,7 +714,7 @@ def run_sweep(db: Any, fake: FakeSlackProcess, label: str, expected: int, *, pro
     """One Sweeper.sweep(NOW) as bot.runtime.build wires it, with its Slack calls and claims timed."""
     from sqlalchemy import event
 
-    import bot.outbox
+    import bot.outbox.sweep
     from bot.config import Config
     from bot.runtime import build
 
@@ -740,8 +740,8 @@ def run_sweep(db: Any, fake: FakeSlackProcess, label: str, expected: int, *, pro
     original_post = sweeper.post
     sweeper.post = post.wrap(remember)
     sweeper.open_dm = open_dm.wrap(sweeper.open_dm)
-    original_claim = bot.outbox.claim
-    bot.outbox.claim = claim.wrap(original_claim)  # type: ignore[assignment]
+    original_claim = bot.outbox.sweep.claim
+    bot.outbox.sweep.claim = claim.wrap(original_claim)  # type: ignore[assignment]
     statements = 0
     claim_sql: list[str] = []
 
@@ -764,7 +764,7 @@ def run_sweep(db: Any, fake: FakeSlackProcess, label: str, expected: int, *, pro
             profiler.disable()
         wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     finally:
-        bot.outbox.claim = original_claim  # type: ignore[assignment]
+        bot.outbox.sweep.claim = original_claim  # type: ignore[assignment]
         event.remove(db.engine, "before_cursor_execute", count)
         runtime.background.shutdown(wait=True)
     after = fake.counts()
