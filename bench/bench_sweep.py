@@ -1,4 +1,4 @@
-"""Benchmark the outbox sweep: 100,000 open cadences, 10,000 of them due, one sweep against a fake Slack.
+"""Benchmark the outbox sweep: 100,000 open cadences, 10,000 of them due, one sweep against the Slack stand-in.
 
     .venv/bin/python bench/bench_sweep.py             # 100,000 cadences, 10,000 due; scaling to 1,000,000 rows
     .venv/bin/python bench/bench_sweep.py --quick     # 20,000 cadences, 2,000 due; scaling to 100,000 rows
@@ -14,11 +14,12 @@ no server answers) the script:
    a rolled-back transaction) as `bot.outbox.claim` writes it (OR of the two partial-index conditions), beside
    a UNION ALL of the two index-backed selects, and with both partial indexes dropped (in a rolled-back
    transaction); prints EXPLAIN QUERY PLAN (SQLite) / EXPLAIN ANALYZE (PostgreSQL).
-3. runs one `Sweeper.sweep(now)` (wired by `bot.runtime.build`) over the D due rows against a fake Slack Web API
-   in a subprocess (no rate limit, its own CPU), timing the Slack HTTP calls inside it, and, as a baseline in
-   the same run, D bare `chat.postMessage` calls made directly with slack_sdk's WebClient; then a small sweep
-   of reps seen for the first time (no DM channel yet: one `conversations.open` each), and a sweep of 2,000
-   nudges once every rep has a year of logged activities (--history, default 2,500 each).
+3. runs one `Sweeper.sweep(now)` (wired by `bot.runtime.build`) over the D due rows against the Slack stand-in
+   (`python -m bot.slack.standin --count-only`: no rate limit, its own CPU), timing the Slack HTTP calls inside
+   it, and, as a baseline in the same run, D bare `chat.postMessage` calls made directly with slack_sdk's
+   WebClient; then a small sweep of reps seen for the first time (no DM channel yet: one `conversations.open`
+   each), and a sweep of 2,000 nudges once every rep has a year of logged activities (--history, default 2,500
+   each).
 4. puts the D rows back to pending, grows the table to M rows with the same D due, and times the query again;
    then makes 10x as many rows due (a backlog) to show what the query's cost follows.
 
@@ -44,13 +45,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -72,74 +70,30 @@ TARGET_OWN_MS = 2.0
 LIMIT = 200  # bot.outbox.BATCH
 
 
-# -- a lean fake Slack Web API, run as a subprocess so its CPU and GIL are not ours -------------------------------
+# -- the Slack stand-in, run as a subprocess so its CPU and GIL are not ours ----------------------------------------
 
 
-def serve_fake_slack() -> None:
-    """Answer conversations.open and chat.postMessage (and anything else with ok), no rate limit; /api/stats."""
-    counts: Counter[str] = Counter()
-    lock = threading.Lock()
-    seq = iter(range(1, 1 << 62))
+class StandInProcess:
+    """`python -m bot.slack.standin --count-only` in a child process (its own session); stop() ends that process only.
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            parsed = urllib.parse.urlparse(self.path)
-            method = parsed.path.rsplit("/", 1)[-1]
-            if "json" in self.headers.get("Content-Type", ""):
-                params = json.loads(raw or b"{}")
-            else:
-                params = {k: v[-1] for k, v in urllib.parse.parse_qs(raw.decode() or parsed.query).items()}
-            with lock:
-                if method != "stats":
-                    counts[method] += 1
-                n = next(seq)
-                snapshot = dict(counts)
-            if method == "stats":
-                body: dict[str, Any] = {"ok": True, "counts": snapshot}
-            elif method == "chat.postMessage":
-                body = {"ok": True, "channel": params.get("channel"), "ts": f"{int(time.time())}.{n:06d}"}
-            elif method == "conversations.open":
-                user = str(params.get("users", "U0")).split(",")[0]
-                body = {"ok": True, "channel": {"id": "D" + user[1:]}}
-            else:
-                body = {"ok": True}
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
-
-
-class FakeSlackProcess:
-    """The fake Slack above in a child process (its own session); stop() ends that process only."""
+    Counting only, the stand-in plays Slack without chat.postMessage's rate limit: this measures the bot, not
+    Slack's pacing.
+    """
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--serve-fake-slack"],
+            [sys.executable, "-m", "bot.slack.standin", "--count-only", "--token", TOKEN],
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
             start_new_session=True,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()
         if not line.isdigit():
             self.stop()
-            raise RuntimeError(f"fake Slack did not start (said {line!r})")
+            raise RuntimeError(f"the Slack stand-in did not start (said {line!r})")
         self.port = int(line)
 
     @property
@@ -149,7 +103,7 @@ class FakeSlackProcess:
     def counts(self) -> Counter[str]:
         import urllib.request
 
-        with urllib.request.urlopen(self.api_url + "stats", data=b"", timeout=10) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_standin/counts", data=b"", timeout=10) as response:
             return Counter(json.loads(response.read())["counts"])
 
     def stop(self) -> None:
@@ -696,7 +650,7 @@ class SweepResult:
 
     @property
     def own_ms(self) -> float:
-        """Total minus the Slack HTTP calls (slack_sdk's api_call: JSON, urllib, the fake's answer)."""
+        """Total minus the Slack HTTP calls (slack_sdk's api_call: JSON, urllib, the stand-in's answer)."""
         return (self.wall_s - self.http.seconds) * 1000 / max(self.sent, 1)
 
     @property
@@ -710,7 +664,7 @@ class SweepResult:
         return (self.wall_s - self.post.seconds - self.open_dm.seconds) * 1000 / max(self.sent, 1)
 
 
-def run_sweep(db: Any, fake: FakeSlackProcess, label: str, expected: int, *, profile: bool = False) -> SweepResult:
+def run_sweep(db: Any, fake: StandInProcess, label: str, expected: int, *, profile: bool = False) -> SweepResult:
     """One Sweeper.sweep(NOW) as bot.runtime.build wires it, with its Slack calls and claims timed."""
     from sqlalchemy import event
 
@@ -813,7 +767,7 @@ def run_sweep(db: Any, fake: FakeSlackProcess, label: str, expected: int, *, pro
     return result
 
 
-def bare_posts(fake: FakeSlackProcess, message: dict[str, Any], n: int) -> float:
+def bare_posts(fake: StandInProcess, message: dict[str, Any], n: int) -> float:
     """Seconds for n chat.postMessage calls made directly with a WebClient like the bot's: the Slack-call cost."""
     from slack_sdk import WebClient
 
@@ -982,7 +936,7 @@ class BackendResult:
     plan: dict[str, int] = field(default_factory=dict)
 
 
-def run_backend(name: str, url: str, detail: str, fake: FakeSlackProcess, plan: dict[str, int]) -> BackendResult:
+def run_backend(name: str, url: str, detail: str, fake: StandInProcess, plan: dict[str, int]) -> BackendResult:
     from bot.storage.database import Database
 
     res = BackendResult(name, detail, plan=plan)
@@ -1123,7 +1077,7 @@ def backend_markdown(res: BackendResult) -> list[str]:
         f"{fmt_ms(main.claim.seconds * 1000 / max(main.claim.calls, 1))} ms = "
         f"{fmt_ms(main.claim.seconds * 1000 / n)} ms per nudge |",
         f"| SQL statements per nudge | {main.statements / n:.1f} |",
-        f"| Slack calls the fake saw | {', '.join(f'{k} {v:,}' for k, v in sorted(main.slack_calls.items()))} |",
+        f"| Slack calls the stand-in saw | {', '.join(f'{k} {v:,}' for k, v in sorted(main.slack_calls.items()))} |",
         f"| baseline: {res.bare_n:,} bare `chat.postMessage` calls with WebClient, same message | "
         f"{res.bare_s:.2f} s = {fmt_ms(res.bare_s * 1000 / max(res.bare_n, 1))} ms per call |",
         f"| our own time per nudge vs one bare Slack call | {own / (res.bare_s * 1000 / max(res.bare_n, 1)):.2f}x |",
@@ -1233,12 +1187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite-analyze", action="store_true", help="run ANALYZE on SQLite (the bot never does)")
     parser.add_argument("--profile", action="store_true", help="cProfile the main sweep and add the top 30")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (SQLite database)")
-    parser.add_argument("--serve-fake-slack", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     ARGS = args
-    if args.serve_fake_slack:
-        serve_fake_slack()
-        return 0
     total = args.cadences or (20_000 if args.quick else 100_000)
     due = args.due or (2_000 if args.quick else 10_000)
     scale = args.scale or (100_000 if args.quick else 1_000_000)
@@ -1260,7 +1210,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load_start = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
-    fake = FakeSlackProcess()
+    fake = StandInProcess()
     results: list[BackendResult] = []
     skipped: list[str] = []
     try:
@@ -1303,9 +1253,10 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}. "
         f"Sweep instant {NOW.astimezone(AMSTERDAM):%A %Y-%m-%d %H:%M} Amsterdam; {args.reps} reps (DM channel "
-        f"known); batch {LIMIT}. Fake Slack Web API in its own process, no rate limit; slack_sdk WebClient opens a "
-        f"connection per call. Scaling: {scale:,} rows (the extra rows half pending-later, half sent), same {due:,} "
-        f"due, then {plan['backlog']:,} due. Run took {elapsed:.0f} s; load average {load_start:.1f} at the start, "
+        f"known); batch {LIMIT}. The Slack stand-in in its own process, counting only, no rate limit; slack_sdk "
+        f"WebClient opens a connection per call. Scaling: {scale:,} rows (the extra rows half pending-later, half "
+        f"sent), same {due:,} due, then {plan['backlog']:,} due. Run took {elapsed:.0f} s; load average "
+        f"{load_start:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end (other work on the machine inflates wall times; CPU times less so).",
         "",
     ]
