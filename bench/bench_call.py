@@ -212,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     fingerprint = code_fingerprint()
     tmp = Path(tempfile.mkdtemp(prefix="bench-call-"))
     # Count-only: a run makes thousands of calls and the report needs only how many of each. Any token goes in:
-    # the bare app sends its own (bench/bare_app.py).
-    slack = SlackStandIn(Workspace(team_id=TEAM), record=False).start()
+    # the bare app sends its own (bench/bare_app.py). No rate limit: this measures the bot, not Slack's pacing.
+    slack = SlackStandIn(Workspace(team_id=TEAM), record=False, rate_limit=None).start()
     response_url = f"{slack.base_url}/response/"
     servers: list[ServerProcess] = []
     results: list[RunResult] = []

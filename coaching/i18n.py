@@ -3,6 +3,11 @@
 One folder per language under `coaching/catalog/`, holding TOML files (one per area: core, rules, ...) with
 dotted keys and `str.format` placeholders. A key may be defined once per language. A test holds the languages to
 the same keys and the same placeholders, so no message exists in one language only.
+
+Messages are Slack mrkdwn (`*bold*`, backticks, `<#{channel}>`), written as a person writes them: a `<`, `>` or `&`
+that is no part of Slack's markup (`/call <lead> <outcome>`, `Hoogendijk & Zn.`) is escaped here, as a catalog is
+read (`coaching.mrkdwn.escape_literals`), so every sender gets it right. A placeholder's value is not: text from
+outside is escaped where it is put in (`coaching.render`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import datetime as dt
 import tomllib
 from functools import cache
 from importlib import resources
+
+from coaching.mrkdwn import escape_literals
 
 LANGUAGES = ("en", "nl")
 DEFAULT_LANGUAGE = "en"
@@ -25,7 +32,7 @@ def catalog(language: str) -> dict[str, str]:
         for key, value in _flatten(tomllib.loads(part.read_text(encoding="utf-8"))):
             if key in messages:
                 raise ValueError(f"catalog {language}: {key} is defined twice ({part.name})")
-            messages[key] = value
+            messages[key] = escape_literals(value)
     return messages
 
 

@@ -13,17 +13,13 @@ from collections.abc import Mapping
 from coaching.domain import Outcome, WorkType
 from coaching.findings import Count, Finding
 from coaching.i18n import t
+from coaching.mrkdwn import escape
 from coaching.numbers import MISSING, fmt_num, fmt_pct
 from coaching.rules import MISCONCEPTIONS, RULES
 from coaching.settings import CoachSettings
 
 #: Lead names shown in one tip before "and N more": enough to act on, short enough to read.
 MAX_NAMES = 5
-
-
-def escape(text: str) -> str:
-    """Text safe inside Slack mrkdwn: the three characters Slack reserves for markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def count(value: Count, language: str) -> str:

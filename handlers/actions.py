@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk import WebClient
 
 from bot.slack import blockkit
 from bot.usecases import breaks, followups, home, privacy
@@ -21,9 +20,7 @@ def register(app: App) -> None:
 
 
 @guarded
-def followup_clicked(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, respond: Any, client: WebClient
-) -> None:
+def followup_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, respond: Any) -> None:
     """A follow-up button: one click logs once, however often Slack delivers it."""
     ack()
     rt = runtime(context)
@@ -31,7 +28,7 @@ def followup_clicked(
     result = followups.followup_button(rt, team_id, user_id, action["action_id"], action.get("value", ""))
     if (body.get("container") or {}).get("type") == "view":
         # A button on the App Home: there is no message to update, so the Home is drawn again.
-        client.views_publish(user_id=user_id, view=home.home(rt, team_id, user_id))
+        home.publish(rt, team_id, user_id)
     else:
         respond(replace_original=True, **result.message)
 

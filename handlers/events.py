@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 
 from bot.usecases import home
 from handlers.common import guarded, log, runtime
@@ -17,7 +16,7 @@ def register(app: App) -> None:
 
 
 @guarded
-def home_opened(event: dict[str, Any], body: dict[str, Any], context: Any, client: WebClient) -> None:
+def home_opened(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
     """Publish the rep's App Home: their scorecard, follow-ups, chart and the commands.
 
     Slack wants the event answered within 3 seconds, and drawing the Home (a chart on the first visit of the day)
@@ -30,7 +29,7 @@ def home_opened(event: dict[str, Any], body: dict[str, Any], context: Any, clien
 
     def publish() -> None:
         try:
-            client.views_publish(user_id=user_id, view=home.home(rt, team_id, user_id))
+            home.publish(rt, team_id, user_id)
         except Exception:
             log.exception("publishing the App Home of %s/%s failed", team_id, user_id)
 

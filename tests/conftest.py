@@ -142,16 +142,22 @@ def _slack_server() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture
-def slack(_slack_server: SlackStandIn) -> SlackStandIn:
-    """The Slack stand-in, with no calls recorded yet."""
-    _slack_server.reset()
-    return _slack_server
-
-
-@pytest.fixture
 def clock() -> Clock:
     """The bot's clock, starting on a Thursday at 10:00 in Amsterdam."""
     return Clock(THURSDAY_10_AMS)
+
+
+@pytest.fixture
+def slack(_slack_server: SlackStandIn, clock: Clock) -> Iterator[SlackStandIn]:
+    """The Slack stand-in on the test's clock, with no calls recorded yet.
+
+    Afterwards, nothing the bot sent may hold mrkdwn that Slack would render wrongly (the stand-in's `findings`:
+    every accepted message and view, and the app's HTTP answers, which `CoachBot` hands to `review`).
+    """
+    _slack_server.reset()
+    _slack_server.clock = clock
+    yield _slack_server
+    assert _slack_server.findings == [], "the bot sent text Slack would render wrongly"
 
 
 def make_config(slack: SlackStandIn, database_url: str) -> Config:
@@ -290,9 +296,13 @@ class CoachBot:
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
-                return Response(answer.status, answer.read().decode())
+                response = Response(answer.status, answer.read().decode())
         except urllib.error.HTTPError as err:
             return Response(err.code, err.read().decode())
+        # An answer in the HTTP response reaches the rep as a message: Slack reads its blocks and mrkdwn too.
+        if response.status == 200 and response.body.startswith("{"):
+            self.slack.review("the app's HTTP answer", response.json)
+        return response
 
     def get(self, path: str) -> Response:
         try:

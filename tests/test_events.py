@@ -23,6 +23,7 @@ def test_opening_the_app_home_publishes_the_reps_scorecard(coachbot, slack):
     [published] = slack.wait_for("views.publish", since=mark)
     view = published.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
+    assert published.ok  # the stand-in took it as Slack would
     assert view["type"] == "home" and published.params["user_id"] == "U0SAM"
     shown = texts(view)
     assert "scorecard" in shown and "/call" in shown

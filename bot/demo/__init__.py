@@ -83,6 +83,7 @@ def run(out: str | os.PathLike[str] | None = None, *, quiet: bool = False, strea
         "no DM outside the rep's working hours (Mon-Fri 09:00-17:00 in their zone)": quiet_hours_failures(events),
         "no apology for an internal error": apology_failures(events),
         "the stand-in refused no Web API call": list(bot.refused),
+        "no text Slack would render wrongly (a stray <, > or &)": list(bot.slack.findings),
         "every App Home chart is a PNG the bot uploaded": chart_failures(events, bot.slack.files),
         "every scripted click found its message": list(week.failures),
     }

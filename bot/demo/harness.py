@@ -162,6 +162,7 @@ class DemoBot:
         events += self._collect()
         if answer.strip():
             reply = json.loads(answer)
+            self.slack.review(f"the answer to {command}", reply)  # Slack shows it: its mrkdwn must render
             kind = Kind.POST if reply.get("response_type") == "in_channel" else Kind.EPHEMERAL
             viewer = channel if kind == Kind.POST else user
             events.append(self._event(at, kind, viewer, channel, payload=reply))

@@ -402,9 +402,14 @@ def play(week: Week) -> None:
         week.click(ams(27, 11, 45), ANOUK, "Morgenochtend", "Fietsenmaker De Ketting", "poging 2")
         week.expect("a snooze to tomorrow morning lands on Monday", Kind.UPDATE, ANOUK, "Fietsenmaker", "ma 30 nov")
         week.click(ams(27, 12, 0), ANOUK, "Geen gehoor", "Tandartspraktijk Smile", "poging 2")
+        # The first Home of the day uploads the chart into the rep's DM (a file message there); Slack processes it
+        # first, so the Home opened a little later shows it.
         week.open_home(lon(27, 14, 0), SAM)
+        week.expect("Sam's week's chart, shared in his DM", Kind.FILE, SAM, day=date(27))
+        week.open_home(lon(27, 14, 2), SAM)
         week.expect("Sam's App Home with his week's chart", Kind.HOME, SAM, "Your scorecard", "Your week", day=date(27))
         week.open_home(ams(27, 15, 30), ANOUK)
+        week.open_home(ams(27, 15, 32), ANOUK)
         week.expect("Anouk's App Home in Dutch with her chart", Kind.HOME, ANOUK, "scorekaart", "Je week", day=date(27))
         week.expect("the Friday leaderboard post in #sales", Kind.POST, SALES, "Anouk de Vries", "Sam Carter",
                     "Gerangschikt op", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip

@@ -311,7 +311,11 @@ def home_view(
     chart_file: str | None,
     commands: str,
 ) -> dict[str, Any]:
-    """The App Home tab: scorecard, today, chart, follow-ups with buttons, the team (managers), commands."""
+    """The App Home tab: scorecard, today, chart, follow-ups with buttons, the team (managers), commands.
+
+    `chart_file` is the id of a chart Slack has shown ready and shared with the rep (bot.usecases.home); without
+    one, the Home has no image.
+    """
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Sales Coach"}},
         section(scorecard),

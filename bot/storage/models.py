@@ -317,9 +317,15 @@ class Subscription(Base):
 
 
 class ChartFile(RepDayRow, Base):
-    """A rep's weekly chart, uploaded to Slack once a day and shown on the App Home by its file id."""
+    """A rep's weekly chart of one day: uploaded into the rep's DM with the bot, shown on the App Home by its file id.
+
+    `state` is `processing` from the upload until Slack's files.info shows the file shared in the DM, `ready` from
+    then on (only then does the Home show it), and `refused` when Slack refused a Home showing it all the same: the
+    Home goes without a chart for the rest of that day (bot.usecases.home).
+    """
 
     __tablename__ = "chart_files"
 
     file_id: Mapped[str] = mapped_column(String(32))
     uploaded_at: Mapped[dt.datetime]
+    state: Mapped[str] = mapped_column(String(16), default="processing", server_default="processing")
