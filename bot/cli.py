@@ -155,23 +155,25 @@ def cmd_run(config: Config, _args: argparse.Namespace) -> int:
 
 
 def cmd_clock(config: Config, _args: argparse.Namespace) -> int:
-    """`salescoach clock`: the scheduler alone."""
+    """`salescoach clock`: the scheduler alone, until SIGTERM (a deploy) or SIGINT (Ctrl-C) ends it."""
+    # The stop signals are taken synchronously (sigwait), not by a handler. An exception raised from a handler
+    # lands wherever the main thread happens to be, and APScheduler swallows one that lands while it hands the
+    # sweep to its thread pool: the clock then logged the error and ran on after SIGTERM, until it was killed.
+    # Blocked before any thread starts, as threads inherit the mask, so only sigwait ever receives them.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     runtime = _runtime(config)
     from bot import scheduler
 
-    clock = scheduler.blocking(runtime)
-
-    def stop(*_: object) -> None:
-        # A deploy's SIGTERM ends the main loop like Ctrl-C does; a sweep in progress loses at most its lease.
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
+    clock = scheduler.background(runtime)
     log.info("clock started: sweeping the outbox every %s s", scheduler.SWEEP_SECONDS)
     try:
-        clock.start()
+        received = signal.sigwait(stop_signals)
+        log.info("clock stopping (%s)", signal.Signals(received).name)
     finally:
-        if clock.running:
-            clock.shutdown(wait=False)
+        # A sweep in progress ends after the nudge in hand and gives the rest of its batch back to the outbox.
+        runtime.sweeper.stop()
+        clock.shutdown(wait=True)
         runtime.close()
     return 0
 
