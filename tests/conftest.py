@@ -209,7 +209,7 @@ class CoachBot:
         self.server = make_server("127.0.0.1", 0, WsgiApp(self.runtime), _ThreadingServer, _QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         # A short poll interval: close() waits for the serving loop to notice, after every test (0.5 s by default).
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True)
         self.thread.start()
 
     def close(self) -> None:
