@@ -109,10 +109,7 @@ def _runtime(config: Config) -> Runtime:
 
 
 def _stop_on_sigterm() -> None:
-    """A deploy's SIGTERM ends the main loop like Ctrl-C does, so the command's cleanup runs and it exits 0.
-
-    A sweep in progress loses at most its lease.
-    """
+    """A deploy's SIGTERM ends the main loop like Ctrl-C does, so the command's cleanup runs and it exits 0."""
 
     def stop(*_: object) -> None:
         raise SystemExit(0)
@@ -165,24 +162,32 @@ def cmd_run(config: Config, _args: argparse.Namespace) -> int:
         handler.start()
     finally:
         handler.close()
+        runtime.sweeper.stop()  # a sweep in progress gives the rest of its batch back to the outbox
         clock.shutdown(wait=False)
         runtime.close()
     return 0
 
 
 def cmd_clock(config: Config, _args: argparse.Namespace) -> int:
-    """`salescoach clock`: the scheduler alone."""
+    """`salescoach clock`: the scheduler alone, until SIGTERM (a deploy) or SIGINT (Ctrl-C) ends it."""
+    # The stop signals are taken synchronously (sigwait), not by a handler. An exception raised from a handler
+    # lands wherever the main thread happens to be, and APScheduler swallows one that lands while it hands the
+    # sweep to its thread pool: the clock then logged the error and ran on after SIGTERM, until it was killed.
+    # Blocked before any thread starts, as threads inherit the mask, so only sigwait ever receives them.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     runtime = _runtime(config)
     from bot import scheduler
 
-    clock = scheduler.blocking(runtime)
-    _stop_on_sigterm()
+    clock = scheduler.background(runtime)
     log.info("clock started: sweeping the outbox every %s s", scheduler.SWEEP_SECONDS)
     try:
-        clock.start()
+        received = signal.sigwait(stop_signals)
+        log.info("clock stopping (%s)", signal.Signals(received).name)
     finally:
-        if clock.running:
-            clock.shutdown(wait=False)
+        # A sweep in progress ends after the nudge in hand and gives the rest of its batch back to the outbox.
+        runtime.sweeper.stop()
+        clock.shutdown(wait=True)
         runtime.close()
     return 0
 

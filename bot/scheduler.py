@@ -11,7 +11,6 @@ import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.outbox.sweep import SweepReport
@@ -54,15 +53,8 @@ def install_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
 
 
 def background(runtime: Runtime) -> BackgroundScheduler:
-    """A started scheduler in a thread of this process (`salescoach run`)."""
+    """A started scheduler in a thread of this process (`salescoach run`, `salescoach clock`)."""
     scheduler = BackgroundScheduler(timezone=dt.UTC)
     install_jobs(scheduler, runtime)
     scheduler.start()
-    return scheduler
-
-
-def blocking(runtime: Runtime) -> BlockingScheduler:
-    """A scheduler that owns the process (`salescoach clock`); call `.start()` to run it."""
-    scheduler = BlockingScheduler(timezone=dt.UTC)
-    install_jobs(scheduler, runtime)
     return scheduler

@@ -1,4 +1,4 @@
-"""Parsing what reps type after `/call`, `/log`, `/break` and `/focus`.
+"""Parsing what reps type after `/call`, `/log`, `/break` and `/focus`, and to the bot in its Messages tab.
 
 The parser is pure: text in, a command record or a `ParseError` out. A `ParseError` carries a catalog key and
 its parameters, so the rep reads what was wrong in their own language. Nothing else ever escapes (a property
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from coaching.domain import LOGGABLE_WORK, OUTCOME_ALIASES, WORK_ALIASES, Outcome, WorkType
@@ -161,6 +162,38 @@ def parse_call(text: str | None) -> CallCommand:
         decision_maker="decision_maker" in flags,
         note=" ".join(tokens),
     )
+
+
+#: A direct message that is only one of these asks for the commands.
+HELP_WORDS = frozenset({"help", "hulp", "?"})
+
+
+def message_command(text: str | None) -> str | None:
+    """What a direct message to the bot reads like: `"help"`, `"log"`, `"call"`, or None for neither.
+
+    A message that starts with a kind of work `/log` takes reads as `/log` (`admin 30 CRM updates`), unless only
+    `/call` can read it (`Mail Boxes BV no-answer`: a lead named after work). Any other message with an outcome
+    word or a flag reads as `/call`. Whichever it reads like, that command's parser says what is wrong with it.
+    """
+    tokens = (text or "").split()
+    if not tokens:
+        return None
+    if len(tokens) == 1 and tokens[0].casefold() in HELP_WORDS:
+        return "help"
+    work = _WORK.match(tokens, 0)
+    if work is not None and work[0] in LOGGABLE_WORK:
+        return "call" if _reads(parse_call, text) and not _reads(parse_log, text) else "log"
+    if any(_OUTCOMES.match(tokens, i) for i in range(len(tokens))) or any(w.casefold() in _FLAGS for w in tokens):
+        return "call"
+    return None
+
+
+def _reads(parse: Callable[[str | None], object], text: str | None) -> bool:
+    try:
+        parse(text)
+    except ParseError:
+        return False
+    return True
 
 
 def _split_quoted_lead(text: str) -> tuple[str | None, str]:

@@ -54,6 +54,13 @@ def test_an_unreached_call_writes_its_follow_up_and_the_sweep_sends_it_once(coac
         "followup_snooze_next_day",
         "followup_stop",
     }
+    # One primary button per set (Slack's guideline): "reached"; "stop" is the danger one.
+    styles = [
+        {e["action_id"]: e["style"] for e in b["elements"] if "style" in e}
+        for b in dm["blocks"]
+        if b["type"] == "actions"
+    ]
+    assert [s for s in styles if s] == [{"followup_log_reached": "primary"}, {"followup_stop": "danger"}]
     mark = slack.mark()
     assert coachbot.sweep(local(LON, 2026, 11, 27, 11, 5)).sent == 0
     assert followup_dms(coachbot, "Acme BV", mark) == []
@@ -129,6 +136,33 @@ def test_a_restart_with_pending_rows_delivers_them_from_a_new_process(coachbot, 
     report = fresh.sweeper.sweep(clock() + dt.timedelta(days=1))
     assert report.sent == 2
     assert [n.status for n in nudges(coachbot)] == ["sent", "sent", "pending", "pending"]
+
+
+def test_a_stopped_sweeper_sends_the_nudge_in_hand_and_gives_the_rest_back_at_once(
+    coachbot, slack, db, clock, monkeypatch
+):
+    for lead in ("Acme BV", "Initech", "Globex", "Umbrella"):
+        coachbot.slash("/call", f"{lead} no-answer")
+    due = nudges(coachbot)[0].due_at
+    sweeper = coachbot.runtime.sweeper
+    post = sweeper.post
+
+    def post_then_stop(*args):  # the process is told to stop while its sweep sends the first nudge
+        ts = post(*args)
+        sweeper.stop()
+        return ts
+
+    monkeypatch.setattr(sweeper, "post", post_then_stop)
+    report = coachbot.sweep(due)
+    assert report.sent == 1
+    assert coachbot.sweep(due).sent == 0  # a stopped sweeper sends nothing more
+    followups = nudges(coachbot)[:4]  # the four follow-ups; after them comes the reminder of the one sent
+    assert [n.status for n in followups] == ["sent", "pending", "pending", "pending"]
+    assert all(n.lease_until is None and n.claimed_by is None for n in followups[1:])
+    # Another process sends the rest now, not after the stopped one's lease has run out.
+    fresh = runtime_module.build(make_config(slack, db.url), clock=clock, db=db)
+    assert fresh.sweeper.sweep(due).sent == 3
+    fresh.close()
 
 
 def test_a_row_left_sending_by_a_crashed_sweeper_is_retried_after_its_lease(coachbot):

@@ -1,4 +1,4 @@
-"""The /call, /log, /break and /focus grammar."""
+"""The /call, /log, /break and /focus grammar, and what a message to the bot reads like."""
 
 import pytest
 from hypothesis import given
@@ -9,6 +9,7 @@ from coaching.parser import (
     MAX_TEXT,
     CallCommand,
     ParseError,
+    message_command,
     normalize_lead,
     parse_break,
     parse_call,
@@ -187,3 +188,38 @@ def test_log_break_and_focus():
         parse_break("500")
     with pytest.raises(ParseError):
         parse_focus("calls 5")
+
+
+@pytest.mark.parametrize(
+    ("text", "reads_like"),
+    [
+        ("Acme BV no-answer +research", "call"),
+        ("Bakkerij Jansen geen gehoor", "call"),
+        ("Initech meeting +dm demo on Tuesday", "call"),
+        ('"Busy Bee BV" voicemail', "call"),
+        ("no-answer", "call"),  # an outcome without a lead: /call says what is missing
+        ("Acme BV +research", "call"),  # a flag without an outcome: the same
+        ("admin 30 CRM updates", "log"),
+        ("E-mail 45m", "log"),
+        ("meeting 1h", "log"),  # a kind of work and an outcome: the minutes make it work
+        ("meeting", "log"),  # /log says what is missing
+        ("admin soon", "log"),
+        ("Mail Boxes BV no-answer", "call"),  # a lead named after a kind of work
+        ("Research Partners connected +dm", "call"),
+        ("help", "help"),
+        ("HULP", "help"),
+        ("?", "help"),
+        ("help me", None),
+        ("hello there", None),
+        ("calls 60", None),  # a focus block's kind, not work /log takes, and no outcome
+        ("", None),
+        ("   ", None),
+    ],
+)
+def test_what_a_message_to_the_bot_reads_like(text, reads_like):
+    assert message_command(text) == reads_like
+
+
+@given(st.text(max_size=200))
+def test_reading_a_message_never_raises(text):
+    assert message_command(text) in ("call", "log", "help", None)

@@ -302,6 +302,8 @@ def test_the_app_home_shows_scorecard_follow_ups_with_buttons_and_the_weekly_cha
     assert "Acme BV" in shown and "poging 2 van 6" in shown and "Vandaag" in shown
     [actions] = [b for b in view["blocks"] if b.get("block_id", "").startswith("home_followup:")]
     nudge_id = actions["elements"][0]["value"]
+    styles = {e["action_id"]: e["style"] for e in actions["elements"] if "style" in e}
+    assert styles == {"followup_log_reached": "primary", "followup_stop": "danger"}  # one primary per set
     # A button on the Home logs the attempt and draws the Home again, now with the chart Slack has ready.
     coachbot.clock.advance(seconds=5)
     mark = slack.mark()

@@ -4,7 +4,8 @@ Delivery guarantees (README, "Delivery guarantees"):
 - A sweep claims due rows atomically (pending -> sending with a lease; `FOR UPDATE SKIP LOCKED` on PostgreSQL,
   a write transaction on SQLite), so two sweepers never claim the same row.
 - A 429 reschedules the row by Retry-After; a 5xx or a connection error retries later with backoff; a row left
-  in 'sending' by a crashed process is claimed again once its lease has run out.
+  in 'sending' by a crashed process is claimed again once its lease has run out; a sweeper told to stop gives
+  back at once what it claimed and hasn't sent.
 - The only duplicate possible: a process dies after Slack accepted a message and before the row is marked sent.
 
 What a due nudge becomes (a message, a deferral, a cancellation) is not decided here: `bot.usecases.due` decides
@@ -17,6 +18,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -154,21 +156,42 @@ class Sweeper:
         self.post = post
         self.clock = clock
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Send nothing more (the process is ending): a sweep in progress stops after the nudge in hand.
+
+        The rest of its batch goes back to pending at once, for the next sweeper, instead of waiting out its lease.
+        """
+        self._stopped.set()
 
     def sweep(self, now: dt.datetime | None = None, limit: int = BATCH) -> SweepReport:
-        """Deliver everything due at `now` (default: the clock), batch after batch."""
+        """Deliver everything due at `now` (default: the clock), batch after batch, until done or stopped."""
         now = now or self.clock()
         report = SweepReport()
-        if self.plan is not None:
+        if self.plan is not None and not self._stopped.is_set():
             # Scheduled posts and digests become outbox rows first, so this same sweep delivers them.
             with self.db.transaction() as session:
                 report.planned = self.plan(session, now)
-        while True:
+        while not self._stopped.is_set():
             claimed = claim(self.db, now, self.worker, limit)
-            for nudge_id, kind in claimed:
+            for done, (nudge_id, kind) in enumerate(claimed):
+                if self._stopped.is_set():
+                    self._release([nudge_id for nudge_id, _ in claimed[done:]])
+                    return report
                 self._deliver(nudge_id, kind, now, report)
             if len(claimed) < limit:
-                return report
+                break
+        return report
+
+    def _release(self, nudge_ids: list[int]) -> None:
+        """Give claimed nudges back to the outbox, unsent, for any sweeper to claim now."""
+        with self.db.transaction() as session:
+            session.execute(
+                update(Nudge)
+                .where(Nudge.id.in_(nudge_ids), Nudge.status == "sending", Nudge.claimed_by == self.worker)
+                .values(status="pending", claimed_by=None, lease_until=None)
+            )
 
     def _deliver(self, nudge_id: int, kind: str, now: dt.datetime, report: SweepReport) -> None:
         prepared = None

@@ -90,11 +90,14 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
 
 
 def _log_attempt_buttons(language: str, value: str) -> list[dict[str, Any]]:
-    """The buttons that log the attempt a follow-up asks for: no answer, reached, meeting."""
+    """The buttons that log the attempt a follow-up asks for: no answer, reached, meeting.
+
+    Slack's guideline is one primary button per set: "reached" is the one, the attempt the nudge is there for.
+    """
     return [
         button(t(language, "nudge.btn_no_answer"), "followup_log_no_answer", value),
         button(t(language, "nudge.btn_reached"), "followup_log_reached", value, "primary"),
-        button(t(language, "nudge.btn_meeting"), "followup_log_meeting", value, "primary"),
+        button(t(language, "nudge.btn_meeting"), "followup_log_meeting", value),
     ]
 
 

@@ -172,7 +172,7 @@ class Activity(Base):
     researched: Mapped[bool] = mapped_column(Boolean, default=False)
     decision_maker: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[str] = mapped_column(String(16), default="command")  # command|modal|button
+    source: Mapped[str] = mapped_column(String(16), default="command")  # command|modal|button|message
     dedupe_key: Mapped[str | None] = mapped_column(String(200))  # set where Slack may deliver a click twice
     created_at: Mapped[dt.datetime]
 

@@ -1,6 +1,7 @@
 """The bot's use cases: what each slash command, button, form, scheduled post and nudge does. One module each.
 
 - `calls`: `/call`, the call form, `/log`: storing an entry with its lead, rollup and nudges.
+- `messages`: what a rep types to the bot in its DM (the Messages tab), answered there.
 - `followups`: the next attempt's DM and its buttons, the reminder, `/coach away` and `back`.
 - `breaks`: `/break`, `/focus`, the break suggestion and its button, the focus summary.
 - `tips`: the coaching tip after an entry, once a day per rule.

@@ -1,4 +1,4 @@
-"""Calls and other work: `/call`, the call form and `/log`.
+"""Calls and other work: `/call`, the call form and `/log` (typed in the bot's DM too: `messages`).
 
 Each entry is one transaction: the activity, the lead's follow-up state, the rep's day in the leaderboard's
 rollup, and every nudge it causes (the next attempt, a break suggestion) are written together or not at all. Bad
@@ -35,13 +35,13 @@ if TYPE_CHECKING:
 
 
 @refuses_bad_input("call")
-def call(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
-    """`/call <lead> <outcome> [+flags] [note]` (or `help`)."""
+def call(rt: Runtime, team_id: str, user_id: str, text: str, *, source: str = "command") -> Reply:
+    """`/call <lead> <outcome> [+flags] [note]` (or `help`); `source` "message" when typed in the bot's DM."""
     rep = rt.reps.profile(team_id, user_id)
-    if (text or "").strip().casefold() in ("help", "hulp", "?"):
+    if (text or "").strip().casefold() in parser.HELP_WORDS:
         return Reply(blockkit.help_call(rep.language))
     command = parser.parse_call(blockkit.unescape(text))
-    return Reply(_store_and_confirm(rt, rep, command, source="command"))
+    return Reply(_store_and_confirm(rt, rep, command, source=source))
 
 
 def call_from_form(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
@@ -105,12 +105,12 @@ def _store_and_confirm(rt: Runtime, rep: RepProfile, command: CallCommand, *, so
 
 
 @refuses_bad_input("log")
-def log(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
-    """`/log <activity> <minutes> [note]`."""
+def log(rt: Runtime, team_id: str, user_id: str, text: str, *, source: str = "command") -> Reply:
+    """`/log <activity> <minutes> [note]`; `source` "message" when typed in the bot's DM."""
     work = parser.parse_log(blockkit.unescape(text))
     rep, now = rt.reps.profile(team_id, user_id), rt.clock()
     with rt.db.transaction() as session:
-        log_work(session, rep, work, now)
+        log_work(session, rep, work, now, source=source)
     extras = tips_after_entry(rt.db, rep, now)
     lines = [t(rep.language, "log.confirm", minutes=work.minutes, work=blockkit.work_name(rep.language, work.work))]
     return Reply("\n".join(lines + extras))
@@ -244,9 +244,10 @@ def _lead_for(session: Session, rep: RepProfile, name: str, now: dt.datetime) ->
     ).scalar_one()
 
 
-def log_work(session: Session, rep: RepProfile, work: WorkCommand, now: dt.datetime) -> int:
+def log_work(session: Session, rep: RepProfile, work: WorkCommand, now: dt.datetime, *, source: str = "command") -> int:
     """Store a piece of work that just ended after `work.minutes`."""
     started = now - dt.timedelta(minutes=work.minutes)
-    activity = add_entry(session, rep, ActivityKind.WORK, started, now, work=work.work.value, note=work.note)
+    fields = {"work": work.work.value, "note": work.note, "source": source}
+    activity = add_entry(session, rep, ActivityKind.WORK, started, now, **fields)
     suggest_break(session, rep, activity.started_at, activity.ended_at, now)
     return activity.id

@@ -46,9 +46,9 @@ def refuses_bad_input(usage: str) -> Callable[[CommandUseCase], CommandUseCase]:
 
     def wrap(use_case: CommandUseCase) -> CommandUseCase:
         @functools.wraps(use_case)
-        def run(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
+        def run(rt: Runtime, team_id: str, user_id: str, text: str, **options: Any) -> Reply:
             try:
-                return use_case(rt, team_id, user_id, text)
+                return use_case(rt, team_id, user_id, text, **options)
             except parser.ParseError as err:
                 language = rt.reps.profile(team_id, user_id).language
                 return Reply(blockkit.parse_error(language, err.key, err.params, usage), ok=False)
