@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -107,9 +108,8 @@ class DemoBot:
         self.events: list[Event] = []
         self.refused: list[str] = []  # Web API calls the stand-in refused: the bot asked for something wrong
         self._seq = itertools.count()
-        self._mark = 0
         self._event_ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self.transcriber = Transcriber(self.slack, self._event, self.refused)
 
     def close(self) -> None:
         """Stop both servers and release the runtime."""
@@ -159,7 +159,7 @@ class DemoBot:
         status, answer = self._post(body, "application/x-www-form-urlencoded")
         if status != 200:
             raise DemoError(f"{command} by {user} answered HTTP {status}: {answer[:200]}")
-        events += self._collect()
+        events += self.transcriber.collect()
         if answer.strip():
             reply = json.loads(answer)
             self.slack.review(f"the answer to {command}", reply)  # Slack shows it: its mrkdwn must render
@@ -213,7 +213,7 @@ class DemoBot:
         status, answer = self._post(body, "application/x-www-form-urlencoded")
         if status != 200:
             raise DemoError(f"clicking {label!r} answered HTTP {status}: {answer[:200]}")
-        return events + self._collect()
+        return events + self.transcriber.collect()
 
     def open_home(self, user: str) -> list[Event]:
         """`user` opens the bot's App Home tab (Slack sends `app_home_opened`)."""
@@ -237,17 +237,20 @@ class DemoBot:
         # The bot answers the event at once and draws the Home in the background: wait for it to arrive.
         try:
             self.slack.wait_for(
-                "views.publish", since=self._mark, timeout=HOME_WAIT, where=lambda c: c.params.get("user_id") == user
+                "views.publish",
+                since=self.transcriber.mark,
+                timeout=HOME_WAIT,
+                where=lambda c: c.params.get("user_id") == user,
             )
         except StandInTimeout as err:
             raise DemoError(f"no App Home was published for {user} within {HOME_WAIT:.0f} s") from err
-        return events + self._collect()
+        return events + self.transcriber.collect()
 
     def sweep(self, now: dt.datetime) -> tuple[SweepReport, list[Event]]:
         """The scheduler's sweep job, once, at `now` (the clock moves there first)."""
         self.clock.set(now)
         report = scheduler.run_due(self.runtime, now)
-        return report, self._collect()
+        return report, self.transcriber.collect()
 
     # -- turning Web API calls into events --------------------------------------------------------------------------
 
@@ -256,10 +259,22 @@ class DemoBot:
         self.events.append(event)
         return event
 
-    def _collect(self) -> list[Event]:
+
+class Transcriber:
+    """Turns the stand-in's record into what people saw: a DM, a post, an update, a Home, a file."""
+
+    def __init__(self, slack: SlackStandIn, event: Callable[..., Event], refused: list[str]) -> None:
+        self.slack = slack
+        self.event = event  # makes an Event and adds it to the demo's record
+        self.refused = refused
+        self.mark = 0  # how far into the stand-in's record it has read
+        self._lock = threading.Lock()
+
+    def collect(self) -> list[Event]:
+        """The events in what the stand-in recorded since the last collect; refused calls go to `refused`."""
         with self._lock:
-            calls = self.slack.since(self._mark)
-            self._mark += len(calls)
+            calls = self.slack.since(self.mark)
+            self.mark += len(calls)
         events = []
         for call in calls:
             if not call.ok:
@@ -279,14 +294,14 @@ class DemoBot:
             channel = str(p["channel"])
             user = dm_user(channel)
             kind, viewer = (Kind.DM, user) if user else (Kind.POST, channel)
-            return self._event(call.at, kind, viewer, channel, payload=_message(p), ts=call.answer.get("ts"))
+            return self.event(call.at, kind, viewer, channel, payload=_message(p), ts=call.answer.get("ts"))
         if call.method == "chat.update":
             channel = str(p["channel"])
-            return self._event(
+            return self.event(
                 call.at, Kind.UPDATE, dm_user(channel) or channel, channel, payload=_message(p), ts=p["ts"]
             )
         if call.method == "chat.postEphemeral":
-            return self._event(call.at, Kind.EPHEMERAL, str(p["user"]), str(p["channel"]), payload=_message(p))
+            return self.event(call.at, Kind.EPHEMERAL, str(p["user"]), str(p["channel"]), payload=_message(p))
         if call.method == "response_url":
             target = self.slack.response_target(str(p.get("_url")))
             if target is None:
@@ -294,20 +309,20 @@ class DemoBot:
                 return None
             message = _message(p)
             if str(p.get("replace_original")).lower() == "true" and target.message_ts:
-                return self._event(
+                return self.event(
                     call.at, Kind.UPDATE, target.user, target.channel, payload=message, ts=target.message_ts
                 )
             if p.get("response_type") == "in_channel":
-                return self._event(call.at, Kind.POST, target.channel, target.channel, payload=message)
-            return self._event(call.at, Kind.EPHEMERAL, target.user, target.channel, payload=message)
+                return self.event(call.at, Kind.POST, target.channel, target.channel, payload=message)
+            return self.event(call.at, Kind.EPHEMERAL, target.user, target.channel, payload=message)
         if call.method == "views.publish":
-            return self._event(call.at, Kind.HOME, str(p["user_id"]), "home", payload={"view": _json(p["view"])})
+            return self.event(call.at, Kind.HOME, str(p["user_id"]), "home", payload={"view": _json(p["view"])})
         # views.open and views.update: the week's script opens no forms (a bare `/call` would).
         if call.method == "files.completeUploadExternal" and p.get("channel_id"):
             channel = str(p["channel_id"])
             files = _json(p.get("files") or "[]")
             payload = {"text": p.get("initial_comment") or "", "files": files}
-            return self._event(call.at, Kind.FILE, dm_user(channel) or channel, channel, payload=payload)
+            return self.event(call.at, Kind.FILE, dm_user(channel) or channel, channel, payload=payload)
         return None
 
 
