@@ -108,13 +108,24 @@ def _runtime(config: Config) -> Runtime:
     return runtime_module.build(config)
 
 
-def _stop_on_sigterm() -> None:
-    """A deploy's SIGTERM ends the main loop like Ctrl-C does, so the command's cleanup runs and it exits 0."""
+# A deploy's SIGTERM, or Ctrl-C: the long-running commands clean up and exit 0.
+STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 
-    def stop(*_: object) -> None:
-        raise SystemExit(0)
 
-    signal.signal(signal.SIGTERM, stop)
+def _hold_stop_signals() -> None:
+    """Leave the stop signals to `_wait_for_stop`; call it before any thread starts, as threads inherit the mask.
+
+    They are taken synchronously (sigwait), not by a handler: an exception raised from a handler lands wherever the
+    main thread happens to be, and APScheduler swallows one that lands while it hands a sweep to its thread pool,
+    so the process logged the error and ran on after SIGTERM, until it was killed.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
+def _wait_for_stop(what: str) -> None:
+    """Block until SIGTERM or SIGINT arrives."""
+    received = signal.sigwait(STOP_SIGNALS)
+    log.info("%s stopping (%s)", what, signal.Signals(received).name)
 
 
 def cmd_migrate(config: Config, _args: argparse.Namespace) -> int:
@@ -149,6 +160,7 @@ def cmd_run(config: Config, _args: argparse.Namespace) -> int:
     from bot import scheduler
     from bot.app import build_app
 
+    _hold_stop_signals()
     # Socket Mode requests arrive over an authenticated websocket, not signed HTTP.
     runtime = _runtime(config)
     if not config.signing_secret:
@@ -156,10 +168,10 @@ def cmd_run(config: Config, _args: argparse.Namespace) -> int:
         runtime.config = config
     # The app's own client (SLACK_API_URL, no retries) also asks apps.connections.open for the websocket URL.
     handler = SocketModeHandler(build_app(runtime), config.app_token)
-    _stop_on_sigterm()
     clock = scheduler.background(runtime)
     try:
-        handler.start()
+        handler.connect()  # the websocket runs in the client's own threads
+        _wait_for_stop("run")
     finally:
         handler.close()
         runtime.sweeper.stop()  # a sweep in progress gives the rest of its batch back to the outbox
@@ -170,20 +182,14 @@ def cmd_run(config: Config, _args: argparse.Namespace) -> int:
 
 def cmd_clock(config: Config, _args: argparse.Namespace) -> int:
     """`salescoach clock`: the scheduler alone, until SIGTERM (a deploy) or SIGINT (Ctrl-C) ends it."""
-    # The stop signals are taken synchronously (sigwait), not by a handler. An exception raised from a handler
-    # lands wherever the main thread happens to be, and APScheduler swallows one that lands while it hands the
-    # sweep to its thread pool: the clock then logged the error and ran on after SIGTERM, until it was killed.
-    # Blocked before any thread starts, as threads inherit the mask, so only sigwait ever receives them.
-    stop_signals = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    _hold_stop_signals()
     runtime = _runtime(config)
     from bot import scheduler
 
     clock = scheduler.background(runtime)
     log.info("clock started: sweeping the outbox every %s s", scheduler.SWEEP_SECONDS)
     try:
-        received = signal.sigwait(stop_signals)
-        log.info("clock stopping (%s)", signal.Signals(received).name)
+        _wait_for_stop("clock")
     finally:
         # A sweep in progress ends after the nudge in hand and gives the rest of its batch back to the outbox.
         runtime.sweeper.stop()
