@@ -36,12 +36,9 @@ log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=5)
 
-
 BATCH = 200
 
-
 MAX_TRIES = 12
-
 
 # Slack errors no retry can cure: the row is marked failed and the reason kept.
 PERMANENT_ERRORS = frozenset(

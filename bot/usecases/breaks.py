@@ -141,7 +141,6 @@ def start_focus(session: Session, rep: RepProfile, command: WorkCommand, now: dt
 # How far back a streak of work may have started: longer than any working day.
 STREAK_LOOKBACK = dt.timedelta(hours=16)
 
-
 # Window ends are exclusive; this takes in an entry logged at `now` itself.
 JUST_AFTER = dt.timedelta(microseconds=1)
 
@@ -198,7 +197,6 @@ def decide_focus_summary(session: Session, nudge: Nudge, rep: RepProfile) -> Dec
 
 # Only a block that started this recently can still be running (focus blocks and breaks last hours at most).
 LONGEST_BLOCK = dt.timedelta(days=1)
-
 
 _RUNNING_BLOCK = (
     select(Activity.ended_at)

@@ -193,7 +193,6 @@ def _count_in_rep_day(session: Session, call: Activity) -> None:
 
 _CONVERSATION_VALUES = frozenset(outcome.value for outcome in CONVERSATIONS)
 
-
 _REP_DAY_COUNTS = (
     "dials",
     "conversations",
