@@ -59,7 +59,21 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
             raise SlackApiError("chat.postMessage failed", response)
         return str(response.get("ts") or "")
 
+    def update(team_id: str, channel: str, ts: str, message: dict[str, Any]) -> None:
+        response = installations.client_for(team_id).chat_update(channel=channel, ts=ts, **message)
+        if not response.get("ok"):
+            raise SlackApiError("chat.update failed", response)
+
     sweeper = Sweeper(
-        db, due.decide, reps.dm_channel, post, clock, plan=due.plan, after_sent=due.after_sent, prepare=due.PREPARE
+        db,
+        due.decide,
+        reps.dm_channel,
+        post,
+        clock,
+        plan=due.plan,
+        after_sent=due.after_sent,
+        prepare=due.PREPARE,
+        update=update,
+        last=due.LAST,
     )
     return Runtime(config, db, installations, clock, reps, sweeper, background)

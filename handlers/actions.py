@@ -16,6 +16,8 @@ def register(app: App) -> None:
     for action_id in (*blockkit.FOLLOWUP_LOG, *blockkit.FOLLOWUP_SNOOZE, blockkit.FOLLOWUP_STOP):
         app.action(action_id)(followup_clicked)
     app.action(blockkit.BREAK_START)(break_clicked)
+    for action_id in blockkit.HOME_PAGES:
+        app.action(action_id)(home_page_clicked)
     app.action(privacy.FORGET)(forget_clicked)
 
 
@@ -29,8 +31,20 @@ def followup_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], con
     if (body.get("container") or {}).get("type") == "view":
         # A button on the App Home: there is no message to update, so the Home is drawn again.
         home.publish(rt, team_id, user_id)
+    elif result.in_list:
+        # A line of the day's list: the use case has updated the list in place; a tip is the click's own answer.
+        if result.message:
+            respond(response_type="ephemeral", replace_original=False, **result.message)
     else:
         respond(replace_original=True, **result.message)
+
+
+@guarded
+def home_page_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any) -> None:
+    """The App Home's next or previous page of follow-ups."""
+    ack()
+    value = str(action.get("value", ""))
+    home.publish(runtime(context), body["team"]["id"], body["user"]["id"], page=int(value) if value.isdigit() else 0)
 
 
 @guarded

@@ -76,11 +76,13 @@ def test_a_nudge_button_confirmation_carries_a_tip_when_one_is_due(coachbot, sla
     coachbot.clock.set(local(LON, 2026, 11, 26, 11, 0))
     coachbot.sweep()
     with coachbot.db.transaction() as s:
-        nudge = s.scalar(select(Nudge).where(Nudge.status == "sent"))
+        nudge = s.scalar(select(Nudge).where(Nudge.status == "listed"))  # Acme BV's line in the day's list
     mark = slack.mark()
     coachbot.click("followup_log_no_answer", str(nudge.id))  # the 20th dial of the day
-    [update] = slack.wait_for("response_url", since=mark)
-    assert M101_EN in texts(update.params)
+    # The list's line changes in place; the tip is the click's own answer, to Sam alone.
+    [answer] = slack.wait_for("response_url", since=mark)
+    assert M101_EN in texts(answer.params) and answer.params["response_type"] == "ephemeral"
+    assert "Logged attempt 2 on *Acme BV*" in texts(slack.wait_for("chat.update", since=mark)[0].params)
 
 
 def test_coach_shows_all_five_misconceptions_with_numbers(coachbot):

@@ -49,7 +49,7 @@ def test_the_html_transcript_shows_the_week_like_slack(demo):
     page = result.html.read_text(encoding="utf-8")
     assert result.html.name == "transcript.html"
     for text in (
-        "Volg <b>Bakkerij Jansen</b> op: poging 2 van 6.",  # mrkdwn rendered, in Dutch for Anouk
+        "<b>Bakkerij Jansen</b>: poging 2 van 6",  # mrkdwn rendered, in Dutch for Anouk
         "Hoogendijk &amp; Zn.",  # Slack's &amp; undone, then escaped once for HTML
         "Only visible to you",
         "Seizoensfinale",  # the Friday post in #sales, in the subscribing manager's Dutch

@@ -28,51 +28,65 @@ def nudges(coachbot, **where):
 
 
 def followup_dms(coachbot, lead, since=0):
+    """The day lists (DMs) that name `lead`."""
     return [p for p in coachbot.dms(since) if lead.casefold() in texts(p).casefold()]
 
 
-def test_an_unreached_call_writes_its_follow_up_and_the_sweep_sends_it_once(coachbot, slack):
+def list_rows(coachbot):
+    """The outbox rows of the day lists."""
+    return nudges(coachbot, kind="followup_list")
+
+
+def line_id(message, lead):
+    """The nudge id behind the buttons of `lead`'s line in a day list."""
+    blocks = message["blocks"]
+    for i, block in enumerate(blocks[:-1]):
+        if block["type"] == "section" and lead in block["text"]["text"] and blocks[i + 1]["type"] == "actions":
+            return blocks[i + 1]["elements"][0]["value"]
+    raise AssertionError(f"no open line for {lead}")
+
+
+def test_an_unreached_call_writes_its_follow_up_and_the_sweep_lists_it_once(coachbot, slack):
     coachbot.clock.set(local(LON, 2026, 11, 26, 11, 0))  # Thursday
     coachbot.slash("/call", "Acme BV no-answer")  # Sam, London
-    [nudge] = nudges(coachbot)
-    assert (nudge.kind, nudge.status, nudge.attempt) == ("followup", "pending", 2)
-    assert nudge.due_at == local(LON, 2026, 11, 27, 11, 0)
-    assert coachbot.sweep(local(LON, 2026, 11, 27, 10, 59)).sent == 0
-    report = coachbot.sweep(local(LON, 2026, 11, 27, 11, 0))
-    assert report.sent == 1
+    followup, day_list = nudges(coachbot)
+    assert (followup.kind, followup.status, followup.attempt) == ("followup", "pending", 2)
+    assert followup.due_at == local(LON, 2026, 11, 27, 11, 0)
+    # Written in the same transaction: Friday's list, at the start of Sam's working day.
+    assert (day_list.kind, day_list.status, day_list.due_at) == (
+        "followup_list",
+        "pending",
+        local(LON, 2026, 11, 27, 9),
+    )
+    assert coachbot.sweep(local(LON, 2026, 11, 27, 8, 59)).sent == 0
+    assert coachbot.sweep(local(LON, 2026, 11, 27, 9, 0)).sent == 1
     [dm] = followup_dms(coachbot, "Acme BV")
     shown = texts(dm)
     assert "attempt 2 of 6" in shown and "no answer" in shown and "93% of converted leads" in shown
     assert dm["channel"] == "D0SAM"
-    action_ids = {e["action_id"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]}
-    assert action_ids == {
-        "followup_log_no_answer",
-        "followup_log_reached",
-        "followup_log_meeting",
-        "followup_snooze_hour",
-        "followup_snooze_morning",
-        "followup_snooze_next_day",
-        "followup_stop",
-    }
     # One primary button per set (Slack's guideline): "reached"; "stop" is the danger one.
     styles = [
         {e["action_id"]: e["style"] for e in b["elements"] if "style" in e}
         for b in dm["blocks"]
         if b["type"] == "actions"
     ]
-    assert [s for s in styles if s] == [{"followup_log_reached": "primary"}, {"followup_stop": "danger"}]
+    assert styles == [{"followup_log_reached": "primary", "followup_stop": "danger"}]
     mark = slack.mark()
     assert coachbot.sweep(local(LON, 2026, 11, 27, 11, 5)).sent == 0
     assert followup_dms(coachbot, "Acme BV", mark) == []
-    assert [n.status for n in nudges(coachbot)] == ["sent", "pending"]  # the reminder, should Sam ignore it
+    assert nudges(coachbot, id=followup.id)[0].status == "listed"
+    # Should Sam leave it open, it rolls into Monday's list.
+    [rolled] = [n for n in nudges(coachbot, kind="followup") if n.dedupe_key.startswith("roll:")]
+    assert rolled.status == "pending" and rolled.due_at == local(LON, 2026, 11, 30, 9, 0)
 
 
 def test_a_reached_outcome_ends_the_cadence_and_cancels_what_is_pending(coachbot):
     coachbot.slash("/call", "Acme BV voicemail")
     coachbot.clock.advance(hours=1)
     coachbot.slash("/call", "Acme BV connected +dm")
-    assert [n.status for n in nudges(coachbot)] == ["cancelled"]
+    assert [n.status for n in nudges(coachbot, kind="followup")] == ["cancelled"]
     assert coachbot.sweep(coachbot.clock() + dt.timedelta(days=7)).sent == 0
+    assert [n.status for n in list_rows(coachbot)] == ["cancelled"]  # nothing due that day: no list
     with coachbot.db.transaction() as s:
         assert s.scalar(select(Lead.cadence)) == "reached"
 
@@ -82,8 +96,8 @@ def test_the_cadence_never_goes_past_eight_attempts(coachbot):
         reply = coachbot.slash("/call", "Acme BV busy")
         coachbot.clock.advance(days=1)
     assert "attempt 8" in reply.text and "nurture" in reply.text
-    assert len(nudges(coachbot)) == 7
-    assert len(nudges(coachbot, status="pending")) == 0
+    assert len(nudges(coachbot, kind="followup")) == 7
+    assert len(nudges(coachbot, kind="followup", status="pending")) == 0
 
 
 def test_amsterdam_and_new_york_reps_are_nudged_in_their_own_working_hours(coachbot):
@@ -92,38 +106,38 @@ def test_amsterdam_and_new_york_reps_are_nudged_in_their_own_working_hours(coach
     coachbot.slash("/call", "Bakkerij Jansen geen-gehoor", user="U0ANOUK")
     coachbot.clock.set(local(NYC, 2026, 11, 27, 16, 30))
     coachbot.slash("/call", "Big Apple Inc no-answer", user="U0JORDAN")
-    anouk, jordan = nudges(coachbot)
+    anouk, jordan = nudges(coachbot, kind="followup")
     assert anouk.due_at == local(AMS, 2026, 11, 30, 16, 30)
     assert jordan.due_at == local(NYC, 2026, 11, 30, 16, 30)
-    for hour in range(0, 24 * 4, 1):  # sweep every hour from Saturday to Tuesday, as the clock would
+    for hour in range(0, 24 * 3, 1):  # sweep every hour from Saturday to Monday, as the clock would
         coachbot.sweep(local(dt.UTC, 2026, 11, 28, 0, 0) + dt.timedelta(hours=hour))
-    sent = [(n.user_id, n.sent_at) for n in nudges(coachbot) if n.status == "sent"]
-    assert {user for user, _ in sent} == {"U0ANOUK", "U0JORDAN"}
+    sent = [(n.user_id, n.sent_at) for n in list_rows(coachbot) if n.status == "sent"]
+    assert sorted(user for user, _ in sent) == ["U0ANOUK", "U0JORDAN"]
     for user, at in sent:
         when = at.astimezone(AMS if user == "U0ANOUK" else NYC)
-        assert when.weekday() < 5 and 9 <= when.hour < 17, (user, when)
+        assert when.weekday() < 5 and (when.hour, when.minute) == (9, 0), (user, when)
     assert len(followup_dms(coachbot, "Bakkerij Jansen")) == 1
-    assert "Volg *Bakkerij Jansen* op" in texts(followup_dms(coachbot, "Bakkerij Jansen")[0])  # Dutch for Anouk
+    assert "*Bakkerij Jansen*: poging 2 van 6" in texts(followup_dms(coachbot, "Bakkerij Jansen")[0])  # Dutch
 
 
 def test_what_falls_due_off_hours_goes_out_at_the_next_working_moment_once(coachbot):
     coachbot.clock.set(local(AMS, 2026, 11, 26, 16, 55))
     coachbot.slash("/call", "Nachtwerk BV bezet", user="U0ANOUK")
-    # The clock was down all evening: the first sweep after the due time is at 23:00, then through the night.
-    assert coachbot.sweep(local(AMS, 2026, 11, 27, 23, 0)).deferred == 1
-    [nudge] = nudges(coachbot)
-    assert nudge.status == "pending" and nudge.due_at == local(AMS, 2026, 11, 30, 9, 0)  # Monday 09:00
+    # The clock was down all day Friday: the first sweep after the due time is at 23:00, then through the night.
+    assert coachbot.sweep(local(AMS, 2026, 11, 27, 23, 0)).deferred == 2  # the follow-up and its day's list
+    for nudge in nudges(coachbot):
+        assert nudge.status == "pending" and nudge.due_at == local(AMS, 2026, 11, 30, 9, 0)  # Monday 09:00
     for hour in range(1, 61):
         coachbot.sweep(local(AMS, 2026, 11, 27, 23, 0) + dt.timedelta(hours=hour))
-    nudge = nudges(coachbot)[0]
-    assert nudge.status == "sent" and nudge.sent_at == local(AMS, 2026, 11, 30, 9, 0)
+    [day_list] = [n for n in list_rows(coachbot) if n.status == "sent"]
+    assert day_list.sent_at == local(AMS, 2026, 11, 30, 9, 0)
     assert len(followup_dms(coachbot, "Nachtwerk BV")) == 1
 
 
 def test_daylight_saving_weekend_keeps_the_reps_local_time(coachbot):
     coachbot.clock.set(local(AMS, 2026, 3, 27, 9, 30))  # Friday before the clocks go forward
     coachbot.slash("/call", "Lente BV geen-gehoor", user="U0ANOUK")
-    [nudge] = nudges(coachbot)
+    [nudge] = nudges(coachbot, kind="followup")
     assert nudge.due_at.astimezone(AMS).replace(tzinfo=None) == dt.datetime(2026, 3, 30, 9, 30)
     assert nudge.due_at == dt.datetime(2026, 3, 30, 7, 30, tzinfo=dt.UTC)
 
@@ -134,20 +148,28 @@ def test_a_restart_with_pending_rows_delivers_them_from_a_new_process(coachbot, 
     coachbot.close()  # the first process is gone
     fresh = runtime_module.build(make_config(slack, db.url), clock=clock, db=db)
     report = fresh.sweeper.sweep(clock() + dt.timedelta(days=1))
-    assert report.sent == 2
-    assert [n.status for n in nudges(coachbot)] == ["sent", "sent", "pending", "pending"]
+    assert report.sent == 1  # one list with both
+    [dm] = coachbot.dms()
+    assert "Acme BV" in texts(dm) and "Initech" in texts(dm) and not slack.of("chat.update")
+    assert [n.status for n in nudges(coachbot, kind="followup")][:2] == ["listed", "listed"]
+    fresh.close()
+
+
+def three_reps_due(coachbot):
+    """A follow-up for Sam, Anouk and Jordan, and the moment all three are at work to get their lists."""
+    for user in ("U0SAM", "U0ANOUK", "U0JORDAN"):
+        coachbot.slash("/call", f"Lead of {user} no-answer", user=user)
+    return local(NYC, 2026, 11, 27, 10, 0)  # Friday: 15:00 in London, 16:00 in Amsterdam
 
 
 def test_a_stopped_sweeper_sends_the_nudge_in_hand_and_gives_the_rest_back_at_once(
     coachbot, slack, db, clock, monkeypatch
 ):
-    for lead in ("Acme BV", "Initech", "Globex", "Umbrella"):
-        coachbot.slash("/call", f"{lead} no-answer")
-    due = nudges(coachbot)[0].due_at
+    due = three_reps_due(coachbot)
     sweeper = coachbot.runtime.sweeper
     post = sweeper.post
 
-    def post_then_stop(*args):  # the process is told to stop while its sweep sends the first nudge
+    def post_then_stop(*args):  # the process is told to stop while its sweep sends the first list
         ts = post(*args)
         sweeper.stop()
         return ts
@@ -156,19 +178,25 @@ def test_a_stopped_sweeper_sends_the_nudge_in_hand_and_gives_the_rest_back_at_on
     report = coachbot.sweep(due)
     assert report.sent == 1
     assert coachbot.sweep(due).sent == 0  # a stopped sweeper sends nothing more
-    followups = nudges(coachbot)[:4]  # the four follow-ups; after them comes the reminder of the one sent
-    assert [n.status for n in followups] == ["sent", "pending", "pending", "pending"]
-    assert all(n.lease_until is None and n.claimed_by is None for n in followups[1:])
+    waiting = [n for n in nudges(coachbot) if n.status == "pending" and n.due_at <= due]
+    assert waiting and all(n.lease_until is None and n.claimed_by is None for n in waiting)
+    assert not nudges(coachbot, status="sending")
     # Another process sends the rest now, not after the stopped one's lease has run out.
     fresh = runtime_module.build(make_config(slack, db.url), clock=clock, db=db)
-    assert fresh.sweeper.sweep(due).sent == 3
+    assert fresh.sweeper.sweep(due).sent == 2
+    assert sorted(p["channel"] for p in coachbot.dms()) == ["D0ANOUK", "D0JORDAN", "D0SAM"]
     fresh.close()
+
+
+def friday_list(coachbot):
+    [day_list] = [n for n in list_rows(coachbot) if n.dedupe_key.endswith("2026-11-27")]
+    return day_list
 
 
 def test_a_row_left_sending_by_a_crashed_sweeper_is_retried_after_its_lease(coachbot):
     coachbot.slash("/call", "Acme BV no-answer")
     due = nudges(coachbot)[0].due_at
-    with coachbot.db.transaction() as s:  # a sweeper claimed it, then died before sending
+    with coachbot.db.transaction() as s:  # a sweeper claimed them, then died before sending
         s.execute(
             update(Nudge).values(status="sending", claimed_by="dead:1", lease_until=due + dt.timedelta(minutes=5))
         )
@@ -179,35 +207,35 @@ def test_a_row_left_sending_by_a_crashed_sweeper_is_retried_after_its_lease(coac
 
 def test_a_429_reschedules_by_retry_after_and_never_sends_twice(coachbot, slack):
     coachbot.slash("/call", "Acme BV no-answer")
-    due = nudges(coachbot)[0].due_at
+    due = friday_list(coachbot).due_at
     slack.fail("chat.postMessage", 429, times=1, retry_after=30)
     report = coachbot.sweep(due)
     assert report.sent == 0 and report.retried == 1
-    [nudge] = nudges(coachbot)
-    assert nudge.status == "pending" and nudge.due_at == due + dt.timedelta(seconds=30)
-    assert nudge.last_error == "ratelimited"
+    day_list = friday_list(coachbot)
+    assert day_list.status == "pending" and day_list.due_at == due + dt.timedelta(seconds=30)
+    assert day_list.last_error == "ratelimited"
     assert coachbot.sweep(due + dt.timedelta(seconds=29)).sent == 0
     assert coachbot.sweep(due + dt.timedelta(seconds=30)).sent == 1
     assert len(slack.of("chat.postMessage")) == 2  # the refused one and the delivered one
-    assert len(followup_dms(coachbot, "Acme BV")) == 2 and nudges(coachbot)[0].status == "sent"
+    assert len(followup_dms(coachbot, "Acme BV")) == 2 and friday_list(coachbot).status == "sent"
 
 
 def test_a_500_retries_later_with_backoff(coachbot, slack):
     coachbot.slash("/call", "Acme BV no-answer")
-    due = nudges(coachbot)[0].due_at
+    due = friday_list(coachbot).due_at
     slack.fail("chat.postMessage", 500, times=2)
     assert coachbot.sweep(due).retried == 1
-    first = nudges(coachbot)[0]
+    first = friday_list(coachbot)
     assert first.tries == 1 and first.due_at == due + dt.timedelta(seconds=30)
     assert coachbot.sweep(first.due_at).retried == 1
-    second = nudges(coachbot)[0]
+    second = friday_list(coachbot)
     assert second.tries == 2 and second.due_at == first.due_at + dt.timedelta(seconds=60)
     assert coachbot.sweep(second.due_at).sent == 1
 
 
 def test_a_slack_error_no_retry_cures_marks_the_nudge_failed(coachbot, slack, monkeypatch):
     coachbot.slash("/call", "Acme BV no-answer")
-    due = nudges(coachbot)[0].due_at
+    due = friday_list(coachbot).due_at
     original = slack._body
 
     def refuse(method, params):
@@ -217,10 +245,10 @@ def test_a_slack_error_no_retry_cures_marks_the_nudge_failed(coachbot, slack, mo
 
     monkeypatch.setattr(slack, "_body", refuse)
     assert coachbot.sweep(due).failed == 1
-    assert nudges(coachbot)[0].status == "failed" and nudges(coachbot)[0].last_error == "user_not_found"
+    assert friday_list(coachbot).status == "failed" and friday_list(coachbot).last_error == "user_not_found"
 
 
-def test_two_sweepers_at_once_send_each_nudge_exactly_once(coachbot, slack, db, clock):
+def test_two_sweepers_at_once_send_each_list_exactly_once(coachbot, slack, db, clock):
     for i in range(60):
         coachbot.slash("/call", f"Lead {i:02d} BV no-answer", user=("U0SAM", "U0ANOUK", "U0JORDAN")[i % 3])
     due = local(NYC, 2026, 12, 3, 10, 0)  # a Thursday when all three reps are at work (16:00 in Amsterdam)
@@ -237,11 +265,26 @@ def test_two_sweepers_at_once_send_each_nudge_exactly_once(coachbot, slack, db, 
         thread.start()
     for thread in threads:
         thread.join()
-    assert sum(r.sent for r in reports) == 60
-    assert all(r.sent > 0 for r in reports) or db.dialect == "sqlite"
-    sent = [texts(p) for p in coachbot.dms()]
-    for i in range(60):
-        assert sum(f"Lead {i:02d} BV" in text for text in sent) == 1, i
+    assert sum(r.sent for r in reports) == 3  # one list a rep
+    assert all(r.sent + r.listed > 0 for r in reports) or db.dialect == "sqlite"
+    assert sorted(p["channel"] for p in coachbot.dms()) == ["D0ANOUK", "D0JORDAN", "D0SAM"]
+    # However the two sweepers interleaved, each rep's list ends up showing every one of their leads, once.
+    for user in ("U0SAM", "U0ANOUK", "U0JORDAN"):
+        channel = "D" + user[1:]
+        shown = [
+            c.params for c in slack.of("chat.postMessage") + slack.of("chat.update") if c.params["channel"] == channel
+        ]
+        final = texts(max(shown, key=lambda p: slack_order(slack, p)))
+        for i in range(user_index(user), 60, 3):
+            assert final.count(f"Lead {i:02d} BV") == 1, (user, i)
+
+
+def user_index(user):
+    return ("U0SAM", "U0ANOUK", "U0JORDAN").index(user)
+
+
+def slack_order(slack, params):
+    return next(n for n, c in enumerate(slack.since(0)) if c.params is params)
 
 
 # -- the buttons on a follow-up ---------------------------------------------------------------------------------
@@ -249,12 +292,13 @@ def test_two_sweepers_at_once_send_each_nudge_exactly_once(coachbot, slack, db, 
 
 @pytest.fixture
 def delivered(coachbot):
-    """Sam's follow-up on Acme BV, delivered Friday 11:00 London."""
+    """Sam's list with his follow-up on Acme BV, delivered Friday 09:00 London; he clicks at 11:00."""
     coachbot.clock.set(local(LON, 2026, 11, 26, 11, 0))
     coachbot.slash("/call", "Acme BV no-answer")
+    coachbot.sweep(local(LON, 2026, 11, 27, 9, 0))
     coachbot.clock.set(local(LON, 2026, 11, 27, 11, 0))
-    coachbot.sweep()
-    return nudges(coachbot)[0]
+    [dm] = coachbot.dms()
+    return line_id(dm, "Acme BV")
 
 
 def replaced(slack, since):
@@ -263,71 +307,84 @@ def replaced(slack, since):
     return texts(update_.params)
 
 
-def test_logging_an_attempt_from_the_dm_logs_once_however_often_it_is_clicked(coachbot, slack, delivered):
+def updated(slack, since):
+    [update_] = slack.wait_for("chat.update", since=since)
+    return texts(update_.params)
+
+
+def test_logging_an_attempt_from_the_list_logs_once_however_often_it_is_clicked(coachbot, slack, delivered):
     mark = slack.mark()
-    assert coachbot.click("followup_log_no_answer", str(delivered.id)).status == 200
-    shown = replaced(slack, mark)
-    assert "Logged attempt 2 on *Acme BV*: no answer" in shown and "Next attempt" in shown
+    assert coachbot.click("followup_log_no_answer", delivered).status == 200
+    shown = updated(slack, mark)
+    assert (
+        "Logged attempt 2 on *Acme BV*: no answer" in shown and "Next attempt" in shown and "1 of 1 done" not in shown
+    )
     mark = slack.mark()
-    assert coachbot.click("followup_log_no_answer", str(delivered.id)).status == 200
-    assert "Already handled" in replaced(slack, mark)
+    assert coachbot.click("followup_log_no_answer", delivered).status == 200
+    [answer] = slack.wait_for("response_url", since=mark)
+    assert "Already handled" in texts(answer.params) and answer.params.get("response_type") == "ephemeral"
+    assert slack.since(mark, "chat.update") == []
     with coachbot.db.transaction() as s:
         assert len(s.scalars(select(Activity).where(Activity.kind == "call")).all()) == 2
         lead = s.scalar(select(Lead))
         assert (lead.attempts, lead.unreached_attempts) == (2, 2)
-    pending = nudges(coachbot, status="pending")
+    pending = nudges(coachbot, kind="followup", status="pending")
     assert [(n.attempt, n.due_at) for n in pending] == [(3, local(LON, 2026, 11, 30, 11, 0))]
 
 
 def test_a_double_click_at_the_same_moment_logs_once(coachbot, slack, delivered):
     mark = slack.mark()
-    threads = [
-        threading.Thread(target=coachbot.click, args=("followup_log_meeting", str(delivered.id))) for _ in range(4)
-    ]
+    threads = [threading.Thread(target=coachbot.click, args=("followup_log_meeting", delivered)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    updates = slack.wait_for("response_url", count=4, since=mark)  # the work after each ack is done
-    assert sum("Already handled" in texts(u.params) for u in updates) == 3
+    answers = slack.wait_for("response_url", count=3, since=mark)  # the work after each ack is done
+    assert all("Already handled" in texts(a.params) for a in answers)
+    assert "meeting booked" in texts(slack.wait_for("chat.update", since=mark)[0].params)
     with coachbot.db.transaction() as s:
         assert s.scalar(select(Lead.attempts)) == 2
         assert s.scalar(select(Lead.cadence)) == "reached"
 
 
-def test_snooze_buttons(coachbot, slack, delivered):
+def test_snooze_an_hour_from_the_list(coachbot, slack, delivered):
     mark = slack.mark()
-    coachbot.click("followup_snooze_hour", str(delivered.id))
-    assert "Snoozed" in replaced(slack, mark)
-    [snoozed] = nudges(coachbot, status="pending")
+    coachbot.click("followup_snooze_hour", delivered)
+    assert "Snoozed" in updated(slack, mark)
+    [snoozed] = nudges(coachbot, kind="followup", status="pending")
     assert snoozed.due_at == local(LON, 2026, 11, 27, 12, 0) and snoozed.attempt == 2
-    assert coachbot.sweep(local(LON, 2026, 11, 27, 12, 0)).sent == 1
-    [again] = [n for n in nudges(coachbot) if n.id == snoozed.id]
-    coachbot.click("followup_snooze_morning", str(again.id))
-    [morning] = nudges(coachbot, status="pending")
-    assert morning.due_at == local(LON, 2026, 11, 30, 9, 0)  # Saturday is no working morning
-    coachbot.click("followup_snooze_morning", str(again.id))  # a second click adds nothing
-    assert len(nudges(coachbot, status="pending")) == 1
+    mark = slack.mark()
+    report = coachbot.sweep(local(LON, 2026, 11, 27, 12, 0))
+    assert report.listed == 1 and report.updated == 1
+    assert "Snoozed" not in texts(slack.since(mark, "chat.update")[-1].params)  # the line is open again
+    assert line_id(slack.since(mark, "chat.update")[-1].params, "Acme BV") == delivered
 
 
 def test_snooze_to_the_next_business_day(coachbot, slack, delivered):
-    coachbot.click("followup_snooze_next_day", str(delivered.id))
-    [pending] = nudges(coachbot, status="pending")
+    coachbot.click("followup_snooze_next_day", delivered)
+    slack.wait_for("chat.update")
+    [pending] = nudges(coachbot, kind="followup", status="pending")
     assert pending.due_at == local(LON, 2026, 11, 30, 11, 0)
+    # The roll-over to Monday is replaced by the snooze: one line on Monday's list, not two.
+    assert [n.status for n in nudges(coachbot, kind="followup") if n.dedupe_key.startswith("roll:")] == ["cancelled"]
+    mark = slack.mark()
+    coachbot.sweep(local(LON, 2026, 11, 30, 9, 0))
+    [monday] = coachbot.dms(mark)
+    assert texts(monday).count("Acme BV") == 1
 
 
 def test_stop_ends_the_cadence(coachbot, slack, delivered):
     mark = slack.mark()
-    coachbot.click("followup_stop", str(delivered.id))
-    assert "Stopped following up *Acme BV*" in replaced(slack, mark)
+    coachbot.click("followup_stop", delivered)
+    assert "Stopped following up *Acme BV*" in updated(slack, mark)
     with coachbot.db.transaction() as s:
         assert s.scalar(select(Lead.cadence)) == "stopped"
-    assert nudges(coachbot, status="pending") == []
+    assert nudges(coachbot, kind="followup", status="pending") == []
 
 
 def test_a_button_on_someone_elses_nudge_changes_nothing(coachbot, slack, delivered):
     mark = slack.mark()
-    coachbot.click("followup_log_meeting", str(delivered.id), user="U0ANOUK")
+    coachbot.click("followup_log_meeting", delivered, user="U0ANOUK")
     coachbot.click("followup_log_meeting", "not-a-number")
     slack.wait_for("response_url", count=2, since=mark)
     with coachbot.db.transaction() as s:
@@ -365,25 +422,23 @@ def test_a_break_taken_before_the_nudge_goes_out_cancels_it(coachbot):
     assert coachbot.sweep().sent == 0
 
 
-def test_a_focus_block_holds_follow_ups_and_ends_with_a_summary(coachbot, slack):
+def test_a_focus_block_holds_the_list_and_ends_with_a_summary(coachbot, slack):
     coachbot.clock.set(local(LON, 2026, 11, 26, 11, 0))
     coachbot.slash("/call", "Acme BV no-answer")
-    coachbot.clock.set(local(LON, 2026, 11, 27, 10, 30))
+    coachbot.clock.set(local(LON, 2026, 11, 27, 8, 50))  # Friday, before the day's list
     coachbot.slash("/focus", "calls 60")
     for lead in ("Initech meeting +dm", "Globex no-answer"):
         coachbot.clock.advance(minutes=10)
         coachbot.slash("/call", lead)
     coachbot.slash("/log", "email 5 quick reply")
-    assert coachbot.sweep(local(LON, 2026, 11, 27, 11, 0)).deferred == 1  # Acme's follow-up waits
-    with coachbot.db.transaction() as s:
-        acme = s.scalar(select(Lead.id).where(Lead.name == "Acme BV"))
-    [held] = [n for n in nudges(coachbot) if n.kind == "followup" and n.lead_id == acme]
-    assert held.due_at == local(LON, 2026, 11, 27, 11, 30)
-    report = coachbot.sweep(local(LON, 2026, 11, 27, 11, 30))
+    assert coachbot.sweep(local(LON, 2026, 11, 27, 9, 0)).deferred == 1  # the day's list waits
+    assert friday_list(coachbot).due_at == local(LON, 2026, 11, 27, 9, 50)
+    report = coachbot.sweep(local(LON, 2026, 11, 27, 9, 50))
     assert report.sent == 2
     summary = [texts(p) for p in coachbot.dms() if "focus block" in texts(p)]
     assert len(summary) == 1
     assert "In the block: 2 calls, 1 conversation, 1 meeting" in summary[0] and "email" in summary[0]
+    assert len(followup_dms(coachbot, "Acme BV")) == 1
 
 
 def test_away_pauses_nudges_and_shifts_the_cadence(coachbot):
@@ -391,12 +446,12 @@ def test_away_pauses_nudges_and_shifts_the_cadence(coachbot):
     coachbot.slash("/call", "Acme BV no-answer")  # due Friday 27th
     reply = coachbot.slash("/coach", "away 2026-12-04")
     assert "Mon 7 Dec" in reply.text and "1 follow-ups moved" in reply.text
-    [pending] = nudges(coachbot, status="pending")
+    [pending] = nudges(coachbot, kind="followup", status="pending")
     assert pending.due_at == local(LON, 2026, 12, 8, 11, 0)  # 2nd working day from today -> 2nd after return
     for day in range(1, 14):
         coachbot.sweep(local(LON, 2026, 11, 26, 11, 0) + dt.timedelta(days=day))
-    sent = nudges(coachbot)[0]
-    assert sent.sent_at == local(LON, 2026, 12, 8, 11, 0)
+    first = min(n.sent_at for n in list_rows(coachbot) if n.status == "sent")
+    assert first == local(LON, 2026, 12, 8, 11, 0)  # nothing while away
     assert "isn't a date" in coachbot.slash("/coach", "away 30-02").text
     assert "up to 365 days" in coachbot.slash("/coach", "away 2020-01-01").text
     assert "isn't a date" in coachbot.slash("/coach", "away someday").text
@@ -408,32 +463,11 @@ def test_a_rep_sets_their_own_working_hours(coachbot):
     assert "07:00 to 15:00 on Mon, Tue, Wed, Thu" in reply.text
     coachbot.clock.set(local(LON, 2026, 11, 25, 14, 30))  # Wednesday
     coachbot.slash("/call", "Acme BV no-answer")
-    [nudge] = nudges(coachbot)
+    nudge, day_list = nudges(coachbot)
     assert nudge.due_at == local(LON, 2026, 11, 26, 14, 30)  # Thursday, inside her hours
+    assert day_list.due_at == local(LON, 2026, 11, 26, 7, 0)  # the list: the start of her day
     coachbot.sweep(local(LON, 2026, 11, 26, 15, 0))  # the clock was late: 15:00 is after her day
-    assert nudges(coachbot)[0].due_at == local(LON, 2026, 11, 30, 7, 0)  # Friday is off: Monday 07:00
+    assert {n.due_at for n in nudges(coachbot)} == {local(LON, 2026, 11, 30, 7, 0)}  # Friday is off: Monday 07:00
     assert "isn't a span" in coachbot.slash("/coach", "hours 17:00-09:00").text
     assert "isn't a set of days" in coachbot.slash("/coach", "hours 09:00-17:00 weekdays").text
     assert "team's working hours again: 09:00 to 17:00" in coachbot.slash("/coach", "hours team").text
-
-
-def test_an_ignored_follow_up_comes_back_once_the_next_working_day(coachbot, slack, delivered):
-    # Friday's DM on Acme BV got no click: Monday at the same time it comes back, saying so.
-    assert coachbot.sweep(local(LON, 2026, 11, 30, 10, 59)).sent == 0
-    mark = slack.mark()
-    assert coachbot.sweep(local(LON, 2026, 11, 30, 11, 0)).sent == 1
-    [again] = followup_dms(coachbot, "Acme BV", mark)
-    assert "Still open" in texts(again) and "attempt 2 of 6" in texts(again)
-    # Ignored twice: no third message; the follow-up waits on the App Home.
-    for day in range(1, 6):
-        assert coachbot.sweep(local(LON, 2026, 11, 30, 11, 0) + dt.timedelta(days=day)).sent == 0
-
-
-def test_acting_on_a_follow_up_cancels_its_reminder(coachbot, slack, delivered):
-    coachbot.click("followup_snooze_next_day", str(delivered.id))
-    slack.wait_for("response_url")
-    reminders = [n for n in nudges(coachbot) if n.dedupe_key.startswith("again:")]
-    assert [n.status for n in reminders] == ["cancelled"]
-    mark = slack.mark()
-    coachbot.sweep(local(LON, 2026, 11, 30, 11, 0))  # the snoozed follow-up, once
-    assert len(followup_dms(coachbot, "Acme BV", mark)) == 1

@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from bot.slack.standin import RESPONSE_URL, SlackStandIn, StandInTimeout, Workspace, dm_channel, texts
+from bot.slack.standin import SlackStandIn, StandInTimeout, Workspace, dm_channel, texts
 from bot.slack.standin_socket import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, SocketModeStandIn
 from bot.storage.database import Database
 from bot.storage.models import Lead, Nudge
@@ -150,7 +150,8 @@ def test_a_slash_command_is_answered_in_its_ack_within_3_seconds(running):
 
 
 def test_the_in_process_scheduler_sends_a_due_follow_up_and_a_click_on_it_updates_it(running):
-    # The scheduler's first sweep runs as the process starts: the seeded follow-up was due a minute before.
+    # The scheduler's first sweep runs as the process starts: the seeded follow-up was due a minute before, and
+    # goes out in the day's list.
     [dm] = running.slack.wait_for("chat.postMessage", where=lambda call: SEEDED in texts(call.params), timeout=30)
     assert dm.params["channel"] == dm_channel(REP) and "attempt 2 of 6" in texts(dm.params)
     [button] = [
@@ -168,10 +169,10 @@ def test_the_in_process_scheduler_sends_a_due_follow_up_and_a_click_on_it_update
     assert not envelope.accepts_response_payload  # Slack takes no answer in a click's ack
     ack = running.socket.wait_ack(envelope, timeout=3)
     assert ack.payload is None
-    [replaced] = running.slack.wait_for(RESPONSE_URL, since=mark)
-    assert replaced.params["replace_original"] in (True, "true")
-    assert f"Logged attempt 2 on *{SEEDED}*: no answer" in texts(replaced.params)
-    assert running.slack.response_target(replaced.params["_url"]).message_ts == ts
+    # The line is one of the day's list: the list is updated in place, the message the click was on.
+    [updated] = running.slack.wait_for("chat.update", since=mark)
+    assert f"Logged attempt 2 on *{SEEDED}*: no answer" in texts(updated.params)
+    assert updated.params["ts"] == ts and updated.params["channel"] == dm_channel(REP)
 
 
 def test_app_home_opened_publishes_the_home(running):

@@ -200,6 +200,7 @@ def settings_state(**override):
         "connect_floor": "6",
         "streak": "75",
         "admin": "90",
+        "notify_budget": "3",
     }
     values.update(override)
     return {
@@ -217,6 +218,7 @@ def settings_state(**override):
             "connect_floor": {"connect_floor": {"type": "plain_text_input", "value": values["connect_floor"]}},
             "streak": {"streak": {"type": "plain_text_input", "value": values["streak"]}},
             "admin": {"admin": {"type": "plain_text_input", "value": values["admin"]}},
+            "notify_budget": {"notify_budget": {"type": "plain_text_input", "value": values["notify_budget"]}},
         }
     }
 
@@ -242,11 +244,16 @@ def test_settings_are_for_managers_and_change_the_teams_cadence_and_hours(coachb
     [opened] = slack.wait_for("views.open", since=mark)
     view = opened.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    assert view["callback_id"] == "team_settings" and len(view["blocks"]) == 13
+    assert view["callback_id"] == "team_settings" and len(view["blocks"]) == 14
     assert "Only managers" in submit_settings(coachbot, "U0SAM", settings_state()).json["errors"]["hours_start"]
-    bad = submit_settings(coachbot, MANAGER, settings_state(tz="Mars/Olympus", gaps="1,x", hours_end="07:00"))
+    bad = submit_settings(
+        coachbot, MANAGER, settings_state(tz="Mars/Olympus", gaps="1,x", hours_end="07:00", notify_budget="0")
+    )
     assert bad.json["response_action"] == "errors"
-    assert set(bad.json["errors"]) == {"tz", "gaps", "hours_end"}
+    assert set(bad.json["errors"]) == {"tz", "gaps", "hours_end", "notify_budget"}
+    assert (
+        "from 1 to 20" in bad.json["errors"]["notify_budget"] or "van 1 tot 20" in bad.json["errors"]["notify_budget"]
+    )
     with coachbot.db.transaction() as s:
         assert s.get(Team, TEAM).settings.get("cadence") is None
     good = submit_settings(coachbot, MANAGER, settings_state())
@@ -256,6 +263,7 @@ def test_settings_are_for_managers_and_change_the_teams_cadence_and_hours(coachb
     assert settings["cadence"] == {"gaps": [1, 2, 3], "target": 5, "max_attempts": 7}
     assert settings["work_hours"] == {"start": "08:30", "end": "16:30", "days": [0, 1, 2, 3]}
     assert settings["thresholds"]["streak_max_minutes"] == 75
+    assert settings["notify_budget"] == 3
     # The new cadence and hours apply: Thursday's follow-up lands on Monday 08:30 (Friday is no working day).
     coachbot.clock.set(local(2026, 11, 26, 7, 0))  # Thursday, before the team's day starts
     coachbot.slash("/call", "Acme BV no-answer", user="U0ANOUK")

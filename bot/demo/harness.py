@@ -168,9 +168,9 @@ class DemoBot:
             events.append(self._event(at, kind, viewer, channel, payload=reply))
         return events
 
-    def click(self, user: str, message: Event, label: str) -> list[Event]:
-        """`user` clicks the button labelled `label` on `message` (a DM or their App Home)."""
-        button = find_button(message, label)
+    def click(self, user: str, message: Event, label: str, line: str | None = None) -> list[Event]:
+        """`user` clicks the button labelled `label` on `message` (a DM or their App Home), on `line` of a list."""
+        button = find_button(message, label, line)
         if button is None:
             raise DemoError(f"no button {label!r} on the message to {user} at {message.local:%a %H:%M}")
         at = self.clock()
@@ -338,9 +338,16 @@ def _message(params: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
-def find_button(message: Event, label: str) -> dict[str, Any] | None:
-    """The button labelled `label` on a message or view, with the id of its block."""
-    for block in message.blocks:
+def find_button(message: Event, label: str, line: str | None = None) -> dict[str, Any] | None:
+    """The button labelled `label` on a message or view, with the id of its block.
+
+    With `line`, the button on the line of a list that names `line` (the actions block right after its text).
+    """
+    blocks = message.blocks
+    if line is not None:
+        after = [i + 1 for i, b in enumerate(blocks[:-1]) if line in str((b.get("text") or {}).get("text", ""))]
+        blocks = [blocks[i] for i in after if blocks[i].get("type") == "actions"][:1]
+    for block in blocks:
         elements = block.get("elements") or []
         accessory = block.get("accessory")
         for element in [*elements, *([accessory] if accessory else [])]:

@@ -17,11 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.demo.harness import DemoBot, DemoError
-from bot.demo.observed import BOT_KINDS, Event, Expect, Kind, first_name, messages, name_of
+from bot.demo.observed import BOT_KINDS, Event, Expect, Kind, first_name, messages, name_of, zone_of
 from bot.demo.terminal import Printer, event_lines
 from bot.storage.models import Nudge
 
 AMS, LON = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London")
+LIST_MARK = "list_line:"  # the block id of a line of the day's follow-up list (bot.slack.blockkit.followup_line)
+BUDGET = 4  # notifying DMs a rep gets a working day: the team's default (coaching.daylist)
 ANOUK, SAM, PETRA, SALES = "U0ANOUK", "U0SAM", "U0PETRA", "C0SALES"
 START = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)  # Monday, before anyone's working day
 END = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)  # the next Monday, 11:00 in Amsterdam, 10:00 in London
@@ -165,9 +167,9 @@ class Week:
         self.printer.heading(f"[{number}/{total}] {log.day:%A %d %B %Y}")
         yield log
         due = [x for x in self.expectations if x.day == log.day]
-        results = [(x, x.failure(self.events)) for x in due]
+        results = [(x, x.failure(self.events)) for x in due] + self._budget(log.day)
         log.failures = [failure for _, failure in results if failure]
-        log.checked = len(due)
+        log.checked = len(results)
         log.messages = messages(e for e in self.events if e.at.astimezone(AMS).date() == log.day)
         met = [x.what for x, failure in results if failure is None]
         if met:
@@ -182,6 +184,20 @@ class Week:
         mark = "✓" if not log.failures else "✗"
         styled = (self.printer.style.good if not log.failures else self.printer.style.bad)(f"{mark} {summary}")
         self.printer.line(f"{mark} {summary}", styled=styled)
+
+    def _budget(self, day: dt.date) -> list[tuple[Expect, str | None]]:
+        """Each rep's notifying DMs of the day against the budget: checked like any expectation."""
+        results = []
+        for rep in (ANOUK, SAM):
+            sent = sum(
+                1
+                for e in self.events
+                if e.kind == Kind.DM and e.viewer == rep and e.at.astimezone(zone_of(rep)).date() == day
+            )
+            what = f"{first_name(rep)}: {sent} notifying DM{'s' if sent != 1 else ''}, budget {BUDGET}"
+            failure = None if sent <= BUDGET else f"{what}: over the budget on {day:%a %d %b}"
+            results.append((Expect(what, Kind.DM, rep, (), day=day), failure))
+        return results
 
     # -- acting -------------------------------------------------------------------------------------------------
 
@@ -220,6 +236,42 @@ class Week:
             return
         try:
             self.printer.events(self.bot.click(user, message, label))
+        except DemoError as err:
+            self._problem(str(err))
+
+    def page_to(self, when: dt.datetime, user: str, lead: str) -> None:
+        """From `when`, `user` turns the pages of follow-ups on their App Home until `lead` shows (a minute a page)."""
+        for page in range(10):
+            home = self.message(Kind.HOME, user)
+            lines = [str((b.get("text") or {}).get("text", "")) for b in (home.blocks if home else [])]
+            if home is None or any(line.startswith(f"*{lead}*") for line in lines):
+                return
+            self.click(when + dt.timedelta(minutes=page), user, "Next", kind=Kind.HOME)
+
+    def click_line(self, when: dt.datetime, user: str, label: str, lead: str, kind: str | None = None) -> None:
+        """At `when`, `user` clicks `label` on `lead`'s line of their follow-up list, as it stands (sent or updated).
+
+        With `kind` Kind.HOME, on `lead`'s line of their App Home.
+        """
+        self.at(when)
+        message = None
+        for event in reversed(self.events):
+            if kind is not None and event.viewer == user and event.kind == kind:
+                message = event
+                break
+            if (
+                kind is None
+                and event.viewer == user
+                and event.kind in (Kind.DM, Kind.UPDATE)
+                and LIST_MARK in str(event.blocks)
+            ):
+                message = event
+                break
+        if message is None or lead not in message.text:
+            self._problem(f"{name_of(user)} could not click [{label}]: {lead} is in no follow-up list")
+            return
+        try:
+            self.printer.events(self.bot.click(user, message, label, line=lead))
         except DemoError as err:
             self._problem(str(err))
 
@@ -314,29 +366,31 @@ def play(week: Week) -> None:
         week.expect("Sam's research logged", Kind.EPHEMERAL, SAM, "45 min of research")
         week.night(ams(24, 8, 0), "Monday night")
 
-    # -- Tuesday: follow-ups arrive and get clicked; Sam's call blitz earns a break ---------------------------------
+    # -- Tuesday: the day's follow-up lists arrive and get clicked; Sam's call blitz earns a break ---------------
     with week.day(24, 2, total):
-        week.expect("Anouk's follow-up DM for Bakkerij Jansen", Kind.DM, ANOUK, "Bakkerij Jansen", "poging 2 van 6",
-                    day=date(24), after=dt.time(9), before=dt.time(9, 30))  # fmt: skip
-        week.click(ams(24, 9, 20), ANOUK, "Geen gehoor", "Bakkerij Jansen", "poging 2")
-        week.expect(
-            "attempt 2 on Bakkerij Jansen logged from the DM", Kind.UPDATE, ANOUK, "Poging 2 bij", "Bakkerij Jansen"
-        )
-        week.click(ams(24, 9, 50), ANOUK, "Volgende werkdag", "Van Dijk Installatietechniek", "poging 2")
+        week.expect("Anouk's follow-up list, one DM at the start of her day", Kind.DM, ANOUK,
+                    "Je opvolgingen voor di 24 nov", "Bakkerij Jansen", "Van Dijk", "Bloemenhuis Flora",
+                    "poging 2 van 6",
+                    day=date(24), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip
+        week.click_line(ams(24, 9, 20), ANOUK, "Geen gehoor", "Bakkerij Jansen")
+        week.expect("attempt 2 on Bakkerij Jansen logged in its line of the list", Kind.UPDATE, ANOUK,
+                    "Poging 2 bij", "Bakkerij Jansen", "1 van 3 gedaan")  # fmt: skip
+        week.click_line(ams(24, 9, 50), ANOUK, "Morgen", "Van Dijk Installatietechniek")
         week.expect("Van Dijk snoozed to the next business day", Kind.UPDATE, ANOUK, "Uitgesteld", "Van Dijk")
-        week.click(ams(24, 10, 20), ANOUK, "Afspraak gemaakt", "Bloemenhuis Flora", "poging 2")
-        week.expect("a meeting from a follow-up button", Kind.UPDATE, ANOUK, "Bloemenhuis Flora", "afspraak gemaakt")
-        week.expect("Sam's follow-up DM for Acme BV", Kind.DM, SAM, "Acme BV", "attempt 2 of 6",
-                    "Last attempt: no answer", day=date(24), before=dt.time(10))  # fmt: skip
-        week.click(lon(24, 9, 33), SAM, "Snooze 1 hour", "Acme BV", "attempt 2")
+        week.click_line(ams(24, 10, 20), ANOUK, "Afspraak gemaakt", "Bloemenhuis Flora")
+        week.expect("a meeting from a line of the list", Kind.UPDATE, ANOUK, "Bloemenhuis Flora", "afspraak gemaakt",
+                    "alle 3 gedaan")  # fmt: skip
+        week.expect("Sam's follow-up list", Kind.DM, SAM, "Your follow-ups for Tue 24 Nov", "Acme BV", "attempt 2 of 6",
+                    "last: no answer", "0 of 3 done", day=date(24), before=dt.time(9, 15))  # fmt: skip
+        week.click_line(lon(24, 9, 33), SAM, "Snooze 1 hour", "Acme BV")
         week.expect("Acme BV snoozed for an hour", Kind.UPDATE, SAM, "Snoozed", "Acme BV", "today at 10:33")
-        week.click(lon(24, 9, 48), SAM, "Reached", "Globex", "attempt 2")
-        week.click(lon(24, 10, 1), SAM, "Next business day", "Zeta Corp", "attempt 2")
+        week.click_line(lon(24, 9, 48), SAM, "Reached", "Globex")
+        week.click_line(lon(24, 10, 1), SAM, "Tomorrow", "Zeta Corp")
         week.blitz(SAM, lon(24, 10, 4), BLITZ[:10], dt.timedelta(minutes=4), "no-answer")
         week.expect("every blitz call confirmed", Kind.EPHEMERAL, SAM, "Logged a call to", "no answer", count=25)
-        week.expect("Acme BV again after the snooze", Kind.DM, SAM, "Acme BV", "attempt 2 of 6",
-                    day=date(24), after=dt.time(10, 33))  # fmt: skip
-        week.click(lon(24, 10, 46), SAM, "No answer", "Acme BV", "attempt 2")
+        week.expect("Acme BV's line open again after the snooze, in the same list", Kind.UPDATE, SAM, "Acme BV",
+                    "attempt 2 of 6", "2 of 3 done", day=date(24), after=dt.time(10, 33))  # fmt: skip
+        week.click_line(lon(24, 10, 46), SAM, "No answer", "Acme BV")
         week.blitz(SAM, lon(24, 10, 48), BLITZ[10:], dt.timedelta(minutes=4), "no-answer")  # until 11:44
         week.expect("the connect-rate tip (M101) in a call confirmation", Kind.EPHEMERAL, SAM,
                     "of your dials became a conversation today", day=date(24))  # fmt: skip
@@ -345,28 +399,33 @@ def play(week: Week) -> None:
         week.expect("the break started from the DM", Kind.UPDATE, SAM, "Break started", day=date(24))
         week.night(ams(25, 8, 0), "Tuesday night")
 
-    # -- Wednesday: a focus block holds Anouk's reminders; scorecards in both languages ---------------------------
+    # -- Wednesday: a focus block holds Anouk's list; Sam's heavy day is one list; scorecards in both languages -----
     with week.day(25, 3, total):
-        week.slash(ams(25, 9, 0), ANOUK, "/focus", "bellen 60")
-        week.expect("Anouk's focus block started", Kind.EPHEMERAL, ANOUK, "Focusblok", "10:00", day=date(25))
+        week.slash(ams(25, 8, 55), ANOUK, "/focus", "bellen 60")
+        week.expect("Anouk's focus block started", Kind.EPHEMERAL, ANOUK, "Focusblok", "09:55", day=date(25))
         week.call(ams(25, 9, 5), ANOUK, "Kaasboerderij De Hoeve bereikt +onderzocht +beslisser")
         week.call(ams(25, 9, 22), ANOUK, "Drukkerij Peters geen-gehoor +onderzocht")
         week.slash(ams(25, 9, 35), ANOUK, "/log", "email 5 offerte nagestuurd")
         week.call(ams(25, 9, 41), ANOUK, "Gemeente Utrecht afspraak +onderzocht +beslisser demo op 3 december")
-        week.expect("no reminder for Anouk during her focus block", Kind.DM, ANOUK,
-                    day=date(25), before=dt.time(10), count=0, exactly=True)  # fmt: skip
+        week.expect("no DM for Anouk during her focus block", Kind.DM, ANOUK,
+                    day=date(25), before=dt.time(9, 55), count=0, exactly=True)  # fmt: skip
         week.expect("the focus summary when the block ends", Kind.DM, ANOUK, "focusblok", "In het blok: 3 belpogingen",
-                    day=date(25), after=dt.time(10), before=dt.time(10, 15))  # fmt: skip
-        week.expect("Bakkerij Jansen's reminder, held until the block ended", Kind.DM, ANOUK, "Bakkerij Jansen",
-                    "poging 3 van 6", day=date(25), after=dt.time(10), before=dt.time(10, 15))  # fmt: skip
-        week.click(ams(25, 10, 5), ANOUK, "Bereikt", "Bakkerij Jansen", "poging 3")
-        week.click(ams(25, 10, 7), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek", "poging 2")
-        week.expect("Sam's reminders for yesterday's blitz", Kind.DM, SAM, "attempt 2 of 6", day=date(25), count=25)
-        week.click(lon(25, 10, 32), SAM, "Meeting booked", BLITZ[3], "attempt 2")
-        week.expect("a meeting booked on a blitz lead", Kind.UPDATE, SAM, BLITZ[3], "meeting booked")
-        week.click(lon(25, 10, 50), SAM, "Stop following up", BLITZ[9], "attempt 2")
-        week.expect("a lead stopped from its reminder", Kind.UPDATE, SAM, "Stopped following up", BLITZ[9])
-        week.click(lon(25, 11, 0), SAM, "Tomorrow morning", "Acme BV", "attempt 3")
+                    day=date(25), after=dt.time(9, 55), before=dt.time(10, 15))  # fmt: skip
+        week.expect("Anouk's list, held until the block ended", Kind.DM, ANOUK, "Bakkerij Jansen", "poging 3 van 6",
+                    "Van Dijk", day=date(25), after=dt.time(9, 55), before=dt.time(10, 15))  # fmt: skip
+        week.click_line(ams(25, 10, 5), ANOUK, "Bereikt", "Bakkerij Jansen")
+        week.click_line(ams(25, 10, 7), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek")
+        week.expect("Sam's 27 follow-ups for yesterday's blitz and more in one list, the rest on his Home", Kind.DM,
+                    SAM, "Your follow-ups for Wed 25 Nov", "0 of 27 done", "more on your App Home",
+                    day=date(25), before=dt.time(9, 15))  # fmt: skip
+        week.expect("no follow-up DM of its own for Sam all day", Kind.DM, SAM, "attempt 2 of 6",
+                    day=date(25), count=1, exactly=True)  # fmt: skip
+        week.click_line(lon(25, 10, 32), SAM, "Meeting booked", BLITZ[3])
+        week.expect("a meeting booked on a blitz lead, in its line", Kind.UPDATE, SAM, BLITZ[3], "meeting booked",
+                    "1 of 27 done")  # fmt: skip
+        week.click_line(lon(25, 10, 50), SAM, "Stop following up", BLITZ[9])
+        week.expect("a lead stopped from its line", Kind.UPDATE, SAM, "Stopped following up", BLITZ[9])
+        week.click_line(lon(25, 11, 0), SAM, "Tomorrow", "Acme BV")
         week.slash(ams(25, 12, 30), ANOUK, "/pauze", "30")
         week.slash(ams(25, 14, 0), ANOUK, "/log", "admin 30 CRM bijwerken")
         week.slash(ams(25, 14, 5), ANOUK, "/coach")
@@ -378,17 +437,23 @@ def play(week: Week) -> None:
         week.expect("the coaching rules", Kind.EPHEMERAL, SAM, "M101", "M501", day=date(25))
         week.night(ams(26, 8, 0), "Wednesday night")
 
-    # -- Thursday: the attempts go on; a late call ------------------------------------------------------------------
+    # -- Thursday: yesterday's open follow-ups roll into today's list; a late call -------------------------------------
     with week.day(26, 4, total):
         week.call(ams(26, 9, 20), ANOUK, "Stadsbakkerij Noord geen-gehoor +onderzocht")
-        week.click(ams(26, 9, 35), ANOUK, "Afspraak gemaakt", "Drukkerij Peters", "poging 2")
-        week.expect("Sam's snoozed Acme BV reminder at 09:00", Kind.DM, SAM, "Acme BV", "attempt 3 of 6",
+        week.click_line(ams(26, 9, 35), ANOUK, "Afspraak gemaakt", "Drukkerij Peters")
+        week.expect("Sam's list: yesterday's open ones marked, the rest on his Home", Kind.DM, SAM,
+                    "Your follow-ups for Thu 26 Nov", "still open since Wed", "more on your App Home",
                     day=date(26), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip
-        week.click(lon(26, 9, 5), SAM, "Reached", "Acme BV", "attempt 3")
+        # Acme BV, snoozed to today at 11:00, is the least overdue: beyond the list's room, on his Home's pages.
+        week.open_home(lon(26, 9, 5), SAM)
+        week.page_to(lon(26, 9, 6), SAM, "Acme BV")
+        week.expect("every open follow-up reachable on the Home, page by page", Kind.HOME, SAM, "Acme BV",
+                    "attempt 3 of 6", "open follow-ups", day=date(26))  # fmt: skip
+        week.click_line(lon(26, 9, 7), SAM, "Reached", "Acme BV", kind=Kind.HOME)
         week.call(lon(26, 9, 30), SAM, "Umbrella Corp connected +research +dm")
         week.call(lon(26, 9, 45), SAM, "Stark Industries gatekeeper +research")
         week.call(lon(26, 10, 0), SAM, "Wayne Enterprises meeting +research +dm pilot for 20 seats")
-        week.click(ams(26, 11, 20), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek", "poging 3")
+        week.click_line(ams(26, 11, 20), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek")
         week.expect("Van Dijk's third attempt logged", Kind.UPDATE, ANOUK, "Poging 3 bij", "Van Dijk")
         week.call(ams(26, 11, 40), ANOUK, "Fietsenmaker De Ketting geen-gehoor +onderzocht")
         week.call(ams(26, 11, 55), ANOUK, "Tandartspraktijk Smile bezet +onderzocht")
@@ -397,11 +462,15 @@ def play(week: Week) -> None:
         week.expect("a call after hours is still confirmed", Kind.EPHEMERAL, SAM, "Late Night Ltd", day=date(26))
         week.night(ams(27, 8, 0), "Thursday night")
 
-    # -- Friday: App Home with the chart, the leaderboard post ------------------------------------------------------
+    # -- Friday: App Home with the chart, a line back after a snooze, the leaderboard post -----------------------
     with week.day(27, 5, total):
-        week.click(ams(27, 11, 45), ANOUK, "Morgenochtend", "Fietsenmaker De Ketting", "poging 2")
-        week.expect("a snooze to tomorrow morning lands on Monday", Kind.UPDATE, ANOUK, "Fietsenmaker", "ma 30 nov")
-        week.click(ams(27, 12, 0), ANOUK, "Geen gehoor", "Tandartspraktijk Smile", "poging 2")
+        week.click_line(ams(27, 11, 45), ANOUK, "Morgen", "Fietsenmaker De Ketting")
+        week.expect("a snooze to the next business day lands on Monday", Kind.UPDATE, ANOUK, "Fietsenmaker",
+                    "ma 30 nov")  # fmt: skip
+        week.click_line(ams(27, 12, 0), ANOUK, "Geen gehoor", "Tandartspraktijk Smile")
+        week.click_line(lon(27, 13, 30), SAM, "Snooze 1 hour", BLITZ[0])
+        week.expect("one short afternoon DM: a snoozed line is back in the list", Kind.DM, SAM,
+                    "Due now in today's follow-up list: 1 follow-up", day=date(27), after=dt.time(14, 30))  # fmt: skip
         # The first Home of the day uploads the chart into the rep's DM (a file message there); Slack processes it
         # first, so the Home opened a little later shows it.
         week.open_home(lon(27, 14, 0), SAM)

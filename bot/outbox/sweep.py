@@ -108,12 +108,14 @@ class SweepReport:
 
     def __init__(self) -> None:
         self.planned = self.sent = self.deferred = self.retried = self.cancelled = self.failed = 0
+        self.listed = self.updated = 0  # follow-ups put in a day list; messages changed in place
+        self.requeued = 0  # lists changed while they were sent, due again at once
         self.errors: list[str] = []  # the Slack errors that made a nudge wait for a retry
 
     def __str__(self) -> str:
         return (
-            f"sent {self.sent}, deferred {self.deferred}, retried {self.retried}, "
-            f"cancelled {self.cancelled}, failed {self.failed}"
+            f"sent {self.sent}, updated {self.updated}, listed {self.listed}, deferred {self.deferred}, "
+            f"retried {self.retried}, cancelled {self.cancelled}, failed {self.failed}"
         )
 
 
@@ -126,6 +128,8 @@ class Decision:
     channel: str | None = None  # channel target
     defer_until: dt.datetime | None = None
     cancel_reason: str | None = None
+    update_ts: str | None = None  # the message to change in place (chat.update, which doesn't notify) in `channel`
+    listed: bool = False  # its content went into the rep's day list (bot.usecases.daylist): nothing to send
 
 
 class Sweeper:
@@ -139,8 +143,10 @@ class Sweeper:
         post: Callable[[str, str, dict[str, Any]], str],
         clock: Callable[[], dt.datetime],
         plan: Callable[[Session, dt.datetime], int] | None = None,
-        after_sent: Callable[[Session, Nudge, dt.datetime], None] | None = None,
+        after_sent: Callable[[Session, Nudge, dt.datetime], bool] | None = None,
         prepare: dict[str, Callable[[Session, Nudge, dt.datetime], Any]] | None = None,
+        update: Callable[[str, str, str, dict[str, Any]], None] | None = None,
+        last: tuple[str, ...] = (),
     ) -> None:
         self.db = db
         # Kinds whose message takes real reading (a leaderboard, a digest) are composed in a read transaction
@@ -151,6 +157,8 @@ class Sweeper:
         self.decide = decide
         self.open_dm = open_dm
         self.post = post
+        self.update = update
+        self.last = last  # kinds delivered after the rest of a batch, in this order
         self.clock = clock
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stopped = threading.Event()
@@ -172,14 +180,39 @@ class Sweeper:
                 report.planned = self.plan(session, now)
         while not self._stopped.is_set():
             claimed = claim(self.db, now, self.worker, limit)
+            # Kinds that gather others (a day's list) go after them, so one message has them all at once.
+            claimed.sort(key=lambda row: self.last.index(row[1]) + 1 if row[1] in self.last else 0)
+            woken = report.listed + report.requeued
             for done, (nudge_id, kind) in enumerate(claimed):
                 if self._stopped.is_set():
                     self._release([nudge_id for nudge_id, _ in claimed[done:]])
                     return report
                 self._deliver(nudge_id, kind, now, report)
-            if len(claimed) < limit:
+            # A follow-up put in a list, or a list changed while it was being sent, leaves that list due now:
+            # this same sweep sends it.
+            if len(claimed) < limit and report.listed + report.requeued == woken:
                 break
         return report
+
+    def send_now(self, nudge_id: int, now: dt.datetime | None = None) -> bool:
+        """Deliver one nudge at once if it is due and no one holds it (a list a click just changed)."""
+        now = now or self.clock()
+        with self.db.transaction() as session:
+            claimed = session.execute(
+                update(Nudge)
+                .where(Nudge.id == nudge_id, Nudge.status == "pending", Nudge.due_at <= now)
+                .values(status="sending", claimed_by=self.worker, lease_until=now + LEASE)
+                .returning(Nudge.kind)
+            ).first()
+        if claimed is None:
+            return False
+        report = SweepReport()
+        self._deliver(nudge_id, claimed.kind, now, report)
+        while report.requeued:  # changed again while it was sent: once more, with the change
+            report.requeued = 0
+            if not self.send_now(nudge_id, now):
+                break
+        return True
 
     def _release(self, nudge_ids: list[int]) -> None:
         """Give claimed nudges back to the outbox, unsent, for any sweeper to claim now."""
@@ -226,31 +259,44 @@ class Sweeper:
                 nudge.status, nudge.due_at, nudge.lease_until = "pending", decision.defer_until, None
                 report.deferred += 1
                 return
+            if decision.listed:
+                nudge.status, nudge.sent_at, nudge.lease_until = "listed", now, None
+                report.listed += 1
+                return
             team_id, kind = nudge.team_id, nudge.kind
         assert decision.message is not None
         try:
             channel = decision.channel or self.open_dm(team_id, decision.user_id or "")
-            ts = self.post(team_id, channel, decision.message)
+            if decision.update_ts and self.update is not None:
+                self.update(team_id, channel, decision.update_ts, decision.message)
+                ts = decision.update_ts
+            else:
+                ts = self.post(team_id, channel, decision.message)
         except SlackApiError as err:
             self._failed_send(nudge_id, now, err, report)
             return
         except (OSError, ValueError) as err:  # connection refused, timeout, a body that isn't JSON
             self._retry(nudge_id, now, None, f"{type(err).__name__}", report)
             return
+        # An update leaves sent_at as it was: the message notified when it was first sent, not now.
+        sent_at = Nudge.sent_at if decision.update_ts else now
         with self.db.transaction() as session:
             marked = session.execute(
                 update(Nudge)
                 .where(Nudge.id == nudge_id, Nudge.status == "sending", Nudge.claimed_by == self.worker)
-                .values(status="sent", sent_at=now, sent_channel=channel, sent_ts=ts, lease_until=None)
+                .values(status="sent", sent_at=sent_at, sent_channel=channel, sent_ts=ts, lease_until=None)
             ).rowcount
             if marked and self.after_sent is not None:
-                # What a delivered nudge causes (a reminder if nobody acts on it) is written with its "sent".
+                # What a delivered nudge causes (a list changed meanwhile goes out again) is written with its "sent".
                 sent = session.get(Nudge, nudge_id)
-                if sent is not None:
-                    self.after_sent(session, sent, now)
+                if sent is not None and self.after_sent(session, sent, now):
+                    report.requeued += 1
         if not marked:
             log.warning("nudge %s (%s) was sent but its lease had passed to another sweeper", nudge_id, kind)
-        report.sent += 1
+        if decision.update_ts:
+            report.updated += 1
+        else:
+            report.sent += 1
 
     def _failed_send(self, nudge_id: int, now: dt.datetime, err: SlackApiError, report: SweepReport) -> None:
         status = err.response.status_code

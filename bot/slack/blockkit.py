@@ -6,6 +6,7 @@ Payloads are data; every sentence in them comes from `coaching/catalog/`.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -101,34 +102,8 @@ def _log_attempt_buttons(language: str, value: str) -> list[dict[str, Any]]:
     ]
 
 
-def followup_message(
-    language: str,
-    *,
-    nudge_id: int,
-    lead: str,
-    attempt: int,
-    target: int,
-    last_outcome: str | None,
-    last_at: dt.datetime | None,
-    now: dt.datetime,
-    tz: ZoneInfo,
-    again: bool = False,
-) -> dict[str, Any]:
-    """The follow-up DM: the lead, attempt n of the target, the last try, why, and the buttons."""
-    headline = t(language, "nudge.followup_text", lead=escape(lead), attempt=attempt, target=target)
-    lines = [headline]
-    if again:
-        lines.append(t(language, "nudge.followup_again"))
-    if last_outcome and last_at:
-        lines.append(
-            t(
-                language,
-                "nudge.followup_last",
-                outcome=outcome_name(language, last_outcome),
-                when=local_when(language, last_at, now, tz),
-            )
-        )
-    value = str(nudge_id)
+def _stop_button(language: str, value: str) -> dict[str, Any]:
+    """The Stop button, behind Slack's "are you sure?"."""
     stop = button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger")
     stop["confirm"] = {
         "title": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_title")},
@@ -136,30 +111,94 @@ def followup_message(
         "confirm": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_yes")},
         "deny": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_no")},
     }
-    blocks = [
-        section("\n".join(lines)),
-        context(t(language, "nudge.followup_why")),
-        context(t(language, "nudge.followup_log")),
-        {
-            "type": "actions",
-            "block_id": f"followup_log:{nudge_id}",
-            "elements": [
-                *_log_attempt_buttons(language, value),
-            ],
-        },
-        context(t(language, "nudge.followup_later")),
-        {
-            "type": "actions",
-            "block_id": f"followup_later:{nudge_id}",
-            "elements": [
-                button(t(language, "nudge.btn_snooze_hour"), "followup_snooze_hour", value),
-                button(t(language, "nudge.btn_snooze_morning"), "followup_snooze_morning", value),
-                button(t(language, "nudge.btn_snooze_next_day"), "followup_snooze_next_day", value),
-                stop,
-            ],
-        },
+    return stop
+
+
+@dataclass(frozen=True)
+class ListLine:
+    """One follow-up in the day's list, as the rep sees it: open (with buttons) or done (what was done)."""
+
+    nudge_id: int
+    lead: str
+    attempt: int
+    last_outcome: str | None
+    last_at: dt.datetime | None
+    since: dt.date | None = None  # rolled over: open since that day
+    done: str | None = None  # what a button on it did
+    handled: bool = False  # the lead moved on elsewhere (a /call, another list's button)
+
+
+# Blocks one line of the list takes: open (its text and its buttons) or done (its text).
+LINE_OPEN_BLOCKS, LINE_DONE_BLOCKS = 2, 1
+LIST_SNOOZE = "followup_snooze_next_day"
+
+
+def followup_line(
+    language: str, line: ListLine, *, target: int, now: dt.datetime, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """One line of the day's follow-up list: lead, attempt n of the target, the last try, since when, buttons.
+
+    Every addition to a line (another button, another fact) is made here, so the list, its updates and the App
+    Home stay alike.
+    """
+    if line.done:
+        return [section(f":white_check_mark: {line.done}")]
+    if line.handled:
+        return [section(":white_check_mark: " + t(language, "daylist.line_handled", lead=escape(line.lead)))]
+    parts = [t(language, "daylist.line", lead=escape(line.lead), attempt=line.attempt, target=target)]
+    if line.last_outcome and line.last_at:
+        outcome = outcome_name(language, line.last_outcome)
+        parts.append(
+            t(language, "daylist.line_last", outcome=outcome, when=local_when(language, line.last_at, now, tz))
+        )
+    if line.since:
+        parts.append(t(language, "daylist.line_since", day=weekday_name(language, line.since.weekday())))
+    value = str(line.nudge_id)
+    buttons = [
+        *_log_attempt_buttons(language, value),
+        button(t(language, "nudge.btn_snooze_hour"), "followup_snooze_hour", value),
+        button(t(language, "daylist.btn_snooze"), LIST_SNOOZE, value),
+        _stop_button(language, value),
     ]
-    return {"text": headline, "blocks": blocks}
+    return [
+        section(" · ".join(parts)),
+        {"type": "actions", "block_id": f"list_line:{line.nudge_id}", "elements": buttons},
+    ]
+
+
+def followup_list(
+    language: str,
+    *,
+    day: dt.date,
+    lines: list[ListLine],
+    more: int,
+    done: int,
+    total: int,
+    target: int,
+    now: dt.datetime,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    """The day's follow-up list: a header with the progress ("4 of 7 done"), why, a line each, "N more"."""
+    header = t(language, "daylist.header", day=local_date(language, day), progress=progress(language, done, total))
+    blocks = [section(header), context(t(language, "nudge.followup_why"))]
+    for line in lines:
+        blocks += followup_line(language, line, target=target, now=now, tz=tz)
+    if more:
+        blocks.append(context(t(language, "daylist.more", count=more)))
+    return {"text": header, "blocks": blocks}
+
+
+def progress(language: str, done: int, total: int) -> str:
+    """The list's progress, "4 of 7 done", or that all are."""
+    if total and done >= total:
+        return t(language, "daylist.all_done", total=total)
+    return t(language, "daylist.progress", done=done, total=total)
+
+
+def list_added(language: str, *, added: int, done: int, total: int) -> dict[str, Any]:
+    """The afternoon's one short DM: how many follow-ups joined the day's list since it was sent."""
+    what = t(language, "daylist.added_one") if added == 1 else t(language, "daylist.added_some", n=added)
+    return plain(t(language, "daylist.added", added=what, progress=progress(language, done, total)))
 
 
 def resolved_message(headline: str, outcome_line: str, tips: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
@@ -309,6 +348,9 @@ def home_view(
     scorecard: str,
     followups: list[tuple[int, str, int, str]],
     target: int,
+    page: int = 0,
+    pages: int = 1,
+    open_total: int = 0,
     today: str,
     team_line: str | None,
     chart_file: str | None,
@@ -345,10 +387,31 @@ def home_view(
                 ],
             }
         )
+    if pages > 1:
+        blocks += _home_pager(language, page, pages, len(followups), open_total)
     if team_line:
         blocks += [{"type": "divider"}, section(t(language, "home.team") + "\n" + team_line)]
     blocks += [{"type": "divider"}, section(commands)]
     return {"type": "home", "blocks": blocks[:100]}
+
+
+HOME_PAGE = "home_followups_page"
+HOME_PAGES = (f"{HOME_PAGE}_previous", f"{HOME_PAGE}_next")
+HOME_PAGE_SIZE = 10
+
+
+def _home_pager(language: str, page: int, pages: int, shown: int, total: int) -> list[dict[str, Any]]:
+    """Which of the open follow-ups the page shows, and the buttons to the previous and next page."""
+    buttons = []
+    if page > 0:
+        buttons.append(button(t(language, "homepage.previous"), f"{HOME_PAGE}_previous", str(page - 1)))
+    if page + 1 < pages:
+        buttons.append(button(t(language, "homepage.next"), f"{HOME_PAGE}_next", str(page + 1)))
+    first = page * HOME_PAGE_SIZE
+    blocks = [context(t(language, "homepage.more", shown=f"{first + 1}-{first + shown}", total=total))]
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "home_followups_pager", "elements": buttons})
+    return blocks
 
 
 SETTINGS_FORM = "team_settings"
@@ -357,6 +420,7 @@ SETTINGS_FORM = "team_settings"
 def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> dict[str, Any]:
     """The managers' team settings form, filled with the current values."""
     from coaching.cadence import CadenceSettings
+    from coaching.daylist import DEFAULT_BUDGET
     from coaching.hours import WorkingHours
     from coaching.seasons import PostSchedule
     from coaching.settings import CoachSettings
@@ -418,6 +482,7 @@ def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> 
             text_input("connect_floor", "settings.connect_floor", round(thresholds.connect_rate_floor * 100)),
             text_input("streak", "settings.streak", thresholds.streak_max_minutes),
             text_input("admin", "settings.admin", thresholds.admin_max_minutes),
+            text_input("notify_budget", "daylist.budget", settings.get("notify_budget") or DEFAULT_BUDGET),
         ],
     }
 
@@ -446,6 +511,7 @@ def settings_values(state: dict[str, Any]) -> dict[str, Any]:
         "connect_floor": text("connect_floor"),
         "streak": text("streak"),
         "admin": text("admin"),
+        "notify_budget": text("notify_budget"),
     }
 
 

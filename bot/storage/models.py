@@ -251,11 +251,11 @@ class Nudge(Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     user_id: Mapped[str | None] = mapped_column(String(32))  # a DM's rep; None for a channel post
     channel: Mapped[str | None] = mapped_column(String(32))  # a channel post's channel
-    kind: Mapped[str] = mapped_column(String(24))  # followup|break|focus_summary|...
+    kind: Mapped[str] = mapped_column(String(24))  # followup|followup_list|list_added|break|focus_summary|...
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
     attempt: Mapped[int | None] = mapped_column(Integer)  # for a follow-up: the attempt it asks for
     due_at: Mapped[dt.datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|cancelled|failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|listed|cancelled|failed
     tries: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[dt.datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -267,6 +267,26 @@ class Nudge(Base):
     acted_at: Mapped[dt.datetime | None]  # when a button on it was used; a second click finds it set
     action: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # A follow-up shown in a day's list (status `listed`): the rep's local day of that list (FollowupList).
+    list_day: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime]
+
+
+class FollowupList(RepDayRow, Base):
+    """A rep's follow-up list of one local working day: one DM the outbox sends, then updates in place.
+
+    Its items are the follow-ups listed on that day (`Nudge.list_day`). `nudge_id` is the outbox row that posts
+    and updates the message (its `sent_channel` and `sent_ts` say where it is). Every change to the list (an item
+    joins, a button is used) raises `version` in the changer's transaction; the outbox row records the version it
+    showed, and one that showed less is sent again as an update (bot.usecases.daylist), so a click and an update
+    that race both end up in the message.
+    """
+
+    __tablename__ = "followup_lists"
+
+    nudge_id: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    added_note: Mapped[bool] = mapped_column(Boolean, default=False)  # the afternoon's "N joined" DM is written
     created_at: Mapped[dt.datetime]
 
 

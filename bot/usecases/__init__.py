@@ -2,7 +2,8 @@
 
 - `calls`: `/call`, the call form, `/log`: storing an entry with its lead, rollup and nudges.
 - `messages`: what a rep types to the bot in its DM (the Messages tab), answered there.
-- `followups`: the next attempt's DM and its buttons, the reminder, `/coach away` and `back`.
+- `followups`: a due follow-up, the buttons on a follow-up, `/coach away` and `back`.
+- `daylist`: the day's follow-up list (one DM a day, updated in place) and the notification budget.
 - `breaks`: `/break`, `/focus`, the break suggestion and its button, the focus summary.
 - `tips`: the coaching tip after an entry, once a day per rule.
 - `coach`: `/coach`: the scorecard, and its subcommands, each handed to its use case.

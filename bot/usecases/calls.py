@@ -20,6 +20,7 @@ from bot.slack import blockkit
 from bot.storage.database import upsert_insert
 from bot.storage.models import REP_DAY_ATTEMPTS, Activity, Lead, RepDay
 from bot.storage.records import add_entry
+from bot.usecases import daylist
 from bot.usecases.breaks import suggest_break
 from bot.usecases.replies import Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
@@ -156,8 +157,9 @@ def log_call(
         **flags,
     )
     _count_in_rep_day(session, activity)
-    # Whatever was scheduled for this lead is superseded by the call just made.
+    # Whatever was scheduled for this lead is superseded by the call just made; a list showing it shows that.
     outbox.cancel_followups(session, rep.team_id, lead.id)
+    daylist.lead_moved(session, rep.team_id, lead.id, now)
     due: dt.datetime | None = None
     if call.outcome.reached:
         lead.unreached_attempts = 0
@@ -172,6 +174,7 @@ def log_call(
             lead.cadence = "active"
             key, attempt = f"followup:{lead.id}:{activity.id}", lead.unreached_attempts + 1
             outbox.schedule_dm(session, rep, "followup", due, key, now, lead_id=lead.id, attempt=attempt)
+            daylist.schedule_list(session, rep, due, now)
     suggest_break(session, rep, now, now, now)
     return CallLogged(lead.name, call.outcome, lead.attempts, due, lead.cadence)
 

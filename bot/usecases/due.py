@@ -17,15 +17,20 @@ from sqlalchemy.orm import Session
 
 from bot.outbox.sweep import Decision
 from bot.storage.models import Nudge, Rep, Team
-from bot.usecases import breaks, digest, followups, posts
+from bot.usecases import breaks, daylist, digest, followups, posts
 from bot.usecases.reps import profile_of
+from coaching.daylist import NOTIFYING
 from coaching.hours import is_working, next_working_moment
 
 # Messages that read a team's whole week or month: composed before the write transaction (bot.outbox.sweep).
 PREPARE = {"leaderboard_post": posts.channel_post, "digest": digest.digest}
 
+# Delivered after the rest of a sweep's batch, in this order: a day's list takes in the follow-ups due with it,
+# and the afternoon's note about a list follows the list's update.
+LAST = (daylist.LIST, daylist.ADDED)
+
 # Nudges that wait while the rep is in a focus block or on a break.
-HELD_BY_FOCUS = frozenset({"followup", "break"})
+HELD_BY_FOCUS = frozenset({"followup", "break", daylist.LIST, daylist.ADDED})
 
 
 def decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any = None) -> Decision:
@@ -34,6 +39,16 @@ def decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any = Non
     `prepared` is the message `PREPARE` composed for this nudge in a read transaction, where it has one.
     """
     decision = _decide(session, nudge, now, prepared)
+    if decision.message is not None and decision.update_ts is None and nudge.kind in NOTIFYING and decision.user_id:
+        # The budget: a notifying DM that would go past the rep's number for the day is not sent.
+        rep = session.get(Rep, (nudge.team_id, decision.user_id))
+        team = session.get(Team, nudge.team_id)
+        if (
+            rep is not None
+            and team is not None
+            and not daylist.within_budget(session, nudge, profile_of(rep, team), now)
+        ):
+            return Decision(cancel_reason=daylist.OVER_BUDGET)
     if decision.message is not None and decision.channel is None and decision.user_id:
         # The rep's row is in this session already: hand the sweeper the DM channel it knows, so sending costs no
         # transaction of its own to look it up.
@@ -55,6 +70,9 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
     if rep is None or team is None:
         return Decision(cancel_reason="rep no longer known")
     profile = profile_of(rep, team)
+    if nudge.kind == daylist.LIST and nudge.sent_ts:
+        # An update of a list already sent doesn't notify: it may change at any hour.
+        return daylist.decide_list(session, nudge, profile, now)
     if not is_working(now, profile.tz, profile.hours, profile.away_until):
         return Decision(defer_until=next_working_moment(now, profile.tz, profile.hours, profile.away_until))
     if nudge.kind in HELD_BY_FOCUS:
@@ -63,6 +81,10 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
             return Decision(defer_until=next_working_moment(busy_until, profile.tz, profile.hours, profile.away_until))
     if nudge.kind == "followup":
         return followups.decide_followup(session, nudge, profile, now)
+    if nudge.kind == daylist.LIST:
+        return daylist.decide_list(session, nudge, profile, now)
+    if nudge.kind == daylist.ADDED:
+        return daylist.decide_added(session, nudge, profile, now)
     if nudge.kind == "break":
         return breaks.decide_break(session, nudge, profile, now)
     if nudge.kind == "focus_summary":
@@ -77,7 +99,8 @@ def plan(session: Session, now: dt.datetime) -> int:
     return posts.plan_posts(session, now) + digest.plan_digests(session, now)
 
 
-def after_sent(session: Session, nudge: Nudge, now: dt.datetime) -> None:
-    """What a delivered nudge causes, written with its "sent": an ignored follow-up comes back once."""
-    if nudge.kind == "followup":
-        followups.remind_if_ignored(session, nudge, now)
+def after_sent(session: Session, nudge: Nudge, now: dt.datetime) -> bool:
+    """What a delivered nudge causes, written with its "sent": a list changed meanwhile is due again (True)."""
+    if nudge.kind == daylist.LIST:
+        return daylist.after_sent(session, nudge, now)
+    return False

@@ -1,8 +1,9 @@
-"""Follow-ups: the next attempt on a lead not reached, its DM and buttons, the reminder, `/coach away` and `back`.
+"""Follow-ups: the next attempt on a lead not reached, its buttons, the App Home's list, `/coach away` and `back`.
 
 Misconception 2: reps give up after about 1.3 attempts while most converted leads were reached by the 6th. A call
-that doesn't reach the lead schedules the next attempt (`bot.usecases.calls`); this module turns a due attempt
-into a DM, handles its buttons (log the attempt, snooze, stop), brings an ignored DM back once, and moves pending
+that doesn't reach the lead schedules the next attempt (`bot.usecases.calls`); this module puts a due attempt into
+the rep's list of the day (`bot.usecases.daylist`, never a DM of its own), handles the buttons on a line of it or
+of the App Home (log the attempt, snooze, stop), pages the open follow-ups for the Home, and moves pending
 follow-ups past a rep's absence.
 """
 
@@ -11,16 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
-from bot.storage.models import Lead, Nudge, Rep, Team
+from bot.storage.models import Lead, Nudge, Rep
+from bot.usecases import daylist
 from bot.usecases.calls import log_call
 from bot.usecases.replies import ButtonResult, Reply
-from bot.usecases.reps import RepProfile, profile_of
+from bot.usecases.reps import RepProfile
 from bot.usecases.tips import tips_after_entry
 from coaching import parser
 from coaching.cadence import shift_for_absence
@@ -34,10 +36,24 @@ if TYPE_CHECKING:
 
 
 def followup_button(rt: Runtime, team_id: str, user_id: str, action_id: str, value: str) -> ButtonResult:
-    """A click on a follow-up DM: log the attempt, snooze, or stop. A second click changes nothing."""
+    """A click on a follow-up (a line of the day's list, the App Home): log the attempt, snooze, or stop.
+
+    A second click changes nothing. A line of a list is changed in the list itself, through the outbox
+    (`in_list`); the click's own answer is only a tip, if one is due.
+    """
     rep = rt.reps.profile(team_id, user_id)
-    lang = rep.language
     now = rt.clock()
+    lists: list[int] = []
+    result = _click(rt, rep, action_id, value, now, lists)
+    for list_nudge in lists:
+        rt.sweeper.send_now(list_nudge, now)
+    return result
+
+
+def _click(
+    rt: Runtime, rep: RepProfile, action_id: str, value: str, now: dt.datetime, lists: list[int]
+) -> ButtonResult:
+    team_id, user_id, lang = rep.team_id, rep.user_id, rep.language
     with rt.db.transaction() as session:
         nudge = outbox.own_nudge(session, team_id, user_id, value)
         if nudge is None:
@@ -52,9 +68,13 @@ def followup_button(rt: Runtime, team_id: str, user_id: str, action_id: str, val
         claimed = session.execute(
             update(Nudge).where(Nudge.id == nudge.id, Nudge.acted_at.is_(None)).values(acted_at=now, action=action_id)
         ).rowcount
+        in_list = nudge.list_day is not None
         if not claimed:
             state = t(lang, "nudge.already", state=(nudge.payload or {}).get("done", ""))
-            return ButtonResult(blockkit.resolved_message(headline, state), changed=False)
+            return ButtonResult(blockkit.resolved_message(headline, state), changed=False, in_list=in_list)
+        if in_list and (lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt):
+            lists += daylist.lines_done(session, nudge, action_id, t(lang, "nudge.gone", lead=name), now)
+            return ButtonResult(blockkit.plain(t(lang, "nudge.gone", lead=name)), False, in_list=True)
         if lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt:
             return ButtonResult(blockkit.resolved_message(headline, t(lang, "nudge.gone", lead=name)), False)
         if action_id in blockkit.FOLLOWUP_LOG:
@@ -77,15 +97,26 @@ def followup_button(rt: Runtime, team_id: str, user_id: str, action_id: str, val
             # A snooze replaces whatever is pending for the lead (a button on the App Home acts before the DM).
             outbox.cancel_followups(session, team_id, lead.id, reason="snoozed")
             outbox.schedule_dm(
-                session, rep, "followup", at, f"snooze:{nudge.id}", now, lead_id=lead.id, attempt=nudge.attempt
+                session,
+                rep,
+                "followup",
+                at,
+                f"snooze:{nudge.id}:{now.isoformat()}",
+                now,
+                lead_id=lead.id,
+                attempt=nudge.attempt,
             )
+            daylist.schedule_list(session, rep, at, now)
             done = t(lang, "nudge.done_snoozed", lead=name, when=blockkit.local_when(lang, at, now, rep.tz))
         else:
             lead.cadence = "stopped"
             outbox.cancel_followups(session, team_id, lead.id, reason="stopped by the rep")
             done = t(lang, "nudge.done_stopped", lead=name, attempts=count(Count(lead.attempts, "attempt"), lang))
         nudge.payload = {**(nudge.payload or {}), "done": done}
+        lists += daylist.lines_done(session, nudge, action_id, done, now)
     tips = tips_after_entry(rt.db, rep, now) if tip_due else []
+    if in_list:
+        return ButtonResult(blockkit.plain("\n".join(tips)) if tips else {}, changed=True, in_list=True)
     return ButtonResult(blockkit.resolved_message(headline, done, tips), changed=True)
 
 
@@ -114,47 +145,13 @@ def _snooze_until(action_id: str, rep: RepProfile, now: dt.datetime) -> dt.datet
 
 
 def decide_followup(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> Decision:
+    """A follow-up that falls due joins the rep's list of the day (bot.usecases.daylist), never a DM of its own."""
     lead = session.get(Lead, nudge.lead_id)
     if lead is None or lead.team_id != nudge.team_id:
         return Decision(cancel_reason="lead gone")
     if lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt:
         return Decision(cancel_reason=f"lead moved on ({lead.cadence}, {lead.unreached_attempts} unreached)")
-    message = blockkit.followup_message(
-        rep.language,
-        again=bool((nudge.payload or {}).get("reminded")),
-        nudge_id=nudge.id,
-        lead=lead.name,
-        attempt=lead.attempts + 1,
-        target=rep.cadence.target,
-        last_outcome=lead.last_outcome,
-        last_at=lead.last_attempt_at,
-        now=now,
-        tz=rep.tz,
-    )
-    return Decision(message=message, user_id=rep.user_id)
-
-
-def remind_if_ignored(session: Session, nudge: Nudge, now: dt.datetime) -> None:
-    """A follow-up DM nobody acts on comes back once, the next working day: the cadence must not stall on it.
-
-    Logging any call to the lead (a button, `/call`), snoozing or stopping cancels the reminder; a reminder that is
-    itself ignored leaves the follow-up on the rep's App Home.
-    """
-    if nudge.kind != "followup" or (nudge.payload or {}).get("reminded") or not nudge.user_id:
-        return
-    rep = session.get(Rep, (nudge.team_id, nudge.user_id))
-    team = session.get(Team, nudge.team_id)
-    if rep is None or team is None:
-        return
-    profile = profile_of(rep, team)
-    local = now.astimezone(profile.tz)
-    day = add_working_days(local.date(), 1, profile.hours)
-    at = local.time().replace(tzinfo=None)
-    if not profile.hours.start <= at < profile.hours.end:
-        at = profile.hours.start
-    due = next_working_moment(local_datetime(day, at, profile.tz), profile.tz, profile.hours, profile.away_until)
-    details = {"lead_id": nudge.lead_id, "attempt": nudge.attempt, "payload": {"reminded": True}}
-    outbox.schedule_dm(session, profile, "followup", due, f"again:{nudge.id}", now, **details)
+    return daylist.join(session, rep, nudge, now)
 
 
 def set_away(session: Session, rep: RepProfile, until: dt.date | None, now: dt.datetime) -> int:
@@ -184,10 +181,17 @@ def set_away(session: Session, rep: RepProfile, until: dt.date | None, now: dt.d
     return moved
 
 
-def pending_followups(session: Session, rep: RepProfile) -> list[tuple[int, str, int, dt.datetime]]:
-    """Follow-ups still to come, and those sent whose attempt the rep hasn't logged yet (a DM nobody clicked)."""
-    rows = session.execute(
-        select(Nudge.id, Lead.name, Nudge.attempt, Nudge.due_at)
+def pending_followups(
+    session: Session, rep: RepProfile, page: int = 0, size: int = blockkit.HOME_PAGE_SIZE
+) -> tuple[list[tuple[int, str, int, dt.datetime]], int]:
+    """A page of the rep's open follow-ups, one per lead, most overdue first, and how many there are in all.
+
+    Open: still to come, or shown (in a list, or a DM from before the lists) and not acted on, while the lead is
+    still at that attempt. A lead can have several such rows (a list's line and its roll-over to the next day);
+    the Home shows the lead once, by its earliest.
+    """
+    open_rows = (
+        select(Nudge.lead_id, func.min(Nudge.id).label("nudge_id"), func.min(Nudge.due_at).label("due_at"))
         .join(Lead, Lead.id == Nudge.lead_id)
         .where(
             Nudge.team_id == rep.team_id,
@@ -195,12 +199,20 @@ def pending_followups(session: Session, rep: RepProfile) -> list[tuple[int, str,
             Nudge.kind == "followup",
             or_(
                 Nudge.status.in_(("pending", "sending")),
-                and_(Nudge.status == "sent", Nudge.acted_at.is_(None)),
+                and_(Nudge.status.in_(("sent", "listed")), Nudge.acted_at.is_(None)),
             ),
             Lead.cadence == "active",
             Nudge.attempt == Lead.unreached_attempts + 1,
         )
-        .order_by(Nudge.due_at)
-        .limit(10)
+        .group_by(Nudge.lead_id)
+        .subquery()
     )
-    return [(row.id, row.name, row.attempt or 0, row.due_at) for row in rows]
+    total = session.scalar(select(func.count()).select_from(open_rows)) or 0
+    rows = session.execute(
+        select(open_rows.c.nudge_id, Lead.name, Lead.unreached_attempts, open_rows.c.due_at)
+        .join(Lead, Lead.id == open_rows.c.lead_id)
+        .order_by(open_rows.c.due_at, Lead.name, open_rows.c.nudge_id)
+        .offset(page * size)
+        .limit(size)
+    )
+    return [(row.nudge_id, row.name, row.unreached_attempts + 1, row.due_at) for row in rows], int(total)

@@ -58,11 +58,14 @@ log = logging.getLogger(__name__)
 PROCESSING, READY, REFUSED = "processing", "ready", "refused"
 
 
-def publish(rt: Runtime, team_id: str, user_id: str) -> None:
-    """Publish the rep's App Home (and for managers the team's week); with the day's chart once Slack has it ready."""
+def publish(rt: Runtime, team_id: str, user_id: str, page: int = 0) -> None:
+    """Publish the rep's App Home (and for managers the team's week); with the day's chart once Slack has it ready.
+
+    `page` is the page of open follow-ups shown (`blockkit.HOME_PAGE_SIZE` a page, all of them reachable).
+    """
     rep = rt.reps.profile(team_id, user_id)
     now = rt.clock()
-    parts = _home_parts(rt, rep, now)
+    parts = _home_parts(rt, rep, now, page)
     chart = _chart_file(rt, rep, now)
     client = rt.installations.client_for(team_id)
     try:
@@ -82,12 +85,15 @@ def publish(rt: Runtime, team_id: str, user_id: str) -> None:
         client.views_publish(user_id=user_id, view=blockkit.home_view(rep.language, chart_file=None, **parts))
 
 
-def _home_parts(rt: Runtime, rep: RepProfile, now: dt.datetime) -> dict[str, Any]:
+def _home_parts(rt: Runtime, rep: RepProfile, now: dt.datetime, page: int = 0) -> dict[str, Any]:
     """Everything on the rep's Home but the chart, in their language."""
     lang = rep.language
     with rt.db.read() as session:
         card = scorecard_text(session, rep, now)
-        pending = pending_followups(session, rep)
+        pending, open_total = pending_followups(session, rep, page)
+        if not pending and page:
+            page = 0  # a page emptied since it was drawn: back to the first
+            pending, open_total = pending_followups(session, rep, page)
         today = _today_line(session, rep, now)
         manager = is_manager(session, rep.team_id, rep.user_id)
         team_line = team_summary(session, rep.team_id, now, rep.tz, lang) if manager else None
@@ -98,6 +104,9 @@ def _home_parts(rt: Runtime, rep: RepProfile, now: dt.datetime) -> dict[str, Any
             for nudge_id, lead, attempt, due in pending
         ],
         "target": rep.cadence.target,
+        "page": page,
+        "pages": max(1, -(-open_total // blockkit.HOME_PAGE_SIZE)),
+        "open_total": open_total,
         "today": today,
         "team_line": team_line,
         "commands": t(lang, "coach.help", works=blockkit.works_list(lang)),

@@ -18,6 +18,7 @@ from bot.storage.database import insert_ignore
 from bot.storage.models import Manager, Rep, Team
 from bot.usecases.reps import RepProfile, reps_by_id
 from coaching.cadence import CadenceSettings
+from coaching.daylist import BUDGET_RANGE
 from coaching.hours import WorkingHours
 from coaching.i18n import t
 from coaching.seasons import PostSchedule
@@ -120,6 +121,7 @@ def save_settings(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any
         ("connect_floor", 1, 50),
         ("streak", 30, 240),
         ("admin", 15, 600),
+        ("notify_budget", *BUDGET_RANGE),
     ):
         text = str(values.get(field) or "").strip()
         if not text.isdigit() or not low <= int(text) <= high:
@@ -142,6 +144,7 @@ def save_settings(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any
     language = values.get("language") or "auto"
     new["language"] = None if language == "auto" else language
     if not errors:
+        new["notify_budget"] = numbers["notify_budget"]
         thresholds = {
             "connect_rate_floor": numbers["connect_floor"] / 100,
             "streak_max_minutes": numbers["streak"],

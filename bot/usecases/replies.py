@@ -33,6 +33,7 @@ class ButtonResult:
 
     message: dict[str, Any]
     changed: bool
+    in_list: bool = False  # a line of the day's list: the list is updated in place by the outbox
 
 
 CommandUseCase = Callable[["Runtime", str, str, str], Reply]

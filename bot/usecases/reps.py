@@ -23,6 +23,7 @@ from bot.slack.clients import Installations
 from bot.storage.database import Database, insert_ignore
 from bot.storage.models import Rep, Team
 from coaching.cadence import CadenceSettings
+from coaching.daylist import DEFAULT_BUDGET
 from coaching.hours import WorkingHours, zone
 from coaching.i18n import language_for
 from coaching.settings import CoachSettings
@@ -52,6 +53,11 @@ class RepProfile:
     def tz(self) -> ZoneInfo:
         """The rep's IANA zone."""
         return zone(self.tz_name)
+
+    @property
+    def notify_budget(self) -> int:
+        """The most notifying DMs the rep gets a working day (the team's setting; coaching.daylist)."""
+        return int(self.team_settings.get("notify_budget") or DEFAULT_BUDGET)
 
     @property
     def coach_settings(self) -> CoachSettings:

@@ -1,0 +1,385 @@
+"""The day's follow-up list and the notification budget (issue 11: a calm coach).
+
+One DM a rep a working day lists every follow-up due that day, most overdue first, with its buttons. It is an
+outbox row (`followup_list`) like any nudge: written with the follow-up that causes it (due at the start of that
+working day), sent once, and from then on changed in place with chat.update, which doesn't notify:
+
+- A follow-up row that falls due joins its day's list (`listed`, `Nudge.list_day`) instead of becoming a DM of
+  its own; one that is still open at the end of the day rolls into the next working day's list, marked "still
+  open since Tue" (a `roll:` row), never as a DM of its own.
+- Every change (a follow-up joins, a button is used, a call is logged on a listed lead) raises the list's version
+  in the changer's transaction and makes the list's row due again; the row records the version it showed, and
+  one that showed less than the version when it was marked sent is due again at once. A click and an update that
+  race therefore both end up in the message (bot.storage.models.FollowupList).
+- Follow-ups that join a list already sent, in the afternoon, earn one short DM a day saying how many joined.
+
+The budget: a rep gets at most the team's number of notifying DMs a working day (`coaching.daylist.NOTIFYING`);
+one that would go past it is not sent (the list's follow-ups wait on the App Home and roll into the next list).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.outbox import rows as outbox
+from bot.outbox.sweep import Decision
+from bot.slack import blockkit
+from bot.storage.database import insert_ignore
+from bot.storage.models import FollowupList, Lead, Nudge, Rep
+from bot.usecases.reps import RepProfile
+from coaching import daylist
+from coaching.hours import add_working_days, local_datetime, local_day_bounds, next_working_moment, zone
+
+LIST, ADDED = "followup_list", "list_added"
+SNOOZED_TODAY = ("followup_snooze_hour",)
+NOTHING_DUE = "nothing due today"
+OVER_BUDGET = "over the day's notification budget"
+
+
+def list_key(team_id: str, user_id: str, day: dt.date) -> str:
+    """The dedupe key of a rep's list of `day`: one list a day."""
+    return f"list:{team_id}:{user_id}:{day.isoformat()}"
+
+
+def schedule_list(session: Session, rep: RepProfile, due: dt.datetime, now: dt.datetime) -> None:
+    """Write the list of the day a follow-up falls due, at the start of that working day (once a day)."""
+    day = due.astimezone(rep.tz).date()
+    start = min(max(local_datetime(day, rep.hours.start, rep.tz), now), due)
+    outbox.schedule_dm(session, rep, LIST, start, list_key(rep.team_id, rep.user_id, day), now, payload={})
+
+
+def _key(team_id: str, user_id: str, day: dt.date) -> dict[str, Any]:
+    return {"team_id": team_id, "user_id": user_id, "day": day}
+
+
+def _list_row(session: Session, rep: RepProfile, day: dt.date, now: dt.datetime) -> FollowupList:
+    key = _key(rep.team_id, rep.user_id, day)
+    insert_ignore(session, FollowupList, **key, version=0, added_note=False, created_at=now)
+    row = session.get(FollowupList, key, populate_existing=True)
+    assert row is not None
+    return row
+
+
+def join(session: Session, rep: RepProfile, nudge: Nudge, now: dt.datetime) -> Decision:
+    """A follow-up fell due: it joins the rep's list of today (sent, or updated in place), not a DM of its own."""
+    day = now.astimezone(rep.tz).date()
+    _list_row(session, rep, day, now)
+    if not _put(session, rep, day, [nudge], now):
+        return Decision(cancel_reason="already open in today's list")
+    changed(session, nudge, day, now, joined=True)
+    return Decision(listed=True)
+
+
+def _put(session: Session, rep: RepProfile, day: dt.date, rows: list[Nudge], now: dt.datetime) -> int:
+    """Put follow-ups into the list of `day`; one whose lead moved on, or is open in the list already, is cancelled."""
+    open_leads = set(
+        session.scalars(select(Nudge.lead_id).where(*_in_list(rep.team_id, rep.user_id, day), Nudge.acted_at.is_(None)))
+    )
+    put = 0
+    for row in rows:
+        lead = session.get(Lead, row.lead_id)
+        if lead is None or lead.cadence != "active" or lead.unreached_attempts + 1 != row.attempt:
+            row.status, row.last_error = "cancelled", "lead moved on"
+            continue
+        if row.lead_id in open_leads:
+            row.status, row.last_error = "cancelled", "already open in the day's list"
+            continue
+        snoozed = line = _snoozed_line(session, rep, day, row)
+        if snoozed is not None:
+            # Snoozed for an hour from this list: its own line opens again, rather than a second line.
+            snoozed.acted_at = snoozed.action = None
+            snoozed.sent_at = now
+            snoozed.payload = {k: v for k, v in (snoozed.payload or {}).items() if k != "done"}
+            row.status, row.last_error = "cancelled", "its line in the day's list opened again"
+        else:
+            row.status, row.list_day, row.sent_at, row.lease_until = "listed", day, now, None
+            line = row
+        open_leads.add(row.lead_id)
+        _roll_over(session, rep, row, line, now)
+        put += 1
+    return put
+
+
+def _snoozed_line(session: Session, rep: RepProfile, day: dt.date, row: Nudge) -> Nudge | None:
+    return session.scalars(
+        select(Nudge)
+        .where(
+            *_in_list(rep.team_id, rep.user_id, day),
+            Nudge.lead_id == row.lead_id,
+            Nudge.attempt == row.attempt,
+            Nudge.action.in_(SNOOZED_TODAY),
+        )
+        .limit(1)
+    ).first()
+
+
+def _roll_over(session: Session, rep: RepProfile, row: Nudge, line: Nudge, now: dt.datetime) -> None:
+    """Should the follow-up still be open tomorrow, it joins the next working day's list (a button cancels this).
+
+    `line` is the list's line that shows `row`: its first due moment is the one "still open since" tells.
+    """
+    first_due = (line.payload or {}).get("first_due") or line.due_at.isoformat()
+    next_day = add_working_days(now.astimezone(rep.tz).date(), 1, rep.hours)
+    start = local_datetime(next_day, rep.hours.start, rep.tz)
+    due = next_working_moment(start, rep.tz, rep.hours, rep.away_until)
+    details = {"lead_id": row.lead_id, "attempt": row.attempt, "payload": {"first_due": first_due}}
+    outbox.schedule_dm(session, rep, "followup", due, f"roll:{row.id}", now, **details)
+    schedule_list(session, rep, due, now)
+
+
+def _in_list(team_id: str, user_id: str, day: dt.date) -> tuple[Any, ...]:
+    return (
+        Nudge.team_id == team_id,
+        Nudge.user_id == user_id,
+        Nudge.kind == "followup",
+        Nudge.status == "listed",
+        Nudge.list_day == day,
+    )
+
+
+def changed(session: Session, rep: Any, day: dt.date, now: dt.datetime, *, joined: bool = False) -> int | None:
+    """The list of `day` changed: raise its version and make its message due again. Returns that row if due now.
+
+    `rep` is anything with the rep's `team_id` and `user_id`.
+    """
+    key = _key(rep.team_id, rep.user_id, day)
+    session.execute(
+        update(FollowupList)
+        .where(*(getattr(FollowupList, k) == v for k, v in key.items()))
+        .values(version=FollowupList.version + 1)
+    )
+    row = session.get(FollowupList, key, populate_existing=True)
+    if row is None:
+        return None
+    if row.nudge_id is None:
+        # The list's own row isn't adopted yet (a follow-up fell due before the day's list): write or find it.
+        list_id = list_key(rep.team_id, rep.user_id, day)
+        outbox.schedule(session, rep.team_id, LIST, now, list_id, now, user_id=rep.user_id, payload={})
+        row.nudge_id = session.scalar(select(Nudge.id).where(Nudge.dedupe_key == list_id))
+    message = session.get(Nudge, row.nudge_id, populate_existing=True) if row.nudge_id else None
+    if message is None:
+        return None
+    if message.status == "sent" or (message.status == "cancelled" and message.last_error == NOTHING_DUE):
+        message.status, message.due_at, message.tries = "pending", now, 0
+    if joined and message.sent_ts and not row.added_note and _afternoon(session, rep, now):
+        row.added_note = True
+        outbox.schedule(
+            session, rep.team_id, ADDED, now, f"added:{rep.team_id}:{rep.user_id}:{day.isoformat()}", now,
+            user_id=rep.user_id, payload={"day": day.isoformat()},
+        )  # fmt: skip
+    return message.id if message.status == "pending" else None
+
+
+def lines_done(session: Session, nudge: Nudge, action: str, done: str, now: dt.datetime) -> list[int]:
+    """A button on a follow-up was used: its other open lines (yesterday's list, today's) say the same.
+
+    Returns the lists' rows due now, for the caller to send at once.
+    """
+    siblings = session.scalars(
+        select(Nudge).where(
+            Nudge.team_id == nudge.team_id,
+            Nudge.lead_id == nudge.lead_id,
+            Nudge.kind == "followup",
+            Nudge.status == "listed",
+            Nudge.acted_at.is_(None),
+            Nudge.id != nudge.id,
+        )
+    ).all()
+    for sibling in siblings:
+        sibling.acted_at, sibling.action = now, action
+        sibling.payload = {**(sibling.payload or {}), "done": done}
+    return _touch(session, [nudge, *siblings], now)
+
+
+def lead_moved(session: Session, team_id: str, lead_id: int, now: dt.datetime) -> list[int]:
+    """A call was logged on a lead: the lists showing it open show it handled."""
+    open_lines = session.scalars(
+        select(Nudge).where(
+            Nudge.team_id == team_id,
+            Nudge.lead_id == lead_id,
+            Nudge.kind == "followup",
+            Nudge.status == "listed",
+            Nudge.acted_at.is_(None),
+        )
+    ).all()
+    return _touch(session, list(open_lines), now)
+
+
+def _touch(session: Session, lines: list[Nudge], now: dt.datetime) -> list[int]:
+    due = []
+    for team_id, user_id, day in sorted({(n.team_id, n.user_id, n.list_day) for n in lines if n.list_day}):
+        found = changed(session, _Who(team_id, user_id or ""), day, now)
+        if found is not None:
+            due.append(found)
+    return due
+
+
+class _Who:
+    """A rep by their ids alone."""
+
+    def __init__(self, team_id: str, user_id: str) -> None:
+        self.team_id, self.user_id = team_id, user_id
+
+
+def _afternoon(session: Session, rep: Any, now: dt.datetime) -> bool:
+    tz = rep.tz if isinstance(rep, RepProfile) else _zone_of(session, rep.team_id, rep.user_id)
+    return daylist.is_afternoon(now, tz)
+
+
+def _zone_of(session: Session, team_id: str, user_id: str) -> Any:
+    row = session.get(Rep, (team_id, user_id))
+    return zone(row.tz if row else None)
+
+
+def decide_list(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> Decision:
+    """The day's list: sent at the start of the day with every follow-up due that day, then updated in place."""
+    if nudge.sent_ts:
+        day = dt.date.fromisoformat((nudge.payload or {})["day"])
+        return _render(session, nudge, rep, day, now, update=True)
+    day = now.astimezone(rep.tz).date()
+    row = _list_row(session, rep, day, now)
+    _, end = local_day_bounds(now, rep.tz)
+    due_today = session.scalars(
+        select(Nudge)
+        .where(
+            Nudge.team_id == rep.team_id,
+            Nudge.user_id == rep.user_id,
+            Nudge.kind == "followup",
+            Nudge.status == "pending",
+            Nudge.due_at < end,
+        )
+        .order_by(Nudge.due_at, Nudge.id)
+    ).all()
+    gathered = _put(session, rep, day, list(due_today), now)
+    if row.nudge_id not in (None, nudge.id):
+        # The day has its list already (this one was held over from another day): what it gathered goes there.
+        if gathered:
+            changed(session, nudge, day, now, joined=True)
+        return Decision(cancel_reason="merged into the day's list")
+    if not session.scalar(select(func.count()).where(*_in_list(rep.team_id, rep.user_id, day))):
+        return Decision(cancel_reason=NOTHING_DUE)
+    row.nudge_id = nudge.id
+    return _render(session, nudge, rep, day, now, update=False)
+
+
+def _render(
+    session: Session, nudge: Nudge, rep: RepProfile, day: dt.date, now: dt.datetime, *, update: bool
+) -> Decision:
+    version = session.scalar(
+        select(FollowupList.version).where(
+            FollowupList.team_id == rep.team_id, FollowupList.user_id == rep.user_id, FollowupList.day == day
+        )
+    )
+    nudge.payload = {**(nudge.payload or {}), "day": day.isoformat(), "shown": version or 0}
+    message = render(session, rep, day, now)
+    if update:
+        return Decision(message=message, user_id=rep.user_id, channel=nudge.sent_channel, update_ts=nudge.sent_ts)
+    return Decision(message=message, user_id=rep.user_id)
+
+
+def render(session: Session, rep: RepProfile, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    """The list of `day` as it stands: a line per follow-up, most overdue first; what doesn't fit, "N more"."""
+    order, lines = _lines(session, rep, day, now)
+    shown = daylist.fit(order, blockkit.LINE_OPEN_BLOCKS, blockkit.LINE_DONE_BLOCKS)
+    return blockkit.followup_list(
+        rep.language,
+        day=day,
+        lines=[lines[item.nudge_id] for item in order[:shown]],
+        more=len(order) - shown,
+        done=sum(item.done for item in order),
+        total=len(order),
+        target=rep.cadence.target,
+        now=now,
+        tz=rep.tz,
+    )
+
+
+def _lines(
+    session: Session, rep: RepProfile, day: dt.date, now: dt.datetime
+) -> tuple[list[daylist.ListItem], dict[int, blockkit.ListLine]]:
+    """The list's follow-ups in order, and each one's line."""
+    rows = session.execute(
+        select(Nudge, Lead).join(Lead, Lead.id == Nudge.lead_id).where(*_in_list(rep.team_id, rep.user_id, day))
+    ).all()
+    today = now.astimezone(rep.tz).date()
+    lines: dict[int, blockkit.ListLine] = {}
+    items = []
+    for nudge, lead in rows:
+        done = (nudge.payload or {}).get("done") if nudge.acted_at else None
+        moved_on = lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt
+        handled = not done and (nudge.acted_at is not None or moved_on)
+        first_due = dt.datetime.fromisoformat((nudge.payload or {}).get("first_due") or nudge.due_at.isoformat())
+        items.append(daylist.ListItem(nudge.id, lead.name, first_due, bool(done or handled)))
+        lines[nudge.id] = blockkit.ListLine(
+            nudge_id=nudge.id,
+            lead=lead.name,
+            attempt=nudge.attempt or 0,
+            last_outcome=lead.last_outcome,
+            last_at=lead.last_attempt_at,
+            since=daylist.open_since(first_due, now, rep.tz) if day == today else None,
+            done=done,
+            handled=handled,
+        )
+    return daylist.ordered(items), lines
+
+
+def after_sent(session: Session, nudge: Nudge, now: dt.datetime) -> bool:
+    """A list just sent or updated: if it changed meanwhile, it is due again now. Returns whether it is."""
+    payload = nudge.payload or {}
+    if "day" not in payload or not nudge.user_id:
+        return False
+    version = session.scalar(
+        select(FollowupList.version).where(
+            FollowupList.team_id == nudge.team_id,
+            FollowupList.user_id == nudge.user_id,
+            FollowupList.day == dt.date.fromisoformat(payload["day"]),
+        )
+    )
+    if version is not None and version > payload.get("shown", 0):
+        nudge.status, nudge.due_at = "pending", now
+        return True
+    return False
+
+
+def decide_added(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> Decision:
+    """The afternoon's one short DM: how many follow-ups joined the day's list since it was sent."""
+    day = dt.date.fromisoformat((nudge.payload or {})["day"])
+    row = session.get(FollowupList, _key(rep.team_id, rep.user_id, day))
+    message = session.get(Nudge, row.nudge_id) if row and row.nudge_id else None
+    if message is None or message.sent_at is None:
+        return Decision(cancel_reason="the day's list was never sent")
+    listed = session.scalars(select(Nudge.sent_at).where(*_in_list(rep.team_id, rep.user_id, day))).all()
+    added = sum(1 for sent_at in listed if sent_at and sent_at > message.sent_at)
+    if not added:
+        return Decision(cancel_reason="nothing joined the list")
+    order, _ = _lines(session, rep, day, now)
+    message = blockkit.list_added(rep.language, added=added, done=sum(i.done for i in order), total=len(order))
+    return Decision(message=message, user_id=rep.user_id)
+
+
+def within_budget(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> bool:
+    """Whether a notifying DM still fits in the rep's budget today; if it does, it is counted (reserved) now.
+
+    The rep's row is locked first, so two sweepers deciding DMs for one rep at once count each other's.
+    """
+    session.get(Rep, (rep.team_id, rep.user_id), with_for_update={"key_share": True})
+    start, end = local_day_bounds(now, rep.tz)
+    sent = session.scalar(
+        select(func.count()).where(
+            Nudge.team_id == rep.team_id,
+            Nudge.user_id == rep.user_id,
+            Nudge.kind.in_(daylist.NOTIFYING),
+            Nudge.status.in_(("pending", "sending", "sent")),
+            Nudge.sent_at >= start,
+            Nudge.sent_at < end,
+            Nudge.id != nudge.id,
+        )
+    )
+    if not daylist.within_budget(int(sent or 0), rep.notify_budget):
+        return False
+    nudge.sent_at = now
+    return True
