@@ -271,3 +271,56 @@ def test_thirty_unreached_leads_over_two_weeks_stay_within_the_budget_and_every_
     with coachbot.db.transaction() as s:
         kinds = {n.kind for n in s.scalars(select(Nudge).where(Nudge.status == "sent"))}
     assert kinds <= NOTIFYING | {"digest"}
+
+
+def home_click(coachbot, action_id, value, user="U0SAM"):
+    """A button on the App Home (a view, not a message)."""
+    return coachbot.interact_as(
+        "block_actions",
+        user,
+        container={"type": "view", "view_id": "V0HOME"},
+        view={"id": "V0HOME", "type": "home"},
+        actions=[{"action_id": action_id, "block_id": "b", "value": value, "type": "button"}],
+    )
+
+
+def home_leads(view):
+    lines = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+    return [line.split("*")[1] for line in lines if ": attempt " in line]
+
+
+def test_the_home_shows_each_open_follow_up_once_and_pages_through_all_of_them(coachbot, slack):
+    """Issue 11, item 7: no duplicates on the App Home, every open follow-up reachable."""
+    coachbot.clock.set(local(LON, 2026, 11, 25, 9, 0))  # Wednesday
+    for i in range(26):
+        coachbot.clock.advance(minutes=5)
+        coachbot.slash("/call", f"Lead {i:02d} BV no-answer")
+    coachbot.sweep(local(LON, 2026, 11, 26, 9, 0))  # Thursday's list: 23 lines and "3 more"
+    coachbot.sweep(local(LON, 2026, 11, 27, 9, 0))  # left open: each rolls into Friday's list, a row more per lead
+    with coachbot.db.transaction() as s:
+        rows = s.scalars(select(Nudge).where(Nudge.kind == "followup", Nudge.status == "listed")).all()
+    assert len(rows) == 52  # two open rows per lead: Thursday's line and Friday's
+    mark = slack.mark()
+    coachbot.event({"type": "app_home_opened", "user": "U0SAM", "tab": "home"}, "EvPages1")
+    [first] = slack.wait_for("views.publish", since=mark, where=lambda c: c.ok)
+    seen = home_leads(first.params["view"])
+    assert len(seen) == 10 and "1-10 of 26 open follow-ups" in texts(first.params["view"])
+    page = first.params["view"]
+    while True:
+        buttons = [e for b in page["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        following = [e for e in buttons if e["action_id"] == "home_followups_page_next"]
+        if not following:
+            break
+        mark = slack.mark()
+        home_click(coachbot, "home_followups_page_next", following[0]["value"])
+        [published] = slack.wait_for("views.publish", since=mark, where=lambda c: c.ok)
+        page = published.params["view"]
+        seen += home_leads(page)
+    assert sorted(seen) == [f"Lead {i:02d} BV" for i in range(26)]  # each lead once, all of them
+    assert "21-26 of 26" in texts(page) and any(
+        e["action_id"] == "home_followups_page_previous"
+        for b in page["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    )
+    assert slack.findings == []
