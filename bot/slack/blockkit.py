@@ -177,14 +177,19 @@ def followup_list(
     target: int,
     now: dt.datetime,
     tz: ZoneInfo,
+    held: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The day's follow-up list: a header with the progress ("4 of 7 done"), why, a line each, "N more"."""
+    """The day's follow-up list: a header with the progress ("4 of 7 done"), why, a line each, "N more".
+
+    `held` are the day's messages that went past the rep's budget: shown here, quietly, instead.
+    """
     header = t(language, "daylist.header", day=local_date(language, day), progress=progress(language, done, total))
     blocks = [section(header), context(t(language, "nudge.followup_why"))]
     for line in lines:
         blocks += followup_line(language, line, target=target, now=now, tz=tz)
     if more:
         blocks.append(context(t(language, "daylist.more", count=more)))
+    blocks += [context(t(language, "daylist.held", text=text)) for text in held]
     return {"text": header, "blocks": blocks}
 
 

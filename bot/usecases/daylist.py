@@ -36,6 +36,7 @@ from coaching.hours import add_working_days, local_datetime, local_day_bounds, n
 
 LIST, ADDED = "followup_list", "list_added"
 SNOOZED_TODAY = ("followup_snooze_hour",)
+HELD_SHOWN = 3  # the day's latest messages held back by the budget that the list shows
 NOTHING_DUE = "nothing due today"
 OVER_BUDGET = "over the day's notification budget"
 
@@ -284,9 +285,13 @@ def _render(
 def render(session: Session, rep: RepProfile, day: dt.date, now: dt.datetime) -> dict[str, Any]:
     """The list of `day` as it stands: a line per follow-up, most overdue first; what doesn't fit, "N more"."""
     order, lines = _lines(session, rep, day, now)
-    shown = daylist.fit(order, blockkit.LINE_OPEN_BLOCKS, blockkit.LINE_DONE_BLOCKS)
+    row = session.get(FollowupList, _key(rep.team_id, rep.user_id, day))
+    held = list((row.held if row else None) or [])[-HELD_SHOWN:]
+    limit = daylist.MESSAGE_BLOCKS - len(held)
+    shown = daylist.fit(order, blockkit.LINE_OPEN_BLOCKS, blockkit.LINE_DONE_BLOCKS, limit)
     return blockkit.followup_list(
         rep.language,
+        held=held,
         day=day,
         lines=[lines[item.nudge_id] for item in order[:shown]],
         more=len(order) - shown,
@@ -359,6 +364,18 @@ def decide_added(session: Session, nudge: Nudge, rep: RepProfile, now: dt.dateti
     order, _ = _lines(session, rep, day, now)
     message = blockkit.list_added(rep.language, added=added, done=sum(i.done for i in order), total=len(order))
     return Decision(message=message, user_id=rep.user_id)
+
+
+def hold(session: Session, nudge: Nudge, rep: RepProfile, text: str, now: dt.datetime) -> bool:
+    """A DM past the budget goes quietly into today's list, if one was sent (an update doesn't notify)."""
+    day = now.astimezone(rep.tz).date()
+    row = session.get(FollowupList, _key(rep.team_id, rep.user_id, day), populate_existing=True)
+    message = session.get(Nudge, row.nudge_id) if row and row.nudge_id else None
+    if row is None or message is None or not message.sent_ts or message.status not in ("sent", "pending", "sending"):
+        return False
+    row.held = [*(row.held or []), text]
+    changed(session, rep, day, now)
+    return True
 
 
 def within_budget(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> bool:

@@ -29,6 +29,9 @@ PREPARE = {"leaderboard_post": posts.channel_post, "digest": digest.digest}
 # and the afternoon's note about a list follows the list's update.
 LAST = (daylist.LIST, daylist.ADDED)
 
+# Notifying DMs that, past the budget, are shown in the day's list instead.
+HELD_IN_LIST = frozenset({"break", "focus_summary"})
+
 # Nudges that wait while the rep is in a focus block or on a break.
 HELD_BY_FOCUS = frozenset({"followup", "break", daylist.LIST, daylist.ADDED})
 
@@ -43,11 +46,11 @@ def decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any = Non
         # The budget: a notifying DM that would go past the rep's number for the day is not sent.
         rep = session.get(Rep, (nudge.team_id, decision.user_id))
         team = session.get(Team, nudge.team_id)
-        if (
-            rep is not None
-            and team is not None
-            and not daylist.within_budget(session, nudge, profile_of(rep, team), now)
-        ):
+        profile = profile_of(rep, team) if rep is not None and team is not None else None
+        if profile is not None and not daylist.within_budget(session, nudge, profile, now):
+            # Past it: a break suggestion or a focus summary is shown quietly in today's list, if there is one.
+            if nudge.kind in HELD_IN_LIST and daylist.hold(session, nudge, profile, decision.message["text"], now):
+                return Decision(cancel_reason=f"{daylist.OVER_BUDGET}: shown in the day's list")
             return Decision(cancel_reason=daylist.OVER_BUDGET)
     if decision.message is not None and decision.channel is None and decision.user_id:
         # The rep's row is in this session already: hand the sweeper the DM channel it knows, so sending costs no

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("nudge_id", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("added_note", sa.Boolean(), nullable=False),
+        sa.Column("held", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["team_id", "user_id"],
