@@ -1,6 +1,7 @@
 """One follow-up list a rep a working day, and the notification budget (issue 11), through the real app."""
 
 import datetime as dt
+import threading
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -328,3 +329,43 @@ def test_the_home_shows_each_open_follow_up_once_and_pages_through_all_of_them(c
         for e in b["elements"]
     )
     assert slack.findings == []
+
+
+def test_an_update_racing_a_click_loses_neither(coachbot, slack, monkeypatch):
+    """The list is being updated (a /call on a listed lead) when a click on another line lands: both show."""
+    five_follow_ups(coachbot)
+    coachbot.sweep(local(LON, 2026, 11, 27, 9, 0))
+    [dm] = coachbot.dms()
+    coachbot.clock.set(local(LON, 2026, 11, 27, 9, 40))
+    coachbot.slash("/call", "Umbrella connected")  # the list is due for an update
+    sweeper = coachbot.runtime.sweeper
+    update = sweeper.update
+    clicked = []
+
+    def update_while_clicked(*args):
+        if not clicked:  # while the sweep's update is on its way to Slack, Sam clicks another line
+            clicked.append(coachbot.click("followup_log_meeting", line_id(dm, "Globex")))
+            acted.wait(timeout=10)  # the click's transaction is in before this update reaches Slack
+        update(*args)
+
+    acted = threading.Event()
+
+    def watch():
+        for _ in range(1000):
+            with coachbot.db.transaction() as s:
+                if s.scalar(select(Nudge.acted_at).where(Nudge.id == int(line_id(dm, "Globex")))):
+                    acted.set()
+                    return
+            threading.Event().wait(0.01)  # another thread's work, not the clock
+
+    monkeypatch.setattr(sweeper, "update", update_while_clicked)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    report = coachbot.sweep()
+    watcher.join()
+    assert clicked and clicked[0].status == 200 and acted.is_set()
+    # The update the sweep had in hand showed the list without the click; it goes again, with it.
+    assert report.updated == 2
+    final = texts(latest(slack))
+    assert "*Umbrella*: handled" in final and "Logged attempt 2 on *Globex*: meeting booked" in final
+    assert "2 of 5 done" in final
