@@ -52,7 +52,7 @@ def test_the_card_shows_the_teams_history_of_a_lead_to_the_rep_alone_in_english(
     assert "Researched before 2 of 3 calls." in shown
     assert "Decision maker not reached yet." in shown
     # The follow-up the cadence planned after Sam's voicemail (two working days on), in Sam's London time.
-    assert "*Next attempt:* you, tomorrow at 10:15 (attempt 4 of 6)." in shown
+    assert "*Next attempt:* you, due tomorrow at 10:15 (attempt 4 of 6)." in shown
     # Newest first, each with when (London time), outcome, who, flags and the note.
     history = shown[shown.index("Calls, newest first") :]
     first, second, third = (history.index(f"*{n}.*") for n in (3, 2, 1))
@@ -168,7 +168,7 @@ def test_the_button_on_a_follow_up_opens_the_card_for_the_rep_alone(coachbot, sl
     assert card.params.get("response_type") == "ephemeral" and card.params.get("replace_original") in (False, "false")
     shown = texts(card.params)
     assert "Lead card: Acme BV" in shown and "Note: asked for Mr Smith" in shown
-    assert "*Next attempt:* you, today at 11:00 (attempt 2 of 6)." in shown
+    assert "*Next attempt:* you, due today at 11:00 (attempt 2 of 6)." in shown
     # The follow-up itself is untouched: the card is a message of its own.
     with coachbot.db.read() as s:
         assert s.scalar(select(Nudge.acted_at).where(Nudge.kind == "followup").order_by(Nudge.id).limit(1)) is None

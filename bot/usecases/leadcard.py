@@ -3,7 +3,7 @@
 Misconception 1: research before calling. The card shows the rep alone every call on the lead by anyone in the
 workspace (newest first, outcome, when in the viewer's own time zone, who, flags and note), whether it was
 researched and the decision maker reached, and the next attempt due. A rep who chose privacy appears as "a
-teammate". When a CRM is connected, its record of the lead joins the card (`crm_section`).
+teammate". When a CRM is connected, its record of the lead joins the card (`CRM_LOOKUPS`).
 
 A name is found fuzzily (`coaching.leadnames`): "acme" finds "Acme BV". Several matches give a short list whose
 buttons open the card; none says how to ask.
@@ -39,10 +39,13 @@ SHOWN_CALLS = 15
 #: Leads named when nothing matched, to show what the team's lead names look like.
 RECENT_NAMES = 5
 
-#: Where a connected CRM hands the card its record of a lead: (runtime, viewer, lead) to a section, or None when
-#: the workspace has no CRM or the CRM doesn't know the lead. Without one, the card shows the team's calls alone.
+#: A CRM's record of a lead for its card: (runtime, viewer, lead) to a section in the viewer's language, or None
+#: when the workspace hasn't connected that CRM or it doesn't know the lead. It runs while `/lead` is answered,
+#: inside Slack's 3 seconds, so it reads what the CRM sync stored rather than calling the CRM.
 CrmLookup = Callable[["Runtime", RepProfile, Lead], "blockkit.CrmSection | None"]
-crm_lookups: list[CrmLookup] = []
+
+#: The CRMs whose records join the card, first found first. None yet: the HubSpot sync (issue 13) adds its own.
+CRM_LOOKUPS: tuple[CrmLookup, ...] = ()
 
 
 @refuses_bad_input("lead")
@@ -151,7 +154,7 @@ def _card(rt: Runtime, session: Session, rep: RepProfile, lead_id: int) -> dict[
     summary.append(_next_attempt(session, rep, lead_row, who, when))
     attempts = [_attempt_line(lang, call, who, when) for call in recent]
     earlier = _earlier(session, rep, calls, total - len(recent), recent[-1]) if total > len(recent) else None
-    crm = next((section for lookup in crm_lookups if (section := lookup(rt, rep, lead_row)) is not None), None)
+    crm = next((section for lookup in CRM_LOOKUPS if (section := lookup(rt, rep, lead_row)) is not None), None)
     return blockkit.lead_card(lang, lead=lead_row.name, summary=summary, attempts=attempts, earlier=earlier, crm=crm)
 
 
