@@ -1,9 +1,9 @@
 """Finding a lead by the name a rep types: "acme" finds "Acme BV", "jansen" finds "Bakkerij Jansen".
 
 Names are compared on a match key: accents, case, punctuation and a trailing legal form (BV, B.V., Ltd, GmbH, ...)
-left out. A key equal to the query's wins outright; otherwise rapidfuzz's weighted ratio scores every lead, so
-a part of the name or a small typo still finds it, also a typo in one word of a longer name. Pure: the caller
-hands in the team's leads.
+left out. A key equal to the query's wins outright; otherwise rapidfuzz's partial ratio scores every lead (the
+best-matching part of its name), so a part of the name, or one with a small typo, still finds it. Pure: the
+caller hands in the team's leads.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -21,9 +22,13 @@ LEGAL_FORMS = frozenset(
     "sarl srl spa oy ab as aps asa pty".split()
 )
 
-#: The lowest rapidfuzz WRatio (0 to 100) a lead needs to be offered: a part of the name scores 90, a typo in a
-#: five-letter name about 80, an unrelated name of similar length under 50.
-MIN_SCORE = 80
+#: The lowest rapidfuzz partial ratio (0 to 100) a lead needs to be offered: the best-matching part of its name
+#: against what was typed. A part typed right scores 100, one typo in a word of 6 to 10 letters 85 to 91
+#: ("globx" / "globex" 89, "hoogendyk" / "hoogendijk zn" 88), a different word of the same length 75 or less.
+MIN_SCORE = 85
+
+#: Queries shorter than this match the start of a word of the name only.
+SHORT = 4
 
 #: At most this many leads are offered to pick from; more means the rep should type more of the name.
 MAX_CHOICES = 8
@@ -31,6 +36,7 @@ MAX_CHOICES = 8
 _NON_WORD = re.compile(r"[^\w]+")
 
 
+@lru_cache(maxsize=100_000)  # a team's names come back with every `/lead`; computing them is most of its time
 def match_key(name: str) -> str:
     """The key names are compared on: no accents, case-folded, no punctuation, no trailing legal form."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
@@ -63,22 +69,16 @@ def find_lead(query: str, leads: Iterable[tuple[int, str]]) -> LeadMatch:
     exact = tuple(lead_id for lead_id, key in keys.items() if key == wanted)
     if exact:
         return LeadMatch(exact[:MAX_CHOICES], max(0, len(exact) - MAX_CHOICES))
-    scored = process.extract(wanted, keys, scorer=_score, score_cutoff=MIN_SCORE, limit=None)
+    if len(wanted) < SHORT:
+        # Too short to tell a typo from another name: a word of the name must start with it.
+        scored = {
+            lead_id: 100 if key.startswith(wanted) else 90
+            for lead_id, key in keys.items()
+            if any(word.startswith(wanted) for word in key.split())
+        }
+    else:
+        hits = process.extract(wanted, keys, scorer=fuzz.partial_ratio, score_cutoff=MIN_SCORE, limit=None)
+        scored = {lead_id: score for _key, score, lead_id in hits}
     # Best score first; among equals the shorter name, which holds less besides what was typed.
-    ranked = sorted(scored, key=lambda hit: (-hit[1], len(hit[0]), hit[0]))
-    ids = tuple(lead_id for _key, _score, lead_id in ranked)
-    return LeadMatch(ids[:MAX_CHOICES], max(0, len(ids) - MAX_CHOICES))
-
-
-def _score(query: str, key: str, **_: object) -> float:
-    """How well `query` matches `key`, 0 to 100: rapidfuzz's WRatio, or a word of the name typed with a typo.
-
-    WRatio scores a typo in one word of a longer name low ("hoogendyk" against "hoogendijk zn": 73), so the
-    query is also compared with each run of as many words of the name; under 4 letters a typo is a guess.
-    """
-    best = fuzz.WRatio(query, key)
-    if len(query) >= 4:
-        size, words = len(query.split()), key.split()
-        for start in range(len(words) - size + 1):
-            best = max(best, fuzz.ratio(query, " ".join(words[start : start + size])))
-    return best
+    ranked = sorted(scored, key=lambda lead_id: (-scored[lead_id], len(keys[lead_id]), keys[lead_id]))
+    return LeadMatch(tuple(ranked[:MAX_CHOICES]), max(0, len(ranked) - MAX_CHOICES))

@@ -179,7 +179,7 @@ def test_the_button_on_the_app_home_opens_the_card_as_a_modal(coachbot, slack):
     mark = slack.mark()
     home_opened = {"type": "app_home_opened", "user": "U0ANOUK", "channel": "D0ANOUK", "tab": "home", "event_ts": "1.2"}
     assert coachbot.event(home_opened, "Ev0HOME1").status == 200
-    [home] = slack.wait_for("views.publish", since=mark)
+    [home] = slack.wait_for("views.publish", since=mark, timeout=30)  # the first Home of the day draws a chart
     view = home.params["view"] if isinstance(home.params["view"], dict) else json.loads(home.params["view"])
     [card_button] = [b for b in buttons(view) if b["action_id"] == blockkit.LEAD_CARD]
     mark = slack.mark()

@@ -57,8 +57,10 @@ def lead(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
     if not query or query.casefold() in parser.HELP_WORDS:
         return Reply(t(lang, "lead.usage"))
     with rt.db.read() as session:
-        names = {row.id: row.name for row in session.execute(select(Lead.id, Lead.name).where(Lead.team_id == team_id))}
-        match = find_lead(query, names.items())
+        # Matching reads every lead of the team: their keys (the name case-folded, which is all matching looks
+        # at) come from the (team_id, key) index alone, through Core, whose rows cost far less than the ORM's.
+        rows = session.connection().execute(select(Lead.id, Lead.key).where(Lead.team_id == team_id))
+        match = find_lead(query, rows.all())
         if match.found is not None:
             message = _card(rt, session, rep, match.found)
             return Reply(message["text"], blocks=message["blocks"])
@@ -68,6 +70,7 @@ def lead(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
             if recent:
                 lines.append(t(lang, "lead.recent", names=", ".join(blockkit.escape(n) for n in recent)))
             return Reply("\n".join(lines), ok=False)
+        names = dict(session.execute(select(Lead.id, Lead.name).where(Lead.id.in_(match.lead_ids))).all())
     text_ = t(
         lang,
         "lead.pick",

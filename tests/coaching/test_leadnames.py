@@ -41,6 +41,7 @@ def test_the_match_key_leaves_out_accents_case_punctuation_and_a_trailing_legal_
         ("jansen", 2),  # a word of the name
         ("hoogendyk", 3),  # a typo in one word of a longer name
         ("globx", 7),  # a typo
+        ("initek", 5),
         ("acme bakery", 6),
     ],
 )
@@ -52,6 +53,12 @@ def test_a_typed_name_finds_its_lead(typed, found):
 def test_nothing_like_any_lead_finds_none(typed):
     match = find_lead(typed, LEADS)
     assert match.lead_ids == () and match.found is None
+
+
+def test_a_short_query_matches_the_start_of_a_word_only():
+    assert find_lead("ac", LEADS).lead_ids == (1, 6)  # Acme BV, Acme Bakery Ltd
+    assert find_lead("za", LEADS).lead_ids == ()
+    assert find_lead("zn", LEADS).found == 3  # Hoogendijk & Zn.
 
 
 def test_several_matches_come_best_first_and_at_most_a_short_list():
