@@ -478,7 +478,9 @@ class CrmSection:
     url: str | None = None
 
 
-def lead_card_button(language: str, lead_id: int, action_id: str = LEAD_CARD, label: str | None = None) -> dict:
+def lead_card_button(
+    language: str, lead_id: int, action_id: str = LEAD_CARD, label: str | None = None
+) -> dict[str, Any]:
     """The button that opens a lead's card."""
     return button(label or t(language, "lead.button"), action_id, str(lead_id))
 
