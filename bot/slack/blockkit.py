@@ -496,8 +496,9 @@ def lead_card(
 ) -> dict[str, Any]:
     """The card: the lead, its summary (calls, research, decision maker, next attempt), the CRM, the calls.
 
-    `attempts` are mrkdwn lines, newest first; those past Slack's 50 blocks are left to `earlier`'s summary, which
-    the caller makes of the calls not in `attempts`.
+    `attempts` are mrkdwn lines, newest first, a block each; `earlier` sums up the calls before them. The caller
+    shows few enough to leave room (bot.usecases.leadcard shows 15); more than 50 blocks' worth are cut off, as
+    Slack would refuse the whole message.
     """
     title = t(language, "lead.title", lead=lead)
     blocks: list[dict[str, Any]] = [
