@@ -222,3 +222,17 @@ def test_the_card_carries_a_crm_section_when_one_is_handed_in():
     assert "*In HubSpot*" in shown and "Owner: Sam &amp; co" in shown
     assert "<https://app.hubspot.com/1|Open in HubSpot>" in shown
     assert block_problems(card["blocks"], MESSAGE_BLOCKS) == []
+
+
+def test_the_card_says_where_a_cadence_without_a_next_attempt_stands(coachbot, slack):
+    coachbot.slash("/call", "Acme BV no-answer")
+    with coachbot.db.read() as s:
+        followup = s.scalar(select(Nudge.id).where(Nudge.kind == "followup"))
+    coachbot.click("followup_stop", str(followup))
+    slack.wait_for("response_url")
+    assert "Follow-up stopped after 1 call." in coachbot.slash("/lead", "acme").text
+    for _ in range(8):
+        coachbot.slash("/call", "Initech busy")
+        coachbot.clock.advance(days=1)
+    assert "All 8 calls made: time to move it to nurture." in coachbot.slash("/lead", "initech").text
+    assert "Opvolging gestopt na 1 belpoging." in coachbot.slash("/lead", "acme", user="U0ANOUK").text
