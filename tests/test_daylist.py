@@ -79,11 +79,12 @@ def test_the_days_follow_ups_come_as_one_dm_at_the_start_of_the_day(coachbot, sl
     # Most overdue first: Acme BV was due first (10:00), Stark Industries last (14:00).
     assert [next(lead for lead in LEADS if lead in line) for line in shown[1:]] == list(LEADS)
     assert all("attempt 2 of 6" in line and "last: no answer, yesterday at" in line for line in shown[1:])
-    action_ids = [e["action_id"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]][:6]
+    action_ids = [e["action_id"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]][:7]
     assert action_ids == [
         "followup_log_no_answer",
         "followup_log_reached",
         "followup_log_meeting",
+        "lead_card",  # the lead card, before the call
         "followup_snooze_hour",
         "followup_snooze_next_day",
         "followup_stop",

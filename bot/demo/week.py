@@ -437,7 +437,7 @@ def play(week: Week) -> None:
         week.expect("the coaching rules", Kind.EPHEMERAL, SAM, "M101", "M501", day=date(25))
         week.night(ams(26, 8, 0), "Wednesday night")
 
-    # -- Thursday: yesterday's open follow-ups roll into today's list; a late call -------------------------------------
+    # -- Thursday: yesterday's open follow-ups roll into today's list; lead cards before the calls --------------
     with week.day(26, 4, total):
         week.call(ams(26, 9, 20), ANOUK, "Stadsbakkerij Noord geen-gehoor +onderzocht")
         week.click_line(ams(26, 9, 35), ANOUK, "Afspraak gemaakt", "Drukkerij Peters")
@@ -449,10 +449,17 @@ def play(week: Week) -> None:
         week.page_to(lon(26, 9, 6), SAM, "Acme BV")
         week.expect("every open follow-up reachable on the Home, page by page", Kind.HOME, SAM, "Acme BV",
                     "attempt 3 of 6", "open follow-ups", day=date(26))  # fmt: skip
-        week.click_line(lon(26, 9, 7), SAM, "Reached", "Acme BV", kind=Kind.HOME)
+        week.click_line(lon(26, 9, 10), SAM, "Reached", "Acme BV", kind=Kind.HOME)
+        # Before the next call, Sam opens the lead card from a line of his list: what the team knows so far.
+        week.click_line(lon(26, 9, 12), SAM, "Lead card", "Zeta Corp")
+        week.expect("Sam's lead card for Zeta Corp before the call", Kind.EPHEMERAL, SAM, "Lead card: Zeta Corp",
+                    "Calls, newest first", "busy, you", "Next attempt", day=date(26))  # fmt: skip
         week.call(lon(26, 9, 30), SAM, "Umbrella Corp connected +research +dm")
         week.call(lon(26, 9, 45), SAM, "Stark Industries gatekeeper +research")
         week.call(lon(26, 10, 0), SAM, "Wayne Enterprises meeting +research +dm pilot for 20 seats")
+        week.slash(ams(26, 11, 15), ANOUK, "/lead", "van dijk")  # found by part of its name
+        week.expect("Anouk's lead card for Van Dijk, in Dutch", Kind.EPHEMERAL, ANOUK,
+                    "Leadkaart: Van Dijk Installatietechniek", "Belpogingen, nieuwste eerst", day=date(26))  # fmt: skip
         week.click_line(ams(26, 11, 20), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek")
         week.expect("Van Dijk's third attempt logged", Kind.UPDATE, ANOUK, "Poging 3 bij", "Van Dijk")
         week.call(ams(26, 11, 40), ANOUK, "Fietsenmaker De Ketting geen-gehoor +onderzocht")

@@ -322,6 +322,7 @@ def _lines(
         lines[nudge.id] = blockkit.ListLine(
             nudge_id=nudge.id,
             lead=lead.name,
+            lead_id=lead.id,
             attempt=nudge.attempt or 0,
             last_outcome=lead.last_outcome,
             last_at=lead.last_attempt_at,

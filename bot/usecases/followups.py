@@ -183,8 +183,10 @@ def set_away(session: Session, rep: RepProfile, until: dt.date | None, now: dt.d
 
 def pending_followups(
     session: Session, rep: RepProfile, page: int = 0, size: int = blockkit.HOME_PAGE_SIZE
-) -> tuple[list[tuple[int, str, int, dt.datetime]], int]:
+) -> tuple[list[tuple[int, int, str, int, dt.datetime]], int]:
     """A page of the rep's open follow-ups, one per lead, most overdue first, and how many there are in all.
+
+    Each as (nudge id, lead id, lead name, attempt, due).
 
     Open: still to come, or shown (in a list, or a DM from before the lists) and not acted on, while the lead is
     still at that attempt. A lead can have several such rows (a list's line and its roll-over to the next day);
@@ -209,10 +211,10 @@ def pending_followups(
     )
     total = session.scalar(select(func.count()).select_from(open_rows)) or 0
     rows = session.execute(
-        select(open_rows.c.nudge_id, Lead.name, Lead.unreached_attempts, open_rows.c.due_at)
+        select(open_rows.c.nudge_id, Lead.id, Lead.name, Lead.unreached_attempts, open_rows.c.due_at)
         .join(Lead, Lead.id == open_rows.c.lead_id)
         .order_by(open_rows.c.due_at, Lead.name, open_rows.c.nudge_id)
         .offset(page * size)
         .limit(size)
     )
-    return [(row.nudge_id, row.name, row.unreached_attempts + 1, row.due_at) for row in rows], int(total)
+    return [(row.nudge_id, row.id, row.name, row.unreached_attempts + 1, row.due_at) for row in rows], int(total)
