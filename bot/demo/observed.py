@@ -106,11 +106,6 @@ class Event:
             self.payload if self.kind not in (Kind.COMMAND, Kind.CLICK) else {"text": self.label}, SHOWN, nested=False
         )
 
-    @property
-    def is_followup(self) -> bool:
-        """A follow-up reminder (its buttons log the next attempt)."""
-        return self.kind == Kind.DM and any(str(b.get("block_id", "")).startswith("followup_log:") for b in self.blocks)
-
 
 def messages(events: Iterable[Event]) -> int:
     """How many messages the bot showed (replies, DMs, posts, updates, files; App Home views aside)."""

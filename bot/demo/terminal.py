@@ -123,21 +123,6 @@ def event_lines(event: Event, style: Style) -> list[str]:
     return [line for line in lines if line.strip()] or ["(empty)"]
 
 
-def headline(event: Event, style: Style) -> str:
-    """The first line of a message."""
-    return event_lines(event, style)[0]
-
-
-def followup_lead(event: Event) -> str:
-    """The lead a follow-up reminder is about (the first *bold* name of its first section)."""
-    for block in event.blocks:
-        if block.get("type") == "section":
-            found = BOLD.search(str(block.get("text", {}).get("text", "")))
-            if found:
-                return unescape(found.group(1))
-    return "?"
-
-
 class Printer:
     """Writes the transcript to a stream as the week happens; also keeps the plain text for transcript.txt."""
 
@@ -149,7 +134,6 @@ class Printer:
         self.plain = Style(False)
         self.width = width or max(72, min(shutil.get_terminal_size((110, 24)).columns, 120))
         self.lines: list[str] = []  # the same transcript without styling
-        self.seen_followup: set[str] = set()
 
     # -- output -------------------------------------------------------------------------------------------------
 
@@ -170,27 +154,13 @@ class Printer:
     # -- events -------------------------------------------------------------------------------------------------
 
     def events(self, events: Iterable[Event]) -> None:
-        """Print events as they happened; a sweep's run of reminders to one rep is summarised."""
-        pending: list[Event] = []
+        """Print events as they happened."""
         for event in events:
-            if event.is_followup and event.viewer in self.seen_followup:
-                if pending and pending[-1].viewer != event.viewer:
-                    self._reminders(pending)
-                    pending = []
-                pending.append(event)
-                continue
-            if pending:
-                self._reminders(pending)
-                pending = []
             self.event(event)
-        if pending:
-            self._reminders(pending)
 
     def event(self, event: Event) -> None:
         """One event: who, when, and what they saw or did."""
         self._out(lambda style: self._render(event, style))
-        if event.is_followup:
-            self.seen_followup.add(event.viewer)
 
     def _out(self, render: Callable[[Style], str]) -> None:
         self.lines.append(render(self.plain))
@@ -218,30 +188,11 @@ class Printer:
             Kind.FILE: f"Sales Coach ▸ file to {first_name(event.viewer)}",
         }[event.kind]
         body = event_lines(event, style)
-        if event.is_followup and event.viewer in self.seen_followup:
-            body = body[:2] + [style.dim("(buttons as above)")]
-        elif len(body) > MAX_LINES:
+        if len(body) > MAX_LINES:
             more = len(body) - MAX_LINES + 1
             body = body[: MAX_LINES - 1] + [style.dim(f"… {more} more lines in the HTML transcript")]
         wrapped = [w for line in body for w in self.wrap(line, indent + "  ")]
         return f"{stamp}{style.accent(header)}:\n" + "\n".join(wrapped)
-
-    def _reminders(self, run: list[Event]) -> None:
-        if len(run) == 1:
-            self.event(run[0])
-            return
-        first = run[0]
-
-        def render(style: Style) -> str:
-            who = first_name(first.viewer)
-            header = style.accent(f"Sales Coach ▸ {len(run)} follow-up reminders by DM to {who} (buttons as above)")
-            if len(run) <= 3:
-                lines = [line for e in run for line in self.wrap(headline(e, style), " " * 15)]
-            else:
-                lines = self.wrap(", ".join(followup_lead(e) for e in run), " " * 15)
-            return f"{self._stamp(first.at, first.viewer)}{header}:\n" + "\n".join(lines)
-
-        self._out(render)
 
     def _stamp(self, at: dt.datetime, viewer: str) -> str:
         local = at.astimezone(zone_of(viewer))
