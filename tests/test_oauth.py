@@ -35,7 +35,7 @@ from bot.config import DEFAULT_SCOPES, ConfigError
 from bot.slack.standin import SlackStandIn, Workspace
 from bot.storage.database import Database
 from bot.storage.models import SLACK_INSTALLATIONS, Nudge, Team
-from tests.conftest import CoachBot, make_config
+from tests.conftest import TEAM, CoachBot, make_config
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "c0ffee-secret"
@@ -47,7 +47,13 @@ WORKSPACES = [
         team_name="Bravo Sales",
         users={
             "U0BEA": {"name": "bea", "real_name": "Bea Bakker", "tz": "Europe/Amsterdam", "locale": "nl-NL"},
-            "U0BOB": {"name": "bob", "real_name": "Bob Brown", "tz": "Europe/London", "locale": "en-GB"},
+            "U0BOB": {
+                "name": "bob",
+                "real_name": "Bob Brown",
+                "tz": "Europe/London",
+                "locale": "en-GB",
+                "is_admin": True,
+            },
         },
         channels={"C0BRAVO": "sales"},
         tokens=frozenset(),
@@ -58,7 +64,15 @@ WORKSPACES = [
     Workspace(
         team_id=CHARLIE,
         team_name="Charlie Corp",
-        users={"U0CAT": {"name": "cat", "real_name": "Cat Clark", "tz": "Europe/London", "locale": "en-GB"}},
+        users={
+            "U0CAT": {
+                "name": "cat",
+                "real_name": "Cat Clark",
+                "tz": "Europe/London",
+                "locale": "en-GB",
+                "is_admin": True,
+            }
+        },
         channels={"C0CHARLIE": "sales"},
         tokens=frozenset(),
         unknown_users="user_not_found",
@@ -197,7 +211,7 @@ def test_two_workspaces_install_and_each_sees_only_its_own_data(bot: OAuthBot, s
 
     mark = standin.mark()
     assert bot.event({"type": "app_home_opened", "user": "U0CAT", "tab": "home"}, "EvC1", team=CHARLIE).status == 200
-    [home] = standin.wait_for("views.publish", since=mark)
+    [home] = standin.wait_for("views.publish", since=mark, timeout=30)  # a chart is drawn first
     assert home.ok and standin.team_of(home.token) == CHARLIE
 
     # The follow-up for Bravo's unreached call goes out in Bravo, with Bravo's token.
@@ -265,6 +279,36 @@ def test_an_uninstall_stops_all_sending_to_that_workspace_at_once(bot: OAuthBot,
     [dm] = standin.since(mark, "chat.postMessage")
     assert standin.team_of(dm.token) == CHARLIE
     assert _team_calls(standin, mark, BRAVO) == []
+
+
+def test_scheduled_posts_go_out_with_each_workspaces_token_and_not_after_an_uninstall(
+    bot: OAuthBot, standin: SlackStandIn
+):
+    bot.install(BRAVO)
+    bot.install(CHARLIE)
+    assert "C0BRAVO" in bot.slash("/leaderboard", "subscribe", user="U0BOB", team=BRAVO, channel="C0BRAVO").text
+    assert "C0CHARLIE" in bot.slash("/leaderboard", "subscribe", user="U0CAT", team=CHARLIE, channel="C0CHARLIE").text
+    bot.slash("/call", "Acme BV meeting", user="U0BOB", team=BRAVO, channel="C0BRAVO")
+    _uninstall(bot, standin, CHARLIE, "EvU4")
+    mark = standin.mark()
+    bot.sweep(dt.datetime(2026, 11, 27, 16, 0, tzinfo=dt.UTC))  # Friday 16:00 in London (Bob subscribed): the post
+    posts = standin.since(mark, "chat.postMessage")
+    assert [(p.params["channel"], standin.team_of(p.token), p.ok) for p in posts] == [("C0BRAVO", BRAVO, True)]
+    with bot.db.read() as session:
+        assert session.scalars(select(Nudge.team_id).where(Nudge.kind == "leaderboard_post")).all() == [BRAVO]
+
+
+def test_in_single_workspace_mode_an_uninstall_stops_sending_and_the_next_request_resumes(coachbot: CoachBot):
+    coachbot.slash("/call", "Acme BV no-answer")
+    assert coachbot.event({"type": "app_uninstalled"}, "EvSingle1").status == 200
+    with coachbot.db.read() as session:
+        assert session.scalars(select(Nudge.status)).all() == ["cancelled"]
+        assert session.get(Team, TEAM).uninstalled_at is not None
+    # Reinstalled (a new SLACK_BOT_TOKEN): Slack sends requests again, and the first one clears the mark.
+    coachbot.slash("/call", "Globex no-answer")
+    with coachbot.db.read() as session:
+        assert session.get(Team, TEAM).uninstalled_at is None
+        assert sorted(session.scalars(select(Nudge.status)).all()) == ["cancelled", "pending"]
 
 
 def test_a_revoked_bot_token_stops_sending_as_an_uninstall_does(bot: OAuthBot, standin: SlackStandIn):

@@ -23,10 +23,10 @@ from slack_sdk.oauth.installation_store import Bot, Installation, InstallationSt
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import delete, desc, select
+from sqlalchemy import desc, select
 
 from bot.storage.database import READ_ONLY, Database
-from bot.storage.models import SLACK_BOTS, SLACK_INSTALLATIONS
+from bot.storage.models import SLACK_INSTALLATIONS
 
 # Rotate a bot token this long before Slack's expiry (Bolt's default, token_rotation_expiration_minutes).
 ROTATE_BEFORE = dt.timedelta(hours=2)
@@ -53,6 +53,7 @@ class Store(InstallationStore):
         self.client_id = client_id
         self._reads = SQLAlchemyInstallationStore(client_id, db.engine.execution_options(**{READ_ONLY: True}))
         self._writes = SQLAlchemyInstallationStore(client_id, db.engine)
+        self._enterprises: dict[str, str | None] = {}  # a workspace never changes org: asked once per process
 
     def save(self, installation: Installation) -> None:
         with self.db.writing():
@@ -83,19 +84,19 @@ class Store(InstallationStore):
 
     def enterprise_of(self, team_id: str) -> str | None:
         """The Enterprise Grid org a workspace's latest installation belongs to (None outside Grid)."""
+        if team_id in self._enterprises:
+            return self._enterprises[team_id]
         with self.db.read() as session:
-            return session.execute(
+            row = session.execute(
                 select(SLACK_INSTALLATIONS.c.enterprise_id)
                 .where(SLACK_INSTALLATIONS.c.client_id == self.client_id, SLACK_INSTALLATIONS.c.team_id == team_id)
                 .order_by(desc(SLACK_INSTALLATIONS.c.installed_at))
                 .limit(1)
-            ).scalar()
-
-    def delete_team(self, team_id: str) -> None:
-        """Forget every installation of a workspace, and so its tokens."""
-        with self.db.transaction() as session:
-            for table in (SLACK_BOTS, SLACK_INSTALLATIONS):
-                session.execute(delete(table).where(table.c.team_id == team_id))
+            ).first()
+        if row is None:
+            return None  # not installed (yet): asked again next time
+        self._enterprises[team_id] = row[0]
+        return row[0]
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         with self.db.writing():
