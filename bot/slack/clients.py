@@ -96,6 +96,8 @@ class Installations:
         single-workspace mode, where a reinstall is a new SLACK_BOT_TOKEN. `authorize` asks once per workspace per
         process.
         """
+        if self.oauth is not None:
+            self.oauth.forget(team_id)
         if self.db is None:
             return
         with self.db.transaction() as session:
@@ -107,6 +109,8 @@ class Installations:
     def uninstalled(self, team_id: str) -> None:
         """Forget, in this process, that the workspace was active (the uninstall itself is bot.usecases.installs')."""
         self._active.discard(team_id)
+        if self.oauth is not None:
+            self.oauth.forget(team_id)
 
 
 class SlackAuthorize(Authorize):
