@@ -311,6 +311,31 @@ def test_in_single_workspace_mode_an_uninstall_stops_sending_and_the_next_reques
         assert sorted(session.scalars(select(Nudge.status)).all()) == ["cancelled", "pending"]
 
 
+def test_before_the_uninstall_event_arrives_a_refused_token_fails_the_nudge_without_retries(
+    bot: OAuthBot, standin: SlackStandIn
+):
+    _rotating(standin, bot)
+    bot.install(BRAVO)
+    bot.install(CHARLIE)
+    bot.slash("/call", "Acme BV geen-gehoor", user="U0BEA", team=BRAVO, channel="C0BRAVO")
+    bot.slash("/call", "Globex no-answer", user="U0CAT", team=CHARLIE, channel="C0CHARLIE")
+    standin.uninstall(BRAVO)  # Slack revoked the tokens; its event hasn't reached us yet
+    with bot.db.transaction() as session:  # and Charlie's installation is gone from the store
+        session.execute(SLACK_INSTALLATIONS.delete().where(SLACK_INSTALLATIONS.c.team_id == CHARLIE))
+        session.execute(text("DELETE FROM slack_bots WHERE team_id = :t"), {"t": CHARLIE})
+    bot.runtime.installations.uninstalled(CHARLIE)
+    bot.clock.set(THURSDAY + dt.timedelta(days=1, hours=1))  # Bravo's token has expired: its refresh is refused
+    report = bot.sweep()
+    assert (report.sent, report.retried, report.failed) == (0, 0, 2)
+    with bot.db.read() as session:
+        assert sorted(session.execute(select(Nudge.team_id, Nudge.last_error)).all()) == [
+            (BRAVO, "not installed"),
+            (CHARLIE, "not installed"),
+        ]
+    [refresh] = standin.since(0, "oauth.v2.access")[-1:]
+    assert refresh.answer == {"ok": False, "error": "invalid_refresh_token"}
+
+
 def test_a_revoked_bot_token_stops_sending_as_an_uninstall_does(bot: OAuthBot, standin: SlackStandIn):
     bot.install(BRAVO)
     bot.slash("/call", "Acme BV geen-gehoor", user="U0BEA", team=BRAVO, channel="C0BRAVO")
