@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("salescoach")
 
-_SECRET = re.compile(r"\b(xox[abpr]-|xapp-)[A-Za-z0-9-]+")
+_SECRET = re.compile(r"\b(xox[abepr]-|xapp-)[A-Za-z0-9-]+")  # xoxe-: OAuth refresh tokens
 
 
 class _RedactSecrets(logging.Filter):

@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.runtime import Runtime
-from bot.slack.installs import Store, on_clock, state_store
+from bot.slack.installs import StateStore, Store, on_clock
 from bot.storage.database import insert_ignore
 from bot.storage.models import Team
 from coaching.i18n import language_for, t
@@ -60,7 +60,7 @@ def flow(runtime: Runtime) -> OAuthFlow:
         authorization_url=authorization_url(config.slack_api_url),
         installation_store=Store(config.client_id, runtime.db),
         installation_store_bot_only=True,
-        state_store=state_store(runtime.db),
+        state_store=StateStore(runtime.db),
         callback_options=CallbackOptions(success=_installed_page, failure=_failed_page),
     )
     client = WebClient(base_url=config.slack_api_url, timeout=10, retry_handlers=[])

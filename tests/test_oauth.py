@@ -537,3 +537,26 @@ def test_oauth_settings_are_checked_at_start():
         config_module.load({**base, "UNINSTALL_GRACE_DAYS": "a month"})
     with pytest.raises(ConfigError, match="SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"):
         config_module.load(base).require_tokens()
+
+
+def test_oauth_needs_http_mode_and_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any):
+    from bot import cli
+
+    monkeypatch.chdir(tmp_path)
+    for name, value in {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x", "SLACK_APP_TOKEN": "xapp-1"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    assert cli.main(["run"]) == 2
+    assert "unset SLACK_APP_TOKEN" in capsys.readouterr().err
+    assert not (tmp_path / "salescoach.db").exists()
+
+
+def test_rotating_and_refresh_tokens_never_reach_a_log_line():
+    import logging
+
+    from bot.cli import _RedactSecrets
+
+    leaked = ("xoxe.xoxb-1-T0BRAVO-7-abc", "xoxe-1-8-def")
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "rotated %s with %s", leaked, None)
+    _RedactSecrets().filter(record)
+    assert "abc" not in record.getMessage() and "def" not in record.getMessage()

@@ -16,6 +16,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackTokenRotationError
@@ -114,9 +115,20 @@ class Store(InstallationStore):
             self._writes.delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
 
 
-def state_store(db: Database) -> SQLAlchemyOAuthStateStore:
-    """slack_sdk's OAuth state store on the bot's database (table slack_oauth_states)."""
-    return SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRY_SECONDS, engine=db.engine)
+class StateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's OAuth state store on the bot's database (table slack_oauth_states), writing in our turn."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(expiration_seconds=STATE_EXPIRY_SECONDS, engine=db.engine)
+        self.db = db
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        with self.db.writing():
+            return super().issue(*args, **kwargs)
+
+    def consume(self, state: str) -> bool:
+        with self.db.writing():
+            return super().consume(state)
 
 
 class Rotation:
