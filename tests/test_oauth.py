@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import html
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -96,17 +97,22 @@ class OAuthBot(CoachBot):
 
     def install(self, team: str, *, org: bool = False, state: str | None = None) -> tuple[int, str]:
         """Install the bot as `team`'s admin does; the status and page /slack/oauth_redirect answers."""
-        page = _get(self.url + "/slack/install")
-        assert page.status == 200, page.body
-        cookie = page.headers["Set-Cookie"].split(";")[0]  # the state cookie Bolt sets (Secure: sent by hand)
-        link = html.unescape(re.search(r'href="([^"]+oauth/v2/authorize[^"]*)"', page.body).group(1))
-        back = _get(link + f"&team={team}" + ("&install=org" if org else ""))
-        assert back.status == 302, back.body
-        location = back.headers["Location"]
-        if state is not None:
-            location = re.sub(r"state=[^&]+", f"state={state}", location)
-        answer = _get(location, {"Cookie": cookie})
-        return answer.status, answer.body
+        return install(self.url, team, org=org, state=state)
+
+
+def install(url: str, team: str, *, org: bool = False, state: str | None = None) -> tuple[int, str]:
+    """An admin of `team` installs the bot served at `url`: the Add to Slack page, Slack's authorize page, back."""
+    page = _get(url + "/slack/install")
+    assert page.status == 200, page.body
+    cookie = page.headers["Set-Cookie"].split(";")[0]  # the state cookie Bolt sets (Secure: sent by hand)
+    link = html.unescape(re.search(r'href="([^"]+oauth/v2/authorize[^"]*)"', page.body).group(1))
+    back = _get(link + f"&team={team}" + ("&install=org" if org else ""))
+    assert back.status == 302, back.body
+    location = back.headers["Location"]
+    if state is not None:
+        location = re.sub(r"state=[^&]+", f"state={state}", location)
+    answer = _get(location, {"Cookie": cookie})
+    return answer.status, answer.body
 
 
 @dataclasses.dataclass
@@ -560,3 +566,83 @@ def test_rotating_and_refresh_tokens_never_reach_a_log_line():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "rotated %s with %s", leaked, None)
     _RedactSecrets().filter(record)
     assert "abc" not in record.getMessage() and "def" not in record.getMessage()
+
+
+def test_salescoach_serve_takes_installs_and_run_due_sends_with_each_workspaces_token(
+    standin: SlackStandIn, tmp_path: Path
+):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from tests.conftest import SECRET, sign
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    standin.register_app(CLIENT_ID, CLIENT_SECRET, redirect_uri=f"http://127.0.0.1:{port}/slack/oauth_redirect")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k not in ("DATABASE_URL", "PORT")}
+    env.update(
+        {
+            "SLACK_CLIENT_ID": CLIENT_ID,
+            "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": standin.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/coach.db",
+            "PORT": str(port),
+        }
+    )
+    exe = str(Path(sys.executable).with_name("salescoach"))
+    proc = subprocess.Popen([exe, "serve"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            assert proc.poll() is None
+            try:
+                if _get(f"http://127.0.0.1:{port}/healthz").status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)  # waiting for the server to come up, not for time to pass
+        assert install(f"http://127.0.0.1:{port}", BRAVO)[0] == 200
+        mark = standin.mark()
+        body = urllib.parse.urlencode(
+            {
+                "team_id": BRAVO,
+                "user_id": "U0BEA",
+                "command": "/call",
+                "text": "Acme BV no-answer",
+                "channel_id": "C0BRAVO",
+                "response_url": standin.response_url(),
+                "trigger_id": "1.2.3",
+            }
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/slack/events",
+            data=body.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert "Acme BV" in answer.read().decode()
+        [profile] = standin.since(mark, "users.info")
+        assert profile.ok and standin.team_of(profile.token) == BRAVO
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=20)[0].decode()
+    assert CLIENT_SECRET not in output and "xoxb-T0BRAVO" not in output
+    # A week later on a weekday morning, run-due (another process) sends the follow-up with Bravo's token.
+    day = dt.date.today() + dt.timedelta(days=7)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    mark = standin.mark()
+    result = subprocess.run(
+        [exe, "run-due", "--now", f"{day.isoformat()}T10:00:00+00:00"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "sent 1" in result.stdout, result.stderr
+    [dm] = standin.since(mark, "chat.postMessage")
+    assert dm.ok and dm.params["channel"] == "D0BEA" and standin.team_of(dm.token) == BRAVO
