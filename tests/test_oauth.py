@@ -246,6 +246,19 @@ def test_a_forged_state_or_a_reused_code_installs_nothing(bot: OAuthBot, standin
         assert session.scalar(select(func.count()).select_from(SLACK_INSTALLATIONS)) == 0
 
 
+def test_an_install_nobody_finishes_leaves_no_state_behind(bot: OAuthBot):
+    from bot.storage.models import SLACK_OAUTH_STATES
+
+    assert _get(bot.url + "/slack/install").status == 200  # the admin never clicks
+    bot.sweep()
+    with bot.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(SLACK_OAUTH_STATES)) == 1  # valid for 10 minutes
+    bot.clock.set(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11))
+    bot.sweep()
+    with bot.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(SLACK_OAUTH_STATES)) == 0
+
+
 def test_an_org_wide_install_is_refused_with_a_page_and_its_token_revoked(bot: OAuthBot, standin: SlackStandIn):
     mark = standin.mark()
     status, page = bot.install(CHARLIE, org=True)

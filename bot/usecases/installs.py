@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, Nudge, Team
+from bot.storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES, Nudge, Team
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -46,7 +46,12 @@ def uninstalled(rt: Runtime, team_id: str, why: str = UNINSTALLED) -> int:
 
 
 def purge(session: Session, now: dt.datetime, grace: dt.timedelta = GRACE) -> list[str]:
-    """Delete every workspace that uninstalled the bot more than `grace` before `now`, and all its rows."""
+    """Delete every workspace that uninstalled the bot more than `grace` before `now`, and all its rows.
+
+    Also the OAuth states of installs nobody finished: slack_sdk deletes a state only when it is used.
+    """
+    # slack_sdk stores naive UTC times (its tables have no time zone).
+    session.execute(delete(SLACK_OAUTH_STATES).where(SLACK_OAUTH_STATES.c.expire_at < now.replace(tzinfo=None)))
     cutoff = now - grace
     gone = list(session.scalars(select(Team.id).where(Team.uninstalled_at <= cutoff)))
     for team_id in gone:
