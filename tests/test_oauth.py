@@ -321,13 +321,17 @@ def test_in_single_workspace_mode_an_uninstall_stops_sending_and_the_next_reques
     coachbot.slash("/call", "Acme BV no-answer")
     assert coachbot.event({"type": "app_uninstalled"}, "EvSingle1").status == 200
     with coachbot.db.read() as session:
-        assert session.scalars(select(Nudge.status)).all() == ["cancelled"]
+        # The follow-up and the list of its day, written with it: both cancelled.
+        assert session.scalars(select(Nudge.status)).all() == ["cancelled", "cancelled"]
         assert session.get(Team, TEAM).uninstalled_at is not None
     # Reinstalled (a new SLACK_BOT_TOKEN): Slack sends requests again, and the first one clears the mark.
     coachbot.slash("/call", "Globex no-answer")
     with coachbot.db.read() as session:
         assert session.get(Team, TEAM).uninstalled_at is None
-        assert sorted(session.scalars(select(Nudge.status)).all()) == ["cancelled", "pending"]
+        assert sorted(session.scalars(select(Nudge.status).where(Nudge.kind == "followup")).all()) == [
+            "cancelled",
+            "pending",
+        ]
 
 
 def test_before_the_uninstall_event_arrives_a_refused_token_fails_the_nudge_without_retries(
@@ -347,9 +351,11 @@ def test_before_the_uninstall_event_arrives_a_refused_token_fails_the_nudge_with
     report = bot.sweep()
     assert (report.sent, report.retried, report.failed) == (0, 0, 2)
     with bot.db.read() as session:
-        assert sorted(session.execute(select(Nudge.team_id, Nudge.last_error)).all()) == [
-            (BRAVO, "not installed"),
-            (CHARLIE, "not installed"),
+        # Each workspace's list of the day (the follow-ups joined it first) failed for good.
+        failed = select(Nudge.team_id, Nudge.kind, Nudge.last_error).where(Nudge.status == "failed")
+        assert sorted(session.execute(failed).all()) == [
+            (BRAVO, "followup_list", "not installed"),
+            (CHARLIE, "followup_list", "not installed"),
         ]
     [refresh] = standin.since(0, "oauth.v2.access")[-1:]
     assert refresh.answer == {"ok": False, "error": "invalid_refresh_token"}
