@@ -354,7 +354,9 @@ def home_view(
 SETTINGS_FORM = "team_settings"
 
 
-def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> dict[str, Any]:
+def settings_form(
+    language: str, settings: dict[str, Any], fallback_tz: str, country: str | None = None
+) -> dict[str, Any]:
     """The managers' team settings form, filled with the current values."""
     from coaching.cadence import CadenceSettings
     from coaching.hours import WorkingHours
@@ -407,6 +409,7 @@ def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> 
                 {"type": "checkboxes", "options": days, "initial_options": [days[d] for d in sorted(hours.days)]},
             ),
             text_input("tz", "settings.tz", settings.get("tz") or fallback_tz),
+            text_input("country", "settings.country", settings.get("country") or country or ""),
             text_input("gaps", "settings.gaps", ",".join(str(g) for g in cadence.gaps)),
             text_input("target", "settings.target", cadence.target),
             text_input("max_attempts", "settings.max_attempts", cadence.max_attempts),
@@ -437,6 +440,7 @@ def settings_values(state: dict[str, Any]) -> dict[str, Any]:
         "hours_end": element("hours_end").get("selected_time"),
         "days": [int(o["value"]) for o in element("days").get("selected_options") or []],
         "tz": text("tz").strip(),
+        "country": text("country").strip(),
         "gaps": text("gaps"),
         "target": text("target"),
         "max_attempts": text("max_attempts"),

@@ -8,6 +8,7 @@ improved follow-up persistence and first meetings; the last post of a season is 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,8 +22,8 @@ from bot.storage.models import Nudge, Rep, Subscription, Team
 from bot.storage.standings import first_meetings, persistence, standings
 from bot.usecases.leaderboard import TOP, board_line, how_scored, quality_settings, schedule_of, team_tz
 from bot.usecases.privacy import display_name
-from bot.usecases.reps import reps_by_id
-from coaching.hours import zone
+from bot.usecases.reps import reps_by_id, team_calendar
+from coaching.hours import add_working_days, local_datetime, zone
 from coaching.i18n import language_for, t
 from coaching.numbers import fmt_num
 from coaching.seasons import Post, latest_post, previous_window
@@ -57,6 +58,21 @@ def plan_posts(session: Session, now: dt.datetime) -> int:
             session, sub.team_id, "leaderboard_post", post.at, key, now, channel=channel, payload=payload
         )
     return written
+
+
+def after_holiday(team: Team, now: dt.datetime, due: dt.datetime) -> dt.datetime | None:
+    """When a post due at `due` may go out instead, if `now` is on a public holiday of the team's country; else None.
+
+    The time of day it was due, on the team's next working day: a post is news for the people at work.
+    """
+    _, hours = schedule_of(team)
+    tz = zone(team_tz(team))
+    hours = dataclasses.replace(hours, holidays=team_calendar(team.settings or {}, tz.key))
+    local = now.astimezone(tz)
+    if not hours.holidays.is_holiday(local.date()):
+        return None
+    day = add_working_days(local.date(), 1, hours)
+    return local_datetime(day, due.astimezone(tz).time().replace(tzinfo=None), tz)
 
 
 def channel_post(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, Any] | None:
