@@ -37,7 +37,7 @@ def answered_by(use_case: CommandUseCase) -> Any:
 
     def listener(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
         reply = use_case(runtime(context), command["team_id"], command["user_id"], command.get("text", ""))
-        ack(text=reply.text, response_type="ephemeral")
+        ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
     listener.__name__ = listener.__qualname__ = f"{use_case.__name__}_command"
     listener.__doc__ = use_case.__doc__
@@ -56,7 +56,7 @@ def call_command(ack: Ack, command: dict[str, Any], context: Any, client: WebCli
         client.views_open(trigger_id=command["trigger_id"], view=view)
         return
     reply = calls.call(rt, command["team_id"], command["user_id"], command.get("text", ""))
-    ack(text=reply.text, response_type="ephemeral")
+    ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
 
 @guarded

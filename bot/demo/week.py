@@ -364,8 +364,9 @@ def play(week: Week) -> None:
         week.expect("Sam's reminders for yesterday's blitz", Kind.DM, SAM, "attempt 2 of 6", day=date(25), count=25)
         week.click(lon(25, 10, 32), SAM, "Meeting booked", BLITZ[3], "attempt 2")
         week.expect("a meeting booked on a blitz lead", Kind.UPDATE, SAM, BLITZ[3], "meeting booked")
-        week.click(lon(25, 10, 50), SAM, "Stop following up", BLITZ[9], "attempt 2")
-        week.expect("a lead stopped from its reminder", Kind.UPDATE, SAM, "Stopped following up", BLITZ[9])
+        week.click(lon(25, 10, 50), SAM, "bought elsewhere", BLITZ[9], "attempt 2")
+        week.expect("a lead stopped from its reminder, saying why", Kind.UPDATE, SAM, "Stopped following up", BLITZ[9],
+                    "bought elsewhere", "doesn't count as dropped early")  # fmt: skip
         week.click(lon(25, 11, 0), SAM, "Tomorrow morning", "Acme BV", "attempt 3")
         week.slash(ams(25, 12, 30), ANOUK, "/pauze", "30")
         week.slash(ams(25, 14, 0), ANOUK, "/log", "admin 30 CRM bijwerken")

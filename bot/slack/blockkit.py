@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coaching.domain import LOGGABLE_WORK, OUTCOME_DUTCH, WORK_DUTCH, Outcome, WorkType
+from coaching.domain import LOGGABLE_WORK, OUTCOME_DUTCH, WORK_DUTCH, Outcome, StopReason, WorkType
 from coaching.i18n import t, when
 from coaching.render import escape
 
@@ -21,6 +21,8 @@ FOLLOWUP_LOG = {
 }
 FOLLOWUP_SNOOZE = ("followup_snooze_hour", "followup_snooze_morning", "followup_snooze_next_day")
 FOLLOWUP_STOP = "followup_stop"
+TIP_MUTE = "tip_mute"
+TIP_RESUME = "tip_resume"
 BREAK_START = "break_start"
 
 
@@ -89,6 +91,40 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return element
 
 
+def stop_menu(language: str, value: str) -> dict[str, Any]:
+    """Stop following up, saying why: a menu of `StopReason`s (each option's value `<nudge id>:<reason>`).
+
+    A lead stopped for a reason isn't counted as dropped early; Slack's own dialog confirms the choice.
+    """
+    options = [
+        {
+            "text": {"type": "plain_text", "text": t(language, f"stop.{reason.value}")},
+            "value": f"{value}:{reason.value}",
+        }
+        for reason in StopReason
+    ]
+    return {
+        "type": "static_select",
+        "action_id": FOLLOWUP_STOP,
+        "placeholder": {"type": "plain_text", "text": t(language, "nudge.stop_placeholder")},
+        "options": options,
+        "confirm": {
+            "title": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_title")},
+            "text": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_text")},
+            "confirm": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_yes")},
+            "deny": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_no")},
+        },
+    }
+
+
+def tip_blocks(language: str, text: str, code: str, resume: bool = False) -> list[dict[str, Any]]:
+    """A coaching tip and its buttons: mute its rule for a week, and (about leads dropped early) put them back."""
+    elements = [button(t(language, "tip.btn_mute"), TIP_MUTE, code)]
+    if resume:
+        elements.insert(0, button(t(language, "tip.btn_resume"), TIP_RESUME, code, "primary"))
+    return [section(text), {"type": "actions", "block_id": f"tip:{code}", "elements": elements}]
+
+
 def _log_attempt_buttons(language: str, value: str) -> list[dict[str, Any]]:
     """The buttons that log the attempt a follow-up asks for: no answer, reached, meeting.
 
@@ -129,13 +165,7 @@ def followup_message(
             )
         )
     value = str(nudge_id)
-    stop = button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger")
-    stop["confirm"] = {
-        "title": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_title")},
-        "text": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_text")},
-        "confirm": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_yes")},
-        "deny": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_no")},
-    }
+    stop = stop_menu(language, value)
     blocks = [
         section("\n".join(lines)),
         context(t(language, "nudge.followup_why")),
@@ -162,9 +192,9 @@ def followup_message(
     return {"text": headline, "blocks": blocks}
 
 
-def resolved_message(headline: str, outcome_line: str, tips: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
-    """A nudge after its button was used: the buttons give way to what was done (and a tip, if one is due)."""
-    return {"text": outcome_line, "blocks": [section(headline), context(outcome_line), *map(section, tips)]}
+def resolved_message(headline: str, outcome_line: str, tips: list[dict[str, Any]] | tuple = ()) -> dict[str, Any]:
+    """A nudge after its button was used: the buttons give way to what was done (and a tip's blocks, if one is due)."""
+    return {"text": outcome_line, "blocks": [section(headline), context(outcome_line), *tips]}
 
 
 def break_message(language: str, *, nudge_id: int, minutes: int) -> dict[str, Any]:
@@ -341,7 +371,7 @@ def home_view(
                 "elements": [
                     *_log_attempt_buttons(language, value),
                     button(t(language, "nudge.btn_snooze_next_day"), "followup_snooze_next_day", value),
-                    button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger"),
+                    stop_menu(language, value),
                 ],
             }
         )
