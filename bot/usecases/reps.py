@@ -100,7 +100,10 @@ def profile_of(rep: Rep, team: Team) -> RepProfile:
     """A rep row and its workspace's settings as one profile."""
     settings = team.settings or {}
     own = rep.work_hours or {}
-    calendar = _calendar(own["country"]) if own.get("country") else team_calendar(settings, rep.tz, rep.locale)
+    # The rep's own country; else the one managers set for the team; else the country of the rep's own zone (a
+    # rep in New York on an Amsterdam team has Thanksgiving off until told otherwise); else the team's default.
+    code = own.get("country") or settings.get("country") or country_of_zone(rep.tz)
+    calendar = _calendar(code) if code else team_calendar(settings, None, rep.locale)
     team_hours = dataclasses.replace(WorkingHours.from_dict(settings.get("work_hours")), holidays=calendar)
     return RepProfile(
         team_id=rep.team_id,
