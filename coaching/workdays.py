@@ -43,7 +43,7 @@ class HolidayCalendar:
         """`NL`, `de-by` or `GB-SCT` as a calendar; ValueError (its text the code) for one `holidays` doesn't know."""
         country, _, subdiv = code.strip().upper().partition("-")
         known = _supported()
-        if country not in known:
+        if len(country) != 2 or country not in known:  # ISO 3166-1 alpha-2, as the reps are told to write it
             raise ValueError(code)
         if not subdiv:
             return cls(country)
