@@ -120,3 +120,21 @@ def extend(streak: Streak | None, start: dt.datetime, end: dt.datetime, gap_minu
     if streak is None or start - streak.end > gap or end < streak.start - gap:
         return Streak(start, end)
     return Streak(min(streak.start, start), max(streak.end, end))
+
+
+def logged_minutes(ordered: Sequence[Activity], gap_minutes: float, now: dt.datetime) -> float:
+    """Logged work time: the streaks of calls and logged work, and the focus blocks up to `now`, overlaps once.
+
+    What nobody logged isn't work: a call at 10:00 and another at 17:40 are two moments, not a day. `ordered` is
+    in `ACTIVITY_ORDER`.
+    """
+    spans = [(streak.start, streak.end) for streak in chain(ordered, gap_minutes)[0]]
+    spans += [(a.started_at, min(a.ended_at, now)) for a in ordered if a.kind is _FOCUS and a.started_at < now]
+    total, reach = 0.0, None
+    for start, end in sorted(spans):
+        if reach is not None and start < reach:
+            start = reach  # the part already counted
+        if end > start:
+            total += (end - start).total_seconds() / 60
+            reach = end
+    return total

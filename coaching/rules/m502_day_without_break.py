@@ -5,17 +5,18 @@ from __future__ import annotations
 from coaching.findings import Count, Finding
 from coaching.rules.base import Rule, RuleContext
 from coaching.settings import CoachSettings
-from coaching.streaks import chain
+from coaching.streaks import logged_minutes
 
 
 class DayWithoutBreak(Rule):
     """A long day of logged work with no break at all.
 
     ## What it checks
-    Today's logged work when no break was logged today: the streaks of calls and logged work (`coaching.streaks`,
-    the measure M501 uses: entries at most `streak_gap_minutes`, 20, apart), added up. Time nothing was logged in
-    isn't counted as work: a call at 10:00 and another at 17:40 are two moments of work, not a day of it. It fires
-    when that logged work reaches `no_break_day_minutes` (240, four hours); our default.
+    Today's logged work when no break was logged today (`coaching.streaks.logged_minutes`): the streaks of calls
+    and logged work (the measure M501 uses: entries at most `streak_gap_minutes`, 20, apart) and the focus blocks
+    up to now, each minute counted once. Time nothing was logged in isn't counted as work: a call at 10:00 and
+    another at 17:40 are two moments of work, not a day of it. It fires when that logged work reaches
+    `no_break_day_minutes` (240, four hours); our default.
 
     ## Why it matters
     Hours of work without a single break wear down energy and attention by the end of the day. Only logged work
@@ -45,8 +46,7 @@ class DayWithoutBreak(Rule):
         """See `Rule.check`."""
         if ctx.breaks:
             return ()
-        # Focus blocks are plans, not work done (chain skips them); what was logged inside them counts.
-        minutes = sum(streak.minutes for streak in chain(ctx.activities, ctx.settings.streak_gap_minutes)[0])
+        minutes = logged_minutes(ctx.activities, ctx.settings.streak_gap_minutes, ctx.now)
         limit = ctx.settings.no_break_day_minutes
         if minutes < limit:
             return ()

@@ -77,13 +77,22 @@ def test_m502_fires_for_four_hours_of_logged_work_without_a_break():
         Day().call(at(10)).call(at(17, 40)),  # nothing logged in between: two moments of work, not a day
         Day().calls(at(8), 11, 30).work(at(13, 30), 30, None),  # 08:00-14:00 with 30-minute gaps: 30 min logged
         Day().calls(at(8), 30, 10).pause(at(10), 5),
-        Day().focus(at(8), 300).call(at(9)),
+        Day().focus(at(8), 120).call(at(9)).calls(at(10, 30), 7, 10),  # 2 h blocked, 1 h of calls after it
         Day(),
     ],
     ids=["two-calls", "the-issue-day", "sparse", "one-break", "focus-block", "empty"],
 )
 def test_m502_quiet(day):
     assert found("M502", run(day)) is None
+
+
+def test_m502_counts_focus_blocks_as_logged_work_up_to_now_and_each_minute_once():
+    # A 3-hour calling block with calls inside it, then an hour and a half of calls: 4 h 30 min, no break.
+    day = Day().focus(at(8), 180).calls(at(8), 10, 15).calls(at(11, 30), 10, 10)
+    assert found("M502", run(day)).params["hours"].n == 4.5
+    # At 10:00 the block has run for two hours only: not yet four.
+    assert found("M502", run(Day().focus(at(8), 300), now=at(10))) is None
+    assert found("M502", run(Day().focus(at(8), 300), now=at(12))).params["hours"].n == 4.0
 
 
 def test_m502_boundary_is_inclusive():
