@@ -88,3 +88,14 @@ def test_a_weekly_post_due_on_a_holiday_goes_out_the_next_working_day(coachbot):
     coachbot.sweep(at(AMS, 2026, 12, 28, 16, 0))
     [post] = [p for p in coachbot.dms() if p.get("channel") == "C0SALES"]
     assert "Anouk de Vries" in texts(post)
+
+
+def test_the_managers_digest_waits_out_easter_monday(coachbot):
+    coachbot.clock.set(at(AMS, 2027, 3, 24, 10, 0))
+    coachbot.slash("/coach", "digest on", user="U0PETRA")
+    coachbot.slash("/call", "Initech meeting +dm", user="U0ANOUK")
+    sweep_hourly(coachbot, AMS, dt.date(2027, 3, 29))  # Easter Monday: a public holiday in the Netherlands
+    assert coachbot.dms(user="U0PETRA") == []
+    coachbot.sweep(at(AMS, 2027, 3, 30, 9, 0))
+    [digest] = coachbot.dms(user="U0PETRA")
+    assert "Je team vorige week" in texts(digest)
