@@ -99,3 +99,22 @@ def test_the_managers_digest_waits_out_easter_monday(coachbot):
     coachbot.sweep(at(AMS, 2027, 3, 30, 9, 0))
     [digest] = coachbot.dms(user="U0PETRA")
     assert "Je team vorige week" in texts(digest)
+
+
+def test_a_daily_post_skips_kings_day(coachbot):
+    coachbot.clock.set(at(AMS, 2027, 4, 26, 9, 0))  # Monday; Tuesday 27 April 2027 is King's Day
+    coachbot.slash("/leaderboard", "subscribe daily", user="U0PETRA", channel="C0SALES")
+    coachbot.slash("/call", "Initech meeting +dm", user="U0ANOUK")
+
+    def posts():
+        return [p for p in coachbot.dms() if p.get("channel") == "C0SALES"]
+
+    coachbot.sweep(at(AMS, 2027, 4, 26, 16, 0))
+    assert len(posts()) == 1
+    sweep_hourly(coachbot, AMS, dt.date(2027, 4, 27))
+    assert len(posts()) == 1
+    coachbot.sweep(at(AMS, 2027, 4, 28, 16, 0))
+    assert len(posts()) == 2  # Wednesday's own post, not Tuesday's as well
+    with coachbot.db.read() as s:
+        cancelled = s.scalar(select(Nudge.last_error).where(Nudge.status == "cancelled"))
+    assert cancelled == "a public holiday: the next daily post covers it"

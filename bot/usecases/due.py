@@ -47,9 +47,9 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
     if nudge.kind == "leaderboard_post":
         # A channel post goes out at the team's posting time; no one rep's hours apply.
         team = session.get(Team, nudge.team_id)
-        later = posts.after_holiday(team, now, nudge.due_at) if team is not None else None
-        if later is not None:
-            return Decision(defer_until=later)
+        held = posts.after_holiday(team, nudge, now) if team is not None else None
+        if held is not None:
+            return held
         message = prepared if prepared is not None else posts.channel_post(session, nudge, now)
         if message is None:
             return Decision(cancel_reason="workspace gone")

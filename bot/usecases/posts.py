@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.outbox import rows as outbox
+from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage.models import Nudge, Rep, Subscription, Team
 from bot.storage.standings import first_meetings, persistence, standings
@@ -52,6 +53,7 @@ def plan_posts(session: Session, now: dt.datetime) -> int:
             "final": post.final,
             "tz": tz.key,
             "by": sub.created_by,
+            "frequency": sub.frequency,
         }
         channel = sub.channel_id
         written += outbox.schedule(
@@ -60,11 +62,22 @@ def plan_posts(session: Session, now: dt.datetime) -> int:
     return written
 
 
-def after_holiday(team: Team, now: dt.datetime, due: dt.datetime) -> dt.datetime | None:
-    """When a post due at `due` may go out instead, if `now` is on a public holiday of the team's country; else None.
+def after_holiday(team: Team, nudge: Nudge, now: dt.datetime) -> Decision | None:
+    """What becomes of a post due on a public holiday of the team's country (None: `now` is no holiday).
 
-    The time of day it was due, on the team's next working day: a post is news for the people at work.
+    A post is news for the people at work: a weekly post (or a season's final) goes out at its usual time on the
+    team's next working day; a daily one is left out, as the next day's post covers the same season.
     """
+    later = _next_working_day(team, now, nudge.due_at)
+    if later is None:
+        return None
+    payload = nudge.payload or {}
+    if payload.get("frequency") == "daily" and not payload.get("final"):
+        return Decision(cancel_reason="a public holiday: the next daily post covers it")
+    return Decision(defer_until=later)
+
+
+def _next_working_day(team: Team, now: dt.datetime, due: dt.datetime) -> dt.datetime | None:
     _, hours = schedule_of(team)
     tz = zone(team_tz(team))
     hours = dataclasses.replace(hours, holidays=team_calendar(team.settings or {}, tz.key))
