@@ -312,7 +312,7 @@ def test_the_app_home_shows_scorecard_follow_ups_with_buttons_and_the_weekly_cha
     nudge_id = actions["elements"][0]["value"]
     styles = {e["action_id"]: e["style"] for e in actions["elements"] if "style" in e}
     assert styles == {"followup_log_reached": "primary"}  # one primary per set
-    assert [e["type"] for e in actions["elements"]][-1] == "static_select"  # stop, saying why
+    assert "static_select" in [e["type"] for e in actions["elements"]]  # stop, saying why
     # A button on the Home logs the attempt and draws the Home again, now with the chart Slack has ready.
     coachbot.clock.advance(seconds=5)
     mark = slack.mark()
