@@ -122,14 +122,13 @@ def extend(streak: Streak | None, start: dt.datetime, end: dt.datetime, gap_minu
     return Streak(min(streak.start, start), max(streak.end, end))
 
 
-def logged_minutes(ordered: Sequence[Activity], gap_minutes: float, now: dt.datetime) -> float:
-    """Logged work time: the streaks of calls and logged work, and the focus blocks up to `now`, overlaps once.
+def logged_minutes(found: Iterable[Streak], focus: Iterable[Activity], now: dt.datetime) -> float:
+    """Logged work time: the streaks of calls and logged work (`chain`), and focus blocks up to `now`, overlaps once.
 
-    What nobody logged isn't work: a call at 10:00 and another at 17:40 are two moments, not a day. `ordered` is
-    in `ACTIVITY_ORDER`.
+    What nobody logged isn't work: a call at 10:00 and another at 17:40 are two moments, not a day.
     """
-    spans = [(streak.start, streak.end) for streak in chain(ordered, gap_minutes)[0]]
-    spans += [(a.started_at, min(a.ended_at, now)) for a in ordered if a.kind is _FOCUS and a.started_at < now]
+    spans = [(streak.start, streak.end) for streak in found]
+    spans += [(block.started_at, min(block.ended_at, now)) for block in focus if block.started_at < now]
     total, reach = 0.0, None
     for start, end in sorted(spans):
         if reach is not None and start < reach:

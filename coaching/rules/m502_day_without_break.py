@@ -46,7 +46,7 @@ class DayWithoutBreak(Rule):
         """See `Rule.check`."""
         if ctx.breaks:
             return ()
-        minutes = logged_minutes(ctx.activities, ctx.settings.streak_gap_minutes, ctx.now)
+        minutes = logged_minutes(ctx.streaks, ctx.focus, ctx.now)
         limit = ctx.settings.no_break_day_minutes
         if minutes < limit:
             return ()
