@@ -2,6 +2,7 @@
 a tip about the same lead waits 5 business days, a rule can be muted for a week, and the digest counts both."""
 
 import datetime as dt
+import json
 import time
 import uuid
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from bot.slack.standin import texts
 from bot.storage.models import Lead, Nudge, RuleMute, TipShown
 from tests.conftest import TEAM, click_payload
+from tests.test_messages import say
 
 AMS, LON = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London")
 M201_EN, M201_NL = "Leads dropped early", "Te vroeg losgelaten"
@@ -149,3 +151,14 @@ def test_the_digest_counts_tips_shown_and_muted_per_rule(coachbot, slack):
     coachbot.sweep(at(AMS, 2026, 11, 30, 9, 0))
     [digest] = [d for d in coachbot.dms(user="U0PETRA") if "Tips deze week" in texts(d)]
     assert "M201 " in texts(digest) and "1× getoond, 1× uitgezet" in texts(digest)
+
+
+def test_a_tip_in_the_messages_tab_has_its_buttons_too(coachbot, slack):
+    dropped_and_stopped(coachbot, slack, "U0SAM", LON, "Kestrel Aviation", "Lakeside Dental", "other")
+    answer = say(coachbot, slack, "email 10 newsletter")
+    assert M201_EN in texts(answer) and "Logged 10 min of email" in answer["text"]
+    blocks = json.loads(answer["blocks"]) if isinstance(answer["blocks"], str) else answer["blocks"]
+    assert [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]] == [
+        "tip_resume",
+        "tip_mute",
+    ]
