@@ -442,7 +442,8 @@ def settings_form(
                 {"type": "checkboxes", "options": days, "initial_options": [days[d] for d in sorted(hours.days)]},
             ),
             text_input("tz", "settings.tz", settings.get("tz") or fallback_tz),
-            text_input("country", "settings.country", settings.get("country") or country or ""),
+            # Optional: left empty, the country follows the team's time zone.
+            {**text_input("country", "settings.country", settings.get("country") or country or ""), "optional": True},
             text_input("gaps", "settings.gaps", ",".join(str(g) for g in cadence.gaps)),
             text_input("target", "settings.target", cadence.target),
             text_input("max_attempts", "settings.max_attempts", cadence.max_attempts),
