@@ -7,6 +7,7 @@ import time
 import uuid
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.slack.standin import texts
@@ -96,14 +97,19 @@ def test_dutch_stop_reasons_and_tip(coachbot, slack):
     assert "Zet ze terug in de opvolging" in reply.text and "Deze tip een week uitzetten" in reply.text
 
 
-def test_a_tip_about_the_same_lead_waits_five_business_days_but_a_new_lead_is_told(coachbot, slack):
-    dropped_and_stopped(coachbot, slack, "U0SAM", LON, "Kestrel Aviation", "Lakeside Dental", "wrong-number")
-    assert M201_EN in coachbot.slash("/log", "email 10", user="U0SAM").text  # Tuesday
+@pytest.mark.parametrize(
+    "user, tz, work, marker",
+    [("U0SAM", LON, "email 10", M201_EN), ("U0ANOUK", AMS, "e-mail 10", M201_NL)],
+    ids=["en", "nl"],
+)
+def test_a_tip_about_the_same_lead_waits_five_business_days(coachbot, slack, user, tz, work, marker):
+    dropped_and_stopped(coachbot, slack, user, tz, "Kestrel Aviation", "Lakeside Dental", "wrong-number")
+    assert marker in coachbot.slash("/log", work, user=user).text  # Tuesday
     for day in (25, 26, 27, 30):  # Wednesday to the next Monday: four business days
-        coachbot.clock.set(at(LON, 2026, 11, day, 11, 0))
-        assert M201_EN not in coachbot.slash("/log", "email 10", user="U0SAM").text
-    coachbot.clock.set(at(LON, 2026, 12, 1, 11, 0))  # Tuesday: five business days on
-    assert "Lakeside Dental" in coachbot.slash("/log", "email 10", user="U0SAM").text
+        coachbot.clock.set(at(tz, 2026, 11, day, 11, 0))
+        assert marker not in coachbot.slash("/log", work, user=user).text
+    coachbot.clock.set(at(tz, 2026, 12, 1, 11, 0))  # Tuesday: five business days on
+    assert "Lakeside Dental" in coachbot.slash("/log", work, user=user).text
     with coachbot.db.read() as s:
         days = [row.day for row in s.scalars(select(TipShown).where(TipShown.code == "M201"))]
     assert days == [dt.date(2026, 11, 24), dt.date(2026, 12, 1)]
