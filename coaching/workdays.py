@@ -24,10 +24,12 @@ def _supported() -> dict[str, tuple[str, ...]]:
 
 @functools.cache
 def _table(country: str, subdiv: str | None, language: str | None = None) -> holidays.HolidayBase:
-    # One table per calendar and language, shared by every lookup; it fills in each year on first use.
+    # One table per calendar and language, shared by every lookup; it fills in each year on first use. A language
+    # `holidays` lacks for the country falls back to English, then to the country's own.
     table = holidays.country_holidays(country, subdiv=subdiv)
-    if language and language in table.supported_languages:
-        return holidays.country_holidays(country, subdiv=subdiv, language=language)
+    for wanted in (language, "en_US"):
+        if wanted and wanted in table.supported_languages:
+            return holidays.country_holidays(country, subdiv=subdiv, language=wanted)
     return table
 
 
@@ -64,10 +66,19 @@ class HolidayCalendar:
         return self.country is not None and day in _table(self.country, self.subdiv)
 
     def name(self, day: dt.date, language: str) -> str | None:
-        """The holiday's name in the rep's language where `holidays` has it (else the country's own), or None."""
+        """The holiday's name in the rep's language where `holidays` has it (else English), or None."""
         if self.country is None:
             return None
         return _table(self.country, self.subdiv, _HOLIDAY_LANGUAGE.get(language)).get(day)
+
+    def next_holiday(self, day: dt.date, language: str) -> tuple[dt.date, str] | None:
+        """The first public holiday from `day` on (within a year), with its name, or None."""
+        for offset in range(366):
+            date = day + dt.timedelta(days=offset)
+            name = self.name(date, language)
+            if name:
+                return date, name
+        return None
 
 
 NO_HOLIDAYS = HolidayCalendar()

@@ -48,7 +48,7 @@ def test_nothing_is_sent_on_a_public_holiday_and_it_waits_for_the_next_working_m
     due = pending_followup(coachbot, "U0SAM")
     assert due.astimezone(AMS).date() == dt.date(2026, 11, 26)
     reply = coachbot.slash("/coach", "hours country US", user="U0SAM").text
-    assert "No nudges on public holidays in US." in reply
+    assert "No nudges on public holidays in US; the next one is Thanksgiving Day, Thu 26 Nov." in reply
     with coachbot.db.read() as s:
         assert s.get(Rep, (TEAM, "U0SAM")).work_hours == {"country": "US"}
     mark = slack.mark()
@@ -70,10 +70,14 @@ def test_a_rep_sets_their_own_country_with_clear_errors_in_both_languages(coachb
     with coachbot.db.read() as s:
         assert s.get(Rep, (TEAM, "U0SAM")).work_hours is None  # nothing half-stored
     done = coachbot.slash("/coach", "uren 08:00-16:00 ma-do land de-by", user="U0ANOUK").text
-    assert "Geen berichten op feestdagen in DE-BY." in done and "08:00 tot 16:00" in done
+    assert "Geen berichten op feestdagen in DE-BY; de eerstvolgende is Christmas Day, vr 25 dec." in done
+    assert "08:00 tot 16:00" in done
     # Hours alone keep the country; `team` returns to the team's hours and country.
     assert "DE-BY" in coachbot.slash("/coach", "uren 09:00-17:00", user="U0ANOUK").text
-    assert "feestdagen in NL" in coachbot.slash("/coach", "uren team", user="U0ANOUK").text
+    assert (
+        "feestdagen in NL; de eerstvolgende is Eerste kerstdag, vr 25 dec."
+        in coachbot.slash("/coach", "uren team", user="U0ANOUK").text
+    )
 
 
 def test_a_weekly_post_due_on_a_holiday_goes_out_the_next_working_day(coachbot):

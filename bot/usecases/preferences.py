@@ -39,8 +39,19 @@ def set_hours(rt: Runtime, rep: RepProfile, hours: dict[str, object] | None) -> 
     days = ", ".join(blockkit.weekday_name(rep.language, d) for d in sorted(rep.hours.days))
     key = "coach.hours_set" if hours and "start" in hours else "coach.hours_team"
     start, end = rep.hours.start.strftime("%H:%M"), rep.hours.end.strftime("%H:%M")
-    country = rep.hours.holidays.code
-    holidays = t(rep.language, "coach.holidays", country=country) if country else t(rep.language, "coach.holidays_none")
+    calendar, lang = rep.hours.holidays, rep.language
+    upcoming = calendar.next_holiday(rt.clock().astimezone(rep.tz).date(), lang)
+    if upcoming is None:
+        holidays = t(lang, "coach.holidays_none")
+    else:
+        date, name = upcoming
+        holidays = t(
+            lang,
+            "coach.holidays",
+            country=calendar.code,
+            holiday=blockkit.escape(name),
+            date=blockkit.local_date(lang, date),
+        )
     return Reply(t(rep.language, key, start=start, end=end, days=days) + "\n" + holidays)
 
 

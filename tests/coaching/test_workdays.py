@@ -81,3 +81,11 @@ def test_a_tip_about_the_same_leads_waits_but_a_new_lead_is_told():
     assert pick_tip([new], (), [*recent, frozenset({"Lakeside Dental"})]) is None
     assert pick_tip([new], (), (), muted={"M201"}) is None
     assert pick_tip([new], {"M201"}) is None  # once a day per rule still holds
+
+
+def test_the_next_holiday_is_named_in_the_reps_language_or_english():
+    assert NL.next_holiday(dt.date(2026, 11, 23), "nl") == (dt.date(2026, 12, 25), "Eerste kerstdag")
+    assert NL.next_holiday(dt.date(2026, 12, 25), "en") == (dt.date(2026, 12, 25), "Christmas Day")
+    # holidays has no Dutch names for Bavaria: English, not German, for a Dutch reader.
+    assert HolidayCalendar.parse("DE-BY").next_holiday(dt.date(2026, 12, 1), "nl")[1] == "Christmas Day"
+    assert NO_HOLIDAYS.next_holiday(dt.date(2026, 12, 1), "en") is None
