@@ -168,3 +168,25 @@ def test_a_tip_in_the_messages_tab_has_its_buttons_too(coachbot, slack):
         "tip_resume",
         "tip_mute",
     ]
+
+
+def test_the_break_suggestion_is_m501s_tip_and_mutes_like_one(coachbot, slack):
+    coachbot.clock.set(at(AMS, 2026, 11, 23, 9, 0))
+    coachbot.slash("/log", "admin 95 CRM opschonen", user="U0ANOUK")  # 07:25 to 09:00, no break
+    coachbot.sweep()
+    [dm] = [d for d in coachbot.dms(user="U0ANOUK") if "pauze" in texts(d)]
+    buttons = {e["action_id"]: e["value"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert buttons["tip_mute"] == "M501" and "Deze tip een week uitzetten" in texts(dm)
+    mark = slack.mark()
+    coachbot.click("tip_mute", "M501", user="U0ANOUK")
+    [muted] = slack.wait_for("response_url", since=mark)
+    assert "Uitgezet: tot ma 30 nov geen tips over" in texts(muted.params)
+    # The next long stretch, two days later: no break suggestion while the rule is muted.
+    coachbot.clock.set(at(AMS, 2026, 11, 25, 9, 0))
+    coachbot.slash("/log", "admin 95 CRM opschonen", user="U0ANOUK")
+    mark = slack.mark()
+    coachbot.sweep()
+    assert coachbot.dms(mark, user="U0ANOUK") == []
+    with coachbot.db.read() as s:
+        reasons = list(s.scalars(select(Nudge.last_error).where(Nudge.kind == "break", Nudge.status == "cancelled")))
+    assert reasons == ["the rep muted break suggestions (M501)"]

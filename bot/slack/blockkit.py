@@ -207,7 +207,11 @@ def break_message(language: str, *, nudge_id: int, minutes: int) -> dict[str, An
             {
                 "type": "actions",
                 "block_id": f"break:{nudge_id}",
-                "elements": [button(t(language, "nudge.btn_break"), BREAK_START, str(nudge_id), "primary")],
+                "elements": [
+                    button(t(language, "nudge.btn_break"), BREAK_START, str(nudge_id), "primary"),
+                    # The break suggestion is rule M501's tip, by DM: it can be muted like any other tip.
+                    button(t(language, "tip.btn_mute"), TIP_MUTE, "M501"),
+                ],
             },
         ],
     }

@@ -83,6 +83,14 @@ def _muted(session: Session, rep: RepProfile, now: dt.datetime) -> set[str]:
     return set(rows)
 
 
+def muted(session: Session, team_id: str, user_id: str, code: str, now: dt.datetime) -> bool:
+    """Whether the rep muted rule `code` and the week isn't over."""
+    found = select(RuleMute.id).where(
+        RuleMute.team_id == team_id, RuleMute.user_id == user_id, RuleMute.code == code, RuleMute.until > now
+    )
+    return session.scalar(found.limit(1)) is not None
+
+
 def tip(db: Database, rep: RepProfile, now: dt.datetime) -> Tip | None:
     """The most relevant new finding about the rep's day worth a message (`coaching.engine.pick_tip`); recorded.
 
