@@ -190,3 +190,32 @@ def test_the_break_suggestion_is_m501s_tip_and_mutes_like_one(coachbot, slack):
     with coachbot.db.read() as s:
         reasons = list(s.scalars(select(Nudge.last_error).where(Nudge.kind == "break", Nudge.status == "cancelled")))
     assert reasons == ["the rep muted break suggestions (M501)"]
+
+
+def test_stop_with_a_reason_from_the_app_home(coachbot, slack):
+    coachbot.clock.set(at(AMS, 2026, 11, 23, 10, 0))
+    coachbot.slash("/call", "Globex no-answer", user="U0ANOUK")
+    mark = slack.mark()
+    coachbot.event({"type": "app_home_opened", "user": "U0ANOUK", "tab": "home"}, "EvHomeStop")
+    [home] = slack.wait_for("views.publish", since=mark, where=lambda c: c.ok)
+    [menu] = [
+        e
+        for b in home.params["view"]["blocks"]
+        if b.get("block_id", "").startswith("home_followup:")
+        for e in b["elements"]
+        if e["type"] == "static_select"
+    ]
+    assert [o["text"]["text"] for o in menu["options"]][0] == "past niet"
+    option = next(o for o in menu["options"] if o["value"].endswith(":not-a-fit"))
+    mark = slack.mark()
+    coachbot.interact_as(
+        "block_actions",
+        "U0ANOUK",
+        container={"type": "view", "view_id": "V1"},
+        view={"id": "V1", "type": "home"},
+        actions=[{"action_id": "followup_stop", "block_id": "b", "type": "static_select", "selected_option": option}],
+    )
+    [again] = slack.wait_for("views.publish", since=mark)
+    assert "Globex" not in texts(again.params["view"])
+    with coachbot.db.read() as s:
+        assert s.execute(select(Lead.cadence, Lead.stop_reason)).one() == ("stopped", "not-a-fit")
