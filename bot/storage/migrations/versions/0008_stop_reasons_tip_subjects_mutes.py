@@ -1,7 +1,7 @@
 """stop reasons, tip subjects, rule mutes
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0010
 Create Date: 2026-11-30 18:30:00.000000
 
 A lead stopped with a reason (`leads.stop_reason`) isn't counted as dropped early. A tip remembers the leads it
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
