@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coaching.domain import LOGGABLE_WORK, OUTCOME_DUTCH, WORK_DUTCH, Outcome, WorkType
+from coaching.domain import LOGGABLE_WORK, OUTCOME_DUTCH, WORK_DUTCH, Outcome, StopReason, WorkType
 from coaching.i18n import t, when
 from coaching.render import escape
 
@@ -22,6 +22,8 @@ FOLLOWUP_LOG = {
 }
 FOLLOWUP_SNOOZE = ("followup_snooze_hour", "followup_snooze_morning", "followup_snooze_next_day")
 FOLLOWUP_STOP = "followup_stop"
+TIP_MUTE = "tip_mute"
+TIP_RESUME = "tip_resume"
 BREAK_START = "break_start"
 
 
@@ -90,6 +92,40 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return element
 
 
+def stop_menu(language: str, value: str) -> dict[str, Any]:
+    """Stop following up, saying why: a menu of `StopReason`s (each option's value `<nudge id>:<reason>`).
+
+    A lead stopped for a reason isn't counted as dropped early; Slack's own dialog confirms the choice.
+    """
+    options = [
+        {
+            "text": {"type": "plain_text", "text": t(language, f"stop.{reason.value}")},
+            "value": f"{value}:{reason.value}",
+        }
+        for reason in StopReason
+    ]
+    return {
+        "type": "static_select",
+        "action_id": FOLLOWUP_STOP,
+        "placeholder": {"type": "plain_text", "text": t(language, "nudge.stop_placeholder")},
+        "options": options,
+        "confirm": {
+            "title": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_title")},
+            "text": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_text")},
+            "confirm": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_yes")},
+            "deny": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_no")},
+        },
+    }
+
+
+def tip_blocks(language: str, text: str, code: str, resume: bool = False) -> list[dict[str, Any]]:
+    """A coaching tip and its buttons: mute its rule for a week, and (about leads dropped early) put them back."""
+    elements = [button(t(language, "tip.btn_mute"), TIP_MUTE, code)]
+    if resume:
+        elements.insert(0, button(t(language, "tip.btn_resume"), TIP_RESUME, code, "primary"))
+    return [section(text), {"type": "actions", "block_id": f"tip:{code}", "elements": elements}]
+
+
 def _log_attempt_buttons(language: str, value: str) -> list[dict[str, Any]]:
     """The buttons that log the attempt a follow-up asks for: no answer, reached, meeting.
 
@@ -100,18 +136,6 @@ def _log_attempt_buttons(language: str, value: str) -> list[dict[str, Any]]:
         button(t(language, "nudge.btn_reached"), "followup_log_reached", value, "primary"),
         button(t(language, "nudge.btn_meeting"), "followup_log_meeting", value),
     ]
-
-
-def _stop_button(language: str, value: str) -> dict[str, Any]:
-    """The Stop button, behind Slack's "are you sure?"."""
-    stop = button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger")
-    stop["confirm"] = {
-        "title": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_title")},
-        "text": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_text")},
-        "confirm": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_yes")},
-        "deny": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_no")},
-    }
-    return stop
 
 
 @dataclass(frozen=True)
@@ -160,7 +184,7 @@ def followup_line(
         lead_card_button(language, line.lead_id),
         button(t(language, "nudge.btn_snooze_hour"), "followup_snooze_hour", value),
         button(t(language, "daylist.btn_snooze"), LIST_SNOOZE, value),
-        _stop_button(language, value),
+        stop_menu(language, value),
     ]
     return [
         section(" · ".join(parts)),
@@ -208,9 +232,9 @@ def list_added(language: str, *, added: int, done: int, total: int) -> dict[str,
     return plain(t(language, "daylist.added", added=what, progress=progress(language, done, total)))
 
 
-def resolved_message(headline: str, outcome_line: str, tips: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
-    """A nudge after its button was used: the buttons give way to what was done (and a tip, if one is due)."""
-    return {"text": outcome_line, "blocks": [section(headline), context(outcome_line), *map(section, tips)]}
+def resolved_message(headline: str, outcome_line: str, tips: list[dict[str, Any]] | tuple = ()) -> dict[str, Any]:
+    """A nudge after its button was used: the buttons give way to what was done (and a tip's blocks, if one is due)."""
+    return {"text": outcome_line, "blocks": [section(headline), context(outcome_line), *tips]}
 
 
 def break_message(language: str, *, nudge_id: int, minutes: int) -> dict[str, Any]:
@@ -223,7 +247,11 @@ def break_message(language: str, *, nudge_id: int, minutes: int) -> dict[str, An
             {
                 "type": "actions",
                 "block_id": f"break:{nudge_id}",
-                "elements": [button(t(language, "nudge.btn_break"), BREAK_START, str(nudge_id), "primary")],
+                "elements": [
+                    button(t(language, "nudge.btn_break"), BREAK_START, str(nudge_id), "primary"),
+                    # The break suggestion is rule M501's tip, by DM: it can be muted like any other tip.
+                    button(t(language, "tip.btn_mute"), TIP_MUTE, "M501"),
+                ],
             },
         ],
     }
@@ -392,7 +420,7 @@ def home_view(
                 "elements": [
                     *_log_attempt_buttons(language, value),
                     button(t(language, "nudge.btn_snooze_next_day"), "followup_snooze_next_day", value),
-                    button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger"),
+                    stop_menu(language, value),
                     lead_card_button(language, lead_id),
                 ],
             }
@@ -427,7 +455,9 @@ def _home_pager(language: str, page: int, pages: int, shown: int, total: int) ->
 SETTINGS_FORM = "team_settings"
 
 
-def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> dict[str, Any]:
+def settings_form(
+    language: str, settings: dict[str, Any], fallback_tz: str, country: str | None = None
+) -> dict[str, Any]:
     """The managers' team settings form, filled with the current values."""
     from coaching.cadence import CadenceSettings
     from coaching.daylist import DEFAULT_BUDGET
@@ -481,6 +511,8 @@ def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> 
                 {"type": "checkboxes", "options": days, "initial_options": [days[d] for d in sorted(hours.days)]},
             ),
             text_input("tz", "settings.tz", settings.get("tz") or fallback_tz),
+            # Optional: left empty, the country follows the team's time zone.
+            {**text_input("country", "settings.country", settings.get("country") or country or ""), "optional": True},
             text_input("gaps", "settings.gaps", ",".join(str(g) for g in cadence.gaps)),
             text_input("target", "settings.target", cadence.target),
             text_input("max_attempts", "settings.max_attempts", cadence.max_attempts),
@@ -512,6 +544,7 @@ def settings_values(state: dict[str, Any]) -> dict[str, Any]:
         "hours_end": element("hours_end").get("selected_time"),
         "days": [int(o["value"]) for o in element("days").get("selected_options") or []],
         "tz": text("tz").strip(),
+        "country": text("country").strip(),
         "gaps": text("gaps"),
         "target": text("target"),
         "max_attempts": text("max_attempts"),
