@@ -44,7 +44,12 @@ def delivered_followup(coachbot, user, lead):
         return s.scalar(
             select(Nudge)
             .join(Lead, Lead.id == Nudge.lead_id)
-            .where(Nudge.user_id == user, Lead.name == lead, Nudge.status == "sent", Nudge.kind == "followup")
+            .where(
+                Nudge.user_id == user,
+                Lead.name == lead,
+                Nudge.status.in_(("sent", "listed")),  # listed: a line of the day's list
+                Nudge.kind == "followup",
+            )
         )
 
 
@@ -59,15 +64,15 @@ def dropped_and_stopped(coachbot, slack, user, tz, reason_lead, plain_lead, reas
         coachbot.slash("/call", f"{lead} no-answer +research", user=user)
     coachbot.clock.set(at(tz, 2026, 11, 24, 10, 0))
     coachbot.sweep()
-    [menu] = stop_options(next(d for d in coachbot.dms(user=user) if reason_lead in texts(d)))
+    menu = stop_options(next(d for d in coachbot.dms(user=user) if reason_lead in texts(d)))[0]  # a line's menu
     reasons = [o["value"].split(":")[1] for o in menu["options"]]
     assert reasons == ["not-a-fit", "bought-elsewhere", "wrong-number", "do-not-call", "other"]
     mark = slack.mark()
     choose(coachbot, "followup_stop", f"{delivered_followup(coachbot, user, reason_lead).id}:{reason}", user)
-    [stopped] = slack.wait_for("response_url", since=mark)
+    [stopped] = slack.wait_for("chat.update", since=mark)  # the line of the day's list says what was done
     mark = slack.mark()
     coachbot.click("followup_stop", str(delivered_followup(coachbot, user, plain_lead).id), user=user)
-    slack.wait_for("response_url", since=mark)
+    slack.wait_for("chat.update", since=mark)
     return texts(stopped.params)
 
 

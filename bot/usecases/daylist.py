@@ -148,11 +148,6 @@ def changed(session: Session, rep: Any, day: dt.date, now: dt.datetime, *, joine
     `rep` is anything with the rep's `team_id` and `user_id`.
     """
     key = _key(rep.team_id, rep.user_id, day)
-    session.execute(
-        update(FollowupList)
-        .where(*(getattr(FollowupList, k) == v for k, v in key.items()))
-        .values(version=FollowupList.version + 1)
-    )
     row = session.get(FollowupList, key, populate_existing=True)
     if row is None:
         return None
@@ -161,7 +156,15 @@ def changed(session: Session, rep: Any, day: dt.date, now: dt.datetime, *, joine
         list_id = list_key(rep.team_id, rep.user_id, day)
         outbox.schedule(session, rep.team_id, LIST, now, list_id, now, user_id=rep.user_id, payload={})
         row.nudge_id = session.scalar(select(Nudge.id).where(Nudge.dedupe_key == list_id))
-    message = session.get(Nudge, row.nudge_id, populate_existing=True) if row.nudge_id else None
+    # The list's row is locked before its version is raised: a sweeper marking it sent meanwhile either finished
+    # first (this sees it sent and makes it due again) or waits for this commit (and then reads the new version in
+    # `after_sent`). Read without the lock, both could miss the change (PostgreSQL's READ COMMITTED).
+    message = session.get(Nudge, row.nudge_id, populate_existing=True, with_for_update=True) if row.nudge_id else None
+    session.execute(
+        update(FollowupList)
+        .where(*(getattr(FollowupList, k) == v for k, v in key.items()))
+        .values(version=FollowupList.version + 1)
+    )
     if message is None:
         return None
     if message.status == "sent" or (message.status == "cancelled" and message.last_error == NOTHING_DUE):
