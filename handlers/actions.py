@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.slack import blockkit
-from bot.usecases import breaks, followups, home, privacy
+from bot.usecases import breaks, crm, followups, home, privacy
 from handlers.common import guarded, runtime
 
 
@@ -17,6 +17,7 @@ def register(app: App) -> None:
         app.action(action_id)(followup_clicked)
     app.action(blockkit.BREAK_START)(break_clicked)
     app.action(privacy.FORGET)(forget_clicked)
+    app.action(crm.CHOOSE_ACTION)(record_chosen)
 
 
 @guarded
@@ -47,3 +48,11 @@ def forget_clicked(ack: Ack, body: dict[str, Any], context: Any, respond: Any) -
     ack()
     text = privacy.forget(runtime(context), body["team"]["id"], body["user"]["id"])
     respond(replace_original=True, text=text)
+
+
+@guarded
+def record_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, respond: Any) -> None:
+    """A rep says which HubSpot company or contact a lead is: remembered, and the lead's calls go to HubSpot."""
+    ack()
+    message = crm.choose(runtime(context), body["team"]["id"], body["user"]["id"], action.get("value", ""))
+    respond(replace_original=True, **message)

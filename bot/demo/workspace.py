@@ -21,14 +21,23 @@ USERS: dict[str, dict[str, Any]] = {
         "tz": "Europe/Amsterdam",
         "locale": "nl-NL",
         "is_admin": False,
+        "email": "anouk@salescoach-demo.example",
     },
-    "U0SAM": {"name": "sam", "real_name": "Sam Carter", "tz": "Europe/London", "locale": "en-GB", "is_admin": False},
+    "U0SAM": {
+        "name": "sam",
+        "real_name": "Sam Carter",
+        "tz": "Europe/London",
+        "locale": "en-GB",
+        "is_admin": False,
+        "email": "sam@salescoach-demo.example",
+    },
     "U0PETRA": {
         "name": "petra",
         "real_name": "Petra Jansen",
         "tz": "Europe/Amsterdam",
         "locale": "nl-NL",
         "is_admin": True,
+        "email": "petra@salescoach-demo.example",
     },
 }
 CHANNELS = {"C0SALES": "sales"}
