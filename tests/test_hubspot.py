@@ -15,6 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
+from bot.crm.records import lead_record
 from bot.crm.standin import STANDARD_DISPOSITIONS, HubSpotStandIn
 from bot.storage.models import Activity, CrmCall, CrmConnection, CrmLead, Lead, Nudge
 from bot.usecases import crm
@@ -117,7 +118,7 @@ def test_the_standin_refuses_as_hubspot_does(hubspot):
 
 
 def test_search_pages_by_after_and_filters_on_the_last_change(hubspot, clock):
-    for minute in range(5):
+    for _ in range(5):
         clock.advance(minutes=1)
         hubspot.portal.log_call(hubspot.owner["U0SAM"], NO_ANSWER, clock())
     since = str(int((clock() - dt.timedelta(minutes=2, seconds=30)).timestamp() * 1000))
@@ -182,6 +183,10 @@ def test_a_call_logged_in_slack_is_in_hubspot_once_with_owner_outcome_and_compan
     assert call.associations == {"companies": {acme}}
     with bot.db.read() as session:
         assert session.scalar(select(CrmCall.hubspot_id).where(CrmCall.origin == "pushed").limit(1)) is not None
+        lead_id = session.scalar(select(Lead.id).where(Lead.name == "Acme BV"))
+    record = lead_record(bot.runtime.crm, bot.db, TEAM, lead_id)  # what the lead card shows
+    assert record.name == "Acme BV" and record.fields == {"name": "Acme BV", "domain": "acme.example"}
+    assert record.url.endswith(f"/record/0-2/{acme}")
 
 
 def test_an_ambiguous_lead_is_picked_by_the_rep_and_remembered(bot, hubspot, slack):
@@ -296,6 +301,8 @@ def test_a_call_logged_in_hubspot_is_coached_like_a_call_once(bot, hubspot, cloc
         assert followup is not None and followup.status == "pending"
         assert session.get(CrmLead, lead.id).object_id == hooli
     assert not [c for c in calls_in_hubspot(hubspot) if "Hooli" in (c.properties.get("hs_call_title") or "")]
+    card = bot.slash("/coach", "", user="U0ANOUK").text  # Anouk reads Dutch
+    assert "Belpogingen die uit HubSpot voor je zijn gelogd: 1 vandaag · 1 deze week; met de hand: 1 · 1." in card
 
 
 def test_pushed_then_pulled_is_one_call(bot, hubspot, clock):
