@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import urllib.request
 from collections.abc import Iterator
 
@@ -355,3 +356,27 @@ def test_an_interrupted_sync_resumes_without_duplicates(bot, hubspot, clock):
         lead = session.scalar(select(Lead).where(Lead.name == "Massive Dynamic"))
         assert session.scalar(select(func.count()).select_from(Activity).where(Activity.lead_id == lead.id)) == 450
         assert session.scalar(select(func.count()).select_from(CrmCall).where(CrmCall.origin == "pulled")) == 450
+
+
+# -- salescoach sync-crm -------------------------------------------------------------------------------------------
+
+
+def test_sync_crm_connects_from_the_environment_and_pulls_one_pass(tmp_path, slack, hubspot, clock):
+    from tests.test_cli import run
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HUBSPOT_", "SALESCOACH_"))}
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-0000",
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/coach.db",
+            "HUBSPOT_API_URL": hubspot.api_url,
+        }
+    )
+    refused = run(["sync-crm"], env, tmp_path)
+    assert refused.returncode == 2 and "SALESCOACH_SECRET_KEY" in refused.stderr and "Traceback" not in refused.stderr
+    env.update({"SALESCOACH_SECRET_KEY": KEY, "HUBSPOT_ACCESS_TOKEN": TOKEN})
+    first = run(["sync-crm", "--since", "2026-11-01T00:00:00+00:00"], env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "sync-crm T0STANDIN" in first.stdout or "sync-crm T0TEAM001" in first.stdout
+    assert "pat-eu1" not in first.stdout + first.stderr  # the token is never printed

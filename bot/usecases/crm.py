@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,7 @@ from bot.crm.hubspot import MARKER, SEARCH_WINDOW, HubSpot, HubSpotError
 from bot.outbox import rows as outbox
 from bot.outbox.sweep import CannotDeliver, Decision, TryLater
 from bot.slack import blockkit
+from bot.slack.clients import NotInstalled
 from bot.storage.database import Database, insert_ignore
 from bot.storage.models import Activity, CrmCall, CrmConnection, CrmLead, CrmOwner, Lead, Nudge, Rep, RepDay, Team
 from bot.usecases.managers import manager_ids
@@ -102,6 +104,18 @@ def connect_from_environment(rt: Runtime, team_id: str) -> None:
     problem = connect(rt, team_id, "environment", token, source="environment")
     if problem:
         log.warning("HUBSPOT_ACCESS_TOKEN did not connect workspace %s: %s", team_id, problem)
+
+
+def _environment_workspace(rt: Runtime) -> None:
+    """Single-workspace mode: the bot token's workspace is known before anyone in it has used the bot."""
+    try:
+        team_id = rt.installations.client_for("").auth_test().get("team_id")
+    except (SlackApiError, OSError, ValueError, NotInstalled) as err:
+        log.warning("auth.test for HUBSPOT_ACCESS_TOKEN's workspace failed: %s", type(err).__name__)
+        return
+    if team_id:
+        with rt.db.transaction() as session:
+            insert_ignore(session, Team, id=str(team_id), settings={}, created_at=rt.clock())
 
 
 def connected(session: Session, team_id: str) -> CrmConnection | None:
@@ -520,6 +534,8 @@ Progress = Callable[[int, int], None]  # (calls read so far, calls to read in al
 
 def sync_all(rt: Runtime, since: dt.datetime | None = None, progress: Progress | None = None) -> dict[str, SyncReport]:
     """One pull pass for every connected workspace (and the environment's, in single-workspace mode)."""
+    if rt.crm.env_token and rt.crm.enabled:
+        _environment_workspace(rt)
     with rt.db.read() as session:
         teams = list(session.scalars(select(Team.id)))
     for team_id in teams:
