@@ -188,6 +188,9 @@ def test_a_call_logged_in_slack_is_in_hubspot_once_with_owner_outcome_and_compan
     record = lead_record(bot.runtime.crm, bot.db, TEAM, lead_id)  # what the lead card shows
     assert record.name == "Acme BV" and record.fields == {"name": "Acme BV", "domain": "acme.example"}
     assert record.url.endswith(f"/record/0-2/{acme}")
+    card = bot.slash("/lead", "acme", user="U0SAM").text  # the lead card, with HubSpot's record
+    assert "In HubSpot" in card and "Company: Acme BV" in card and "Website: acme.example" in card
+    assert f"/record/0-2/{acme}|Open in HubSpot>" in card
 
 
 def test_an_ambiguous_lead_is_picked_by_the_rep_and_remembered(bot, hubspot, slack):

@@ -377,7 +377,8 @@ class CrmLead(Base):
     """The HubSpot company or contact a lead is, matched by name once and remembered.
 
     `kind` is `companies` or `contacts` with `object_id`; `none` when HubSpot has no such record; `ambiguous` while
-    the rep is to pick one of `choices` (buttons in a DM).
+    the rep is to pick one of `choices` (buttons in a DM). `fields` are the record's key fields as last read from
+    HubSpot (the lead card shows them without asking HubSpot).
     """
 
     __tablename__ = "crm_leads"
@@ -389,6 +390,7 @@ class CrmLead(Base):
     object_id: Mapped[str | None] = mapped_column(String(32))
     label: Mapped[str | None] = mapped_column(String(200))
     choices: Mapped[list[Any] | None] = mapped_column(JSON)
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the record's key fields, for the lead card
 
 
 class CrmCall(Base):

@@ -29,7 +29,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.crm.accounts import Accounts
-from bot.crm.hubspot import MARKER, SEARCH_WINDOW, HubSpot, HubSpotError
+from bot.crm.hubspot import COMPANY_FIELDS, CONTACT_FIELDS, MARKER, SEARCH_WINDOW, HubSpot, HubSpotError
+from bot.crm.records import lead_record
 from bot.outbox import rows as outbox
 from bot.outbox.sweep import CannotDeliver, Decision, TryLater
 from bot.slack import blockkit
@@ -318,6 +319,7 @@ def decide_push(
     if client is None:
         return Decision(defer_until=now + REVOKED_WAIT)
     associate = (link.kind, link.object_id) if link is not None and link.object_id else None
+    need_fields = link is None or not link.fields
     match = lead.name if lead is not None and link is None else None
     team_id, user_id = activity.team_id, activity.user_id
 
@@ -345,6 +347,9 @@ def decide_push(
                 if owner_id:
                     properties["hubspot_owner_id"] = owner_id
                     result["owner"] = [owner_id, email]
+            if target is not None and need_fields:
+                # The record's key fields, kept for the lead card (which must not wait on HubSpot).
+                result["fields"] = key_fields(target[0], client.records(target[0], [target[1]]).get(target[1]) or {})
             # A push that may have gone through before (its answer lost) is found, not made twice.
             call_id = client.find_call(properties[MARKER]) if nudge.tries else None
             call_id = call_id or client.create_call(properties, target)
@@ -419,6 +424,11 @@ def after_push(session: Session, nudge: Nudge, now: dt.datetime) -> None:
             session.add(
                 CrmLead(lead_id=nudge.lead_id, team_id=nudge.team_id, kind=kind, object_id=object_id, label=label)
             )
+            session.flush()
+    if nudge.lead_id and result.get("fields"):
+        link = session.get(CrmLead, nudge.lead_id)
+        if link is not None and link.object_id:
+            link.fields = result["fields"]
     if result.get("ambiguous"):
         link = session.get(CrmLead, nudge.lead_id)
         if link is None:
@@ -616,7 +626,7 @@ def _pull_pages(rt: Runtime, client: HubSpot, team_id: str, report: SyncReport, 
 
 def _prepare_page(
     rt: Runtime, client: HubSpot, team_id: str, calls: list[dict[str, Any]]
-) -> tuple[dict[str, RepProfile], dict[str, Outcome | None], dict[str, tuple[str, str, str]]]:
+) -> tuple[dict[str, RepProfile], dict[str, Outcome | None], dict[str, tuple[str, str, str, dict[str, str] | None]]]:
     """Everything a page needs from outside its transaction: reps, outcomes, and each new call's lead."""
     with rt.db.read() as session:
         known = set(
@@ -640,7 +650,7 @@ def _prepare_page(
             owners[owner] = rt.reps.profile(team_id, owner_reps[owner])
     outcomes = {c["id"]: outcome_of(c["properties"].get("hs_call_disposition"), labels, mapping) for c in calls}
     wanted = [c["id"] for c in fresh if c["properties"].get("hubspot_owner_id") in owners and outcomes[c["id"]]]
-    leads: dict[str, tuple[str, str, str]] = {}
+    leads: dict[str, tuple[str, str, str, dict[str, str] | None]] = {}
     if wanted:
         linked = client.call_associations(wanted)
         by_kind: dict[str, set[str]] = {}
@@ -655,14 +665,22 @@ def _prepare_page(
                     lead = session.get(Lead, link.lead_id)
                     if lead is not None:
                         names[(link.kind, str(link.object_id))] = lead.name
+        fields: dict[tuple[str, str], dict[str, str]] = {}
         for kind, ids in by_kind.items():
             missing = sorted(i for i in ids if (kind, i) not in names)
             for object_id, properties in client.records(kind, missing).items():
                 names[(kind, object_id)] = _record_name(kind, properties)
+                fields[(kind, object_id)] = key_fields(kind, properties)
         for call_id, (kind, object_id) in linked.items():
             if names.get((kind, object_id)):
-                leads[call_id] = (kind, object_id, names[(kind, object_id)])
+                leads[call_id] = (kind, object_id, names[(kind, object_id)], fields.get((kind, object_id)))
     return owners, outcomes, leads
+
+
+def key_fields(kind: str, properties: dict[str, Any]) -> dict[str, str]:
+    """A record's key fields with a value, in the order the lead card shows them."""
+    order = COMPANY_FIELDS if kind == "companies" else CONTACT_FIELDS
+    return {name: str(properties[name]) for name in order if properties.get(name) not in (None, "")}
 
 
 def _record_name(kind: str, properties: dict[str, Any]) -> str:
@@ -677,7 +695,7 @@ def _take(
     call: dict[str, Any],
     owners: dict[str, RepProfile],
     outcomes: dict[str, Outcome | None],
-    leads: dict[str, tuple[str, str, str]],
+    leads: dict[str, tuple[str, str, str, dict[str, str] | None]],
     report: SyncReport,
 ) -> None:
     """One call read from HubSpot: recorded, corrected, or known already."""
@@ -740,8 +758,12 @@ def _take(
             deleted=False,
         )
     )
-    if session.get(CrmLead, logged.lead_id) is None:
-        session.add(CrmLead(lead_id=logged.lead_id, team_id=team_id, kind=lead[0], object_id=lead[1], label=lead[2]))
+    link = session.get(CrmLead, logged.lead_id)
+    if link is None:
+        link = CrmLead(lead_id=logged.lead_id, team_id=team_id, kind=lead[0], object_id=lead[1], label=lead[2])
+        session.add(link)
+    if lead[3] and link.object_id == lead[1]:
+        link.fields = lead[3]
     report.recorded += 1
 
 
@@ -827,3 +849,18 @@ def _remove(session: Session, activity_id: int) -> None:
     if lead is not None:
         lead.attempts = max(0, lead.attempts - 1)
     session.delete(activity)
+
+
+# -- the lead card -----------------------------------------------------------------------------------------------
+
+
+def lead_card_section(rt: Runtime, rep: RepProfile, lead: Lead) -> blockkit.CrmSection | None:
+    """The lead's HubSpot record on its card (bot.usecases.leadcard.CRM_LOOKUPS): stored fields, no HubSpot call."""
+    record = lead_record(rt.crm, rt.db, lead.team_id, lead.id)
+    if record is None:
+        return None
+    lang = rep.language
+    named = ("name", "firstname", "lastname")  # the record's name leads the section already
+    fields = tuple((t(lang, f"crm.field_{n}"), value) for n, value in record.fields.items() if n not in named)
+    kind = t(lang, "crm.company" if record.kind == "companies" else "crm.contact")
+    return blockkit.CrmSection("HubSpot", ((kind.capitalize(), record.name), *fields), record.url)

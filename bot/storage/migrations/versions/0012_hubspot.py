@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("object_id", sa.String(length=32), nullable=True),
         sa.Column("label", sa.String(length=200), nullable=True),
         sa.Column("choices", sa.JSON(), nullable=True),
+        sa.Column("fields", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_crm_leads_lead_id_leads"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("lead_id", name=op.f("pk_crm_leads")),
     )
