@@ -383,3 +383,26 @@ def test_sync_crm_connects_from_the_environment_and_pulls_one_pass(tmp_path, sla
     assert first.returncode == 0, first.stderr
     assert "sync-crm T0STANDIN" in first.stdout or "sync-crm T0TEAM001" in first.stdout
     assert "pat-eu1" not in first.stdout + first.stderr  # the token is never printed
+
+
+# -- /coach hubspot ------------------------------------------------------------------------------------------------
+
+
+def test_a_manager_sets_a_reps_owner_and_an_outcomes_disposition(bot, hubspot):
+    booked = hubspot.portal.add_disposition("Demo gepland")
+    other = hubspot.portal.add_owner("s.carter@elsewhere.example", "Sam", "Carter (sales)")
+    connect(bot)
+    assert "manager" in bot.slash("/coach", "hubspot", user="U0SAM").text.casefold()  # Sam is no manager
+    bot.slash("/coach", "language en", user="U0PETRA")
+    answer = bot.slash("/coach", "hubspot owner <@U0SAM|sam> s.carter@elsewhere.example", user="U0PETRA")
+    assert "Sam Carter (sales)" in answer.text
+    answer = bot.slash("/coach", "hubspot outcome meeting Demo gepland", user="U0PETRA")
+    assert "Demo gepland" in answer.text
+    wrong = bot.slash("/coach", "hubspot outcome meeting Lunch", user="U0PETRA")
+    assert "no call outcome called Lunch" in wrong.text and "Left voicemail" in wrong.text
+    status = bot.slash("/coach", "hubspot", user="U0PETRA").text
+    assert "is connected" in status and "Demo gepland" in status
+    bot.slash("/call", "Initech meeting", user="U0SAM")
+    bot.sweep()
+    [call] = [c for c in calls_in_hubspot(hubspot) if "Initech" in (c.properties.get("hs_call_title") or "")]
+    assert call.properties["hubspot_owner_id"] == other and call.properties["hs_call_disposition"] == booked
