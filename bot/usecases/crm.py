@@ -599,7 +599,7 @@ def _pull_pages(rt: Runtime, client: HubSpot, team_id: str, report: SyncReport, 
             total = page.total
         if not page.calls:
             return
-        owners, outcomes, leads = _prepare_page(rt, client, team_id, page.calls)
+        prepared = _prepare_page(rt, client, team_id, page.calls)
         last = max(_moment(c["properties"].get("hs_lastmodifieddate")) or cursor for c in page.calls)
         if page.after is None:
             next_cursor, next_after = last, None
@@ -612,7 +612,7 @@ def _pull_pages(rt: Runtime, client: HubSpot, team_id: str, report: SyncReport, 
             next_cursor, next_after = last + dt.timedelta(milliseconds=1), None
         with rt.db.transaction() as session:
             for call in page.calls:
-                _take(session, team_id, call, owners, outcomes, leads, report)
+                _take(session, team_id, call, prepared, report)
             stored = session.get(CrmConnection, team_id)
             if stored is None or stored.status != "active":
                 return
@@ -624,9 +624,17 @@ def _pull_pages(rt: Runtime, client: HubSpot, team_id: str, report: SyncReport, 
             return
 
 
-def _prepare_page(
-    rt: Runtime, client: HubSpot, team_id: str, calls: list[dict[str, Any]]
-) -> tuple[dict[str, RepProfile], dict[str, Outcome | None], dict[str, tuple[str, str, str, dict[str, str] | None]]]:
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """What a page of calls needs from outside its transaction."""
+
+    owners: dict[str, RepProfile]  # HubSpot owner id -> rep
+    outcomes: dict[str, Outcome | None]  # call id -> our outcome
+    leads: dict[str, tuple[str, str, str, dict[str, str] | None]]  # call id -> (kind, record id, name, key fields)
+    known: set[str]  # call ids we have already
+
+
+def _prepare_page(rt: Runtime, client: HubSpot, team_id: str, calls: list[dict[str, Any]]) -> _Prepared:
     """Everything a page needs from outside its transaction: reps, outcomes, and each new call's lead."""
     with rt.db.read() as session:
         known = set(
@@ -674,7 +682,7 @@ def _prepare_page(
         for call_id, (kind, object_id) in linked.items():
             if names.get((kind, object_id)):
                 leads[call_id] = (kind, object_id, names[(kind, object_id)], fields.get((kind, object_id)))
-    return owners, outcomes, leads
+    return _Prepared(owners, outcomes, leads, known)
 
 
 def key_fields(kind: str, properties: dict[str, Any]) -> dict[str, str]:
@@ -693,9 +701,7 @@ def _take(
     session: Session,
     team_id: str,
     call: dict[str, Any],
-    owners: dict[str, RepProfile],
-    outcomes: dict[str, Outcome | None],
-    leads: dict[str, tuple[str, str, str, dict[str, str] | None]],
+    prepared: _Prepared,
     report: SyncReport,
 ) -> None:
     """One call read from HubSpot: recorded, corrected, or known already."""
@@ -703,7 +709,10 @@ def _take(
 
     properties = call["properties"]
     disposition = properties.get("hs_call_disposition") or None
-    known = session.scalar(select(CrmCall).where(CrmCall.team_id == team_id, CrmCall.hubspot_id == call["id"]))
+    owners, outcomes, leads = prepared.owners, prepared.outcomes, prepared.leads
+    known = None
+    if call["id"] in prepared.known:  # a new call costs no query to find it isn't known
+        known = session.scalar(select(CrmCall).where(CrmCall.team_id == team_id, CrmCall.hubspot_id == call["id"]))
     if known is not None:
         if known.deleted or known.disposition == disposition:
             return
