@@ -322,6 +322,8 @@ def decide_push(
     need_fields = link is None or not link.fields
     match = lead.name if lead is not None and link is None else None
     team_id, user_id = activity.team_id, activity.user_id
+    # Plain values only in the work below: it runs after this session has ended.
+    retried, unassociated_ok = nudge.tries > 0, bool(payload.get("unassociated_ok"))
 
     def push() -> dict[str, Any]:
         try:
@@ -333,7 +335,7 @@ def decide_push(
                 if len(chosen) == 1:
                     target = (chosen[0].kind, chosen[0].id)
                     result: dict[str, Any] = {"lead": [chosen[0].kind, chosen[0].id, chosen[0].name]}
-                elif len(chosen) > 1 and not payload.get("unassociated_ok"):
+                elif len(chosen) > 1 and not unassociated_ok:
                     choices = [[f.kind, f.id, f.name] for f in chosen[:5]]
                     return {"ambiguous": choices}
                 else:
@@ -351,7 +353,7 @@ def decide_push(
                 # The record's key fields, kept for the lead card (which must not wait on HubSpot).
                 result["fields"] = key_fields(target[0], client.records(target[0], [target[1]]).get(target[1]) or {})
             # A push that may have gone through before (its answer lost) is found, not made twice.
-            call_id = client.find_call(properties[MARKER]) if nudge.tries else None
+            call_id = client.find_call(properties[MARKER]) if retried else None
             call_id = call_id or client.create_call(properties, target)
             return {**result, "id": call_id, "disposition": properties.get("hs_call_disposition", "")}
         except HubSpotError as err:
