@@ -402,7 +402,40 @@ def test_a_manager_sets_a_reps_owner_and_an_outcomes_disposition(bot, hubspot):
     assert "no call outcome called Lunch" in wrong.text and "Left voicemail" in wrong.text
     status = bot.slash("/coach", "hubspot", user="U0PETRA").text
     assert "is connected" in status and "Demo gepland" in status
+    assert "Not matched to a HubSpot user" in status and "<@U0PETRA>" in status  # Petra has no HubSpot user here
     bot.slash("/call", "Initech meeting", user="U0SAM")
     bot.sweep()
     [call] = [c for c in calls_in_hubspot(hubspot) if "Initech" in (c.properties.get("hs_call_title") or "")]
     assert call.properties["hubspot_owner_id"] == other and call.properties["hs_call_disposition"] == booked
+
+
+def test_the_clock_pulls_from_hubspot_every_few_minutes_when_it_can(bot, slack, db, clock):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot import scheduler
+
+    with_hubspot, without = BackgroundScheduler(), BackgroundScheduler()
+    scheduler.install_jobs(with_hubspot, bot.runtime)
+    keyless = CoachBot(slack, db, clock)
+    try:
+        scheduler.install_jobs(without, keyless.runtime)
+    finally:
+        keyless.close()
+    assert with_hubspot.get_job(scheduler.CRM_JOB) is not None and scheduler.CRM_SECONDS <= 300
+    assert without.get_job(scheduler.CRM_JOB) is None
+
+
+def test_calls_wait_a_day_at_most_for_the_reps_choice(bot, hubspot, clock):
+    hubspot.portal.add_company("Acme Holding")
+    hubspot.portal.add_company("Acme Logistics")
+    connect(bot)
+    bot.slash("/call", "Acme voicemail", user="U0SAM")
+    bot.sweep()
+    clock.advance(hours=1)
+    bot.slash("/call", "Acme no-answer", user="U0SAM")
+    bot.sweep()
+    assert not [c for c in calls_in_hubspot(hubspot) if "Acme" in (c.properties.get("hs_call_title") or "")]
+    clock.advance(days=1, hours=1)  # nobody picked a record
+    bot.sweep()
+    acme = [c for c in calls_in_hubspot(hubspot) if "Acme" in (c.properties.get("hs_call_title") or "")]
+    assert len(acme) == 2 and all(not c.associations for c in acme)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.crm.accounts import Accounts
@@ -244,6 +245,12 @@ def status(rt: Runtime, rep: RepProfile) -> str:
         lines.append(
             t(lang, "crm.status_owners", owners=", ".join(f"<@{o.user_id}>" for o in owners) or "-", count=len(owners))
         )
+        matched = {o.user_id for o in owners}
+        unmatched = [
+            u for u in session.scalars(select(Rep.user_id).where(Rep.team_id == rep.team_id)) if u not in matched
+        ]
+        if unmatched:
+            lines.append(t(lang, "crm.status_unmatched", reps=", ".join(f"<@{u}>" for u in unmatched)))
         mapping = ", ".join(
             f"{blockkit.outcome_name(lang, Outcome(o))} → {blockkit.escape(row.labels.get(d, d))}"
             for o, d in row.outcomes.items()
@@ -308,8 +315,10 @@ def decide_push(
         return Decision(cancel_reason="already in HubSpot")
     lead = session.get(Lead, activity.lead_id) if activity.lead_id else None
     link = session.get(CrmLead, lead.id) if lead is not None else None
-    if link is not None and link.kind == "ambiguous" and not payload.get("unassociated_ok"):
-        return Decision(defer_until=now + CHOICE_WAIT)
+    # A call waits for the rep's choice of record a day at most; then it goes without an association.
+    waited = bool(payload.get("unassociated_ok")) or now - nudge.created_at >= CHOICE_WAIT
+    if link is not None and link.kind == "ambiguous" and not waited:
+        return Decision(defer_until=nudge.created_at + CHOICE_WAIT)
     owner = session.get(CrmOwner, (activity.team_id, activity.user_id))
     rep = session.get(Rep, (activity.team_id, activity.user_id))
     team = session.get(Team, activity.team_id)
@@ -323,7 +332,7 @@ def decide_push(
     match = lead.name if lead is not None and link is None else None
     team_id, user_id = activity.team_id, activity.user_id
     # Plain values only in the work below: it runs after this session has ended.
-    retried, unassociated_ok = nudge.tries > 0, bool(payload.get("unassociated_ok"))
+    retried, unassociated_ok = nudge.tries > 0, waited
 
     def push() -> dict[str, Any]:
         try:
@@ -579,6 +588,11 @@ def sync(rt: Runtime, team_id: str, since: dt.datetime | None = None, progress: 
             _revoked(rt.db, team_id, err, rt.clock())
         else:
             log.warning("HubSpot sync of %s stopped; the next pass resumes: %s", team_id, err)
+    except IntegrityError:
+        # Another pass (the clock's, and a `sync-crm` at the same time) recorded this page first: its transaction
+        # rolled back whole, and the next pass goes on from the cursor the other one stored.
+        report.stopped = "another sync recorded the same calls first"
+        log.warning("HubSpot sync of %s met another pass; the next pass resumes", team_id)
     with rt.db.transaction() as session:
         row = session.get(CrmConnection, team_id)
         if row is not None:
