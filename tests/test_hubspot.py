@@ -439,3 +439,26 @@ def test_calls_wait_a_day_at_most_for_the_reps_choice(bot, hubspot, clock):
     bot.sweep()
     acme = [c for c in calls_in_hubspot(hubspot) if "Acme" in (c.properties.get("hs_call_title") or "")]
     assert len(acme) == 2 and all(not c.associations for c in acme)
+
+
+def test_a_new_environment_token_connects_again_after_the_old_one_was_refused(slack, db, clock, hubspot):
+    first = CoachBot(slack, db, clock, hubspot_api_url=hubspot.api_url, secret_key=KEY, hubspot_access_token=TOKEN)
+    try:
+        crm.sync_all(first.runtime)
+        hubspot.revoke(TOKEN)
+        crm.sync_all(first.runtime)
+        with first.db.read() as session:
+            assert session.get(CrmConnection, TEAM).status == "revoked"
+    finally:
+        first.close()
+    hubspot.tokens.add("pat-eu1-rotated")
+    rotated = CoachBot(
+        slack, db, clock, hubspot_api_url=hubspot.api_url, secret_key=KEY, hubspot_access_token="pat-eu1-rotated"
+    )
+    try:
+        crm.sync_all(rotated.runtime)
+        with rotated.db.read() as session:
+            row = session.get(CrmConnection, TEAM)
+            assert row.status == "active" and row.source == "environment"
+    finally:
+        rotated.close()

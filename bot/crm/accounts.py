@@ -75,12 +75,18 @@ class Accounts:
             row.cursor = now  # the pull starts at the connection: calls from before it are HubSpot's history
         return row
 
-    def client(self, row: CrmConnection | None) -> HubSpot | None:
-        """The client of a connection that works, or None (none, revoked, or a token the key can't open)."""
-        if row is None or row.status != "active" or self.fernet is None:
+    def token_of(self, row: CrmConnection) -> str | None:
+        """A connection's token in the clear, or None when the key can't open it (the key changed)."""
+        if self.fernet is None:
             return None
         try:
-            token = self.fernet.decrypt(row.token.encode()).decode()
+            return self.fernet.decrypt(row.token.encode()).decode()
         except InvalidToken:
-            return None  # the key changed: the manager connects again
-        return HubSpot(token, self.api_url)
+            return None
+
+    def client(self, row: CrmConnection | None) -> HubSpot | None:
+        """The client of a connection that works, or None (none, revoked, or a token the key can't open)."""
+        if row is None or row.status != "active":
+            return None
+        token = self.token_of(row)
+        return HubSpot(token, self.api_url) if token else None

@@ -96,12 +96,19 @@ def connect(rt: Runtime, team_id: str, user_id: str, token: str, *, source: str 
 
 
 def connect_from_environment(rt: Runtime, team_id: str) -> None:
-    """Single-workspace mode: HUBSPOT_ACCESS_TOKEN connects the workspace, once (a token refused stays refused)."""
+    """Single-workspace mode: HUBSPOT_ACCESS_TOKEN connects the workspace, and connects it again once it changed.
+
+    A manager's own connection (or disconnection) wins; a token HubSpot refused is not tried again until the
+    environment holds another.
+    """
     token = rt.crm.env_token
     if not token or not rt.crm.enabled:
         return
     with rt.db.read() as session:
-        if session.get(CrmConnection, team_id) is not None:
+        row = session.get(CrmConnection, team_id)
+        if row is not None and (row.source != "environment" or row.status != "revoked"):
+            return
+        if row is not None and rt.crm.token_of(row) == token:
             return
     problem = connect(rt, team_id, "environment", token, source="environment")
     if problem:
