@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.crm.accounts import Accounts
 from bot.outbox.sweep import Sweeper
 from bot.slack.clients import Installations
+from bot.slack.installs import Rotation, Store
 from bot.storage.database import Database
 from bot.usecases import due
 from bot.usecases.reps import RepDirectory
@@ -52,7 +53,12 @@ class Runtime:
 def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) -> Runtime:
     """Wire a runtime from settings."""
     db = db or Database(config.database_url)
-    installations = Installations(config.bot_token, config.slack_api_url)
+    rotation = None
+    if config.oauth:
+        assert config.client_id and config.client_secret
+        store = Store(config.client_id, db)
+        rotation = Rotation(store, config.client_id, config.client_secret, config.slack_api_url, clock)
+    installations = Installations(config.bot_token, config.slack_api_url, oauth=rotation, db=db, clock=clock)
     background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="coach-bg")
     reps = RepDirectory(db, installations, clock, background)
 
@@ -64,7 +70,8 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
 
     crm = Accounts(config.secret_key, config.hubspot_api_url, config.hubspot_access_token)
     decide = functools.partial(due.decide, accounts=crm, db=db, reps=reps)
+    plan = functools.partial(due.plan, grace=dt.timedelta(days=config.uninstall_grace_days))
     sweeper = Sweeper(
-        db, decide, reps.dm_channel, post, clock, plan=due.plan, after_sent=due.after_sent, prepare=due.PREPARE
+        db, decide, reps.dm_channel, post, clock, plan=plan, after_sent=due.after_sent, prepare=due.PREPARE
     )
     return Runtime(config, db, installations, clock, reps, sweeper, background, crm)

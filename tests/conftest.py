@@ -272,10 +272,14 @@ class Response:
 class CoachBot:
     """The real app over HTTP, with helpers that speak as Slack does."""
 
-    def __init__(self, slack: SlackStandIn, db: Database, clock: Clock, **settings: Any) -> None:
+    def __init__(
+        self, slack: SlackStandIn, db: Database, clock: Clock, config: Config | None = None, **settings: Any
+    ) -> None:
         self.slack = slack
         self.clock = clock
-        config = Config(**{**make_config(slack, db.url).__dict__, **settings})  # settings: e.g. HubSpot's
+        config = config or make_config(slack, db.url)
+        if settings:  # e.g. HubSpot's
+            config = Config(**{**config.__dict__, **settings})
         self.runtime = runtime_module.build(config, clock=clock, db=db)
         self.server = make_server("127.0.0.1", 0, WsgiApp(self.runtime), _ThreadingServer, _QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

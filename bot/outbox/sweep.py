@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, literal_column, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
+from bot.slack.clients import NotInstalled
 from bot.storage.database import Database
 from bot.storage.models import Lead, Nudge, Rep, Team
 
@@ -51,6 +52,7 @@ PERMANENT_ERRORS = frozenset(
         "not_authed",
         "not_in_channel",
         "token_revoked",
+        "token_expired",
         "user_not_found",
         "user_disabled",
         "cannot_dm_bot",
@@ -261,7 +263,10 @@ class Sweeper:
             self._retry(nudge_id, now, err.at, err.error, report, count=err.at is None)
             return
         except CannotDeliver as err:
-            self._fail(nudge_id, str(err), report)
+            self._give_up(nudge_id, str(err), report)
+            return
+        except NotInstalled:  # uninstalled or its token revoked: no retry can cure that
+            self._give_up(nudge_id, "not installed", report)
             return
         except (OSError, ValueError) as err:  # connection refused, timeout, a body that isn't JSON
             self._retry(nudge_id, now, None, f"{type(err).__name__}", report)
@@ -292,11 +297,11 @@ class Sweeper:
         elif status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
             self._retry(nudge_id, now, None, error, report)
         elif error in PERMANENT_ERRORS or 400 <= status < 500:
-            self._fail(nudge_id, error, report)
+            self._give_up(nudge_id, error, report)
         else:
             self._retry(nudge_id, now, None, error, report)
 
-    def _fail(self, nudge_id: int, error: str, report: SweepReport) -> None:
+    def _give_up(self, nudge_id: int, error: str, report: SweepReport) -> None:
         with self.db.transaction() as session:
             session.execute(
                 update(Nudge)

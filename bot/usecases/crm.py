@@ -117,6 +117,8 @@ def connect_from_environment(rt: Runtime, team_id: str) -> None:
 
 def _environment_workspace(rt: Runtime) -> None:
     """Single-workspace mode: the bot token's workspace is known before anyone in it has used the bot."""
+    if rt.config.oauth:
+        return  # many workspaces install the bot: HUBSPOT_ACCESS_TOKEN names none of them
     try:
         team_id = rt.installations.client_for("").auth_test().get("team_id")
     except (SlackApiError, OSError, ValueError, NotInstalled) as err:
