@@ -88,11 +88,22 @@ def connect(rt: Runtime, team_id: str, user_id: str, token: str, *, source: str 
             .where(Nudge.team_id == team_id, Nudge.kind == PUSH, Nudge.status == "pending")
             .values(due_at=rt.clock())
         )
+    if source == "settings":
+        # A form's answer must reach Slack within 3 seconds, and matching asks Slack about every rep: after it.
+        rt.background.submit(_match_quietly, rt, token, team_id)
+    else:
+        _match_quietly(rt, token, team_id)
+    return None
+
+
+def _match_quietly(rt: Runtime, token: str, team_id: str) -> None:
+    """Match the team's reps to HubSpot users now; what fails here the next sync pass does."""
     try:
         match_owners(rt, rt.crm.client_for_token(token), team_id)
-    except HubSpotError as err:  # the sync matches them on its next pass
+    except HubSpotError as err:
         log.warning("matching reps to HubSpot owners failed: %s", err)
-    return None
+    except Exception:  # in a background thread nobody else would see it
+        log.exception("matching reps to HubSpot owners failed")
 
 
 def connect_from_environment(rt: Runtime, team_id: str) -> None:
