@@ -32,6 +32,15 @@ USERS: dict[str, dict[str, Any]] = {
         "is_admin": False,
         "email": "sam@salescoach-demo.example",
     },
+    # A rep in New York: Thursday 26 November 2026 is Thanksgiving there, a public holiday (the `holidays` package).
+    "U0JORDAN": {
+        "name": "jordan",
+        "real_name": "Jordan Lee",
+        "tz": "America/New_York",
+        "locale": "en-US",
+        "is_admin": False,
+        "email": "jordan@salescoach-demo.example",
+    },
     "U0PETRA": {
         "name": "petra",
         "real_name": "Petra Jansen",
