@@ -146,6 +146,7 @@ class Activity:
     researched: bool = False
     decision_maker: bool = False
     first_attempt: bool = False
+    automatic: bool = False  # logged for the rep from their CRM (HubSpot), not by hand
 
     @property
     def minutes(self) -> float:

@@ -456,9 +456,17 @@ SETTINGS_FORM = "team_settings"
 
 
 def settings_form(
-    language: str, settings: dict[str, Any], fallback_tz: str, country: str | None = None
+    language: str,
+    settings: dict[str, Any],
+    fallback_tz: str,
+    country: str | None = None,
+    hubspot: str | None = None,
 ) -> dict[str, Any]:
-    """The managers' team settings form, filled with the current values."""
+    """The managers' team settings form, filled with the current values.
+
+    `hubspot` is the key of the line that says where HubSpot stands (the token field is never filled in: a token
+    once given is not shown again); None leaves HubSpot out (no SALESCOACH_SECRET_KEY).
+    """
     from coaching.cadence import CadenceSettings
     from coaching.daylist import DEFAULT_BUDGET
     from coaching.hours import WorkingHours
@@ -525,6 +533,17 @@ def settings_form(
             text_input("streak", "settings.streak", thresholds.streak_max_minutes),
             text_input("admin", "settings.admin", thresholds.admin_max_minutes),
             text_input("notify_budget", "daylist.budget", settings.get("notify_budget") or DEFAULT_BUDGET),
+            *(
+                [
+                    {
+                        **field("hubspot_token", "settings.hubspot_token", {"type": "plain_text_input"}),
+                        "optional": True,
+                        "hint": label(hubspot),
+                    }
+                ]
+                if hubspot
+                else []
+            ),
         ],
     }
 
@@ -555,6 +574,7 @@ def settings_values(state: dict[str, Any]) -> dict[str, Any]:
         "streak": text("streak"),
         "admin": text("admin"),
         "notify_budget": text("notify_budget"),
+        "hubspot_token": text("hubspot_token").strip(),
     }
 
 

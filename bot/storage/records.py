@@ -74,6 +74,7 @@ _COLUMNS = (
     Activity.outcome,
     Activity.work,
     Activity.lead_id,
+    Activity.source,
     Activity.researched,
     Activity.decision_maker,
     Activity.attempt,
@@ -106,6 +107,7 @@ def to_domain(row: Any) -> domain.Activity:
         researched=row.researched,
         decision_maker=row.decision_maker,
         first_attempt=row.attempt == 1,
+        automatic=row.source == "hubspot",
     )
 
 

@@ -15,10 +15,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.crm.accounts import Accounts
 from bot.outbox.sweep import Decision
+from bot.storage.database import Database
 from bot.storage.models import Nudge, Rep, Team
-from bot.usecases import breaks, daylist, digest, followups, installs, posts
-from bot.usecases.reps import profile_of
+from bot.usecases import breaks, crm, daylist, digest, followups, installs, posts
+from bot.usecases.reps import RepDirectory, profile_of
 from coaching.daylist import NOTIFYING
 from coaching.hours import is_working, next_working_moment
 
@@ -36,11 +38,25 @@ HELD_IN_LIST = frozenset({"break", "focus_summary"})
 HELD_BY_FOCUS = frozenset({"followup", "break", daylist.LIST, daylist.ADDED})
 
 
-def decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any = None) -> Decision:
-    """The message for a claimed nudge, or when to try again, or why it is no longer wanted.
+def decide(
+    session: Session,
+    nudge: Nudge,
+    now: dt.datetime,
+    prepared: Any = None,
+    *,
+    accounts: Accounts | None = None,
+    db: Database | None = None,
+    reps: RepDirectory | None = None,
+) -> Decision:
+    """The message for a claimed nudge (or the work it stands for), or when to try again, or why it is no longer wanted.
 
-    `prepared` is the message `PREPARE` composed for this nudge in a read transaction, where it has one.
+    `prepared` is the message `PREPARE` composed for this nudge in a read transaction, where it has one. A call's
+    push to HubSpot (`crm_push`) goes at once, whatever the hours: nobody is interrupted by it.
     """
+    if nudge.kind == crm.PUSH:
+        if accounts is None or db is None or reps is None:
+            return Decision(defer_until=now + crm.REVOKED_WAIT)  # a process without HubSpot leaves it to one with
+        return crm.decide_push(accounts, db, reps, session, nudge, now)
     decision = _decide(session, nudge, now, prepared)
     if decision.message is not None and decision.update_ts is None and nudge.kind in NOTIFYING and decision.user_id:
         # The budget: a notifying DM that would go past the rep's number for the day is not sent.
@@ -101,6 +117,10 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
         return breaks.decide_focus_summary(session, nudge, profile)
     if nudge.kind == "digest":
         return digest.decide_digest(session, nudge, rep, now, prepared)
+    if nudge.kind == crm.CHOOSE:
+        return crm.choose_message(session, nudge, profile)
+    if nudge.kind == crm.REVOKED:
+        return crm.revoked_message(session, nudge, profile)
     return Decision(cancel_reason=f"unknown nudge kind {nudge.kind}")
 
 
@@ -117,4 +137,6 @@ def after_sent(session: Session, nudge: Nudge, now: dt.datetime) -> bool:
     """What a delivered nudge causes, written with its "sent": a list changed meanwhile is due again (True)."""
     if nudge.kind == daylist.LIST:
         return daylist.after_sent(session, nudge, now)
+    if nudge.kind == crm.PUSH:
+        crm.after_push(session, nudge, now)
     return False
