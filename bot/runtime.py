@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.outbox.sweep import Sweeper
 from bot.slack.clients import Installations
 from bot.storage.database import Database
-from bot.usecases import due
+from bot.usecases import due, managers
 from bot.usecases.reps import RepDirectory
 
 Clock = Callable[[], dt.datetime]
@@ -59,7 +59,17 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
             raise SlackApiError("chat.postMessage failed", response)
         return str(response.get("ts") or "")
 
+    def authority(team_id: str, user_id: str) -> bool | None:
+        return managers.authority_of(reps, db, team_id, user_id, interactive=False)
+
     sweeper = Sweeper(
-        db, due.decide, reps.dm_channel, post, clock, plan=due.plan, after_sent=due.after_sent, prepare=due.PREPARE
+        db,
+        due.decide,
+        reps.dm_channel,
+        post,
+        clock,
+        plan=due.plan,
+        after_sent=due.after_sent,
+        prepare=due.prepare(authority),
     )
     return Runtime(config, db, installations, clock, reps, sweeper, background)

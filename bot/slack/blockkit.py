@@ -354,8 +354,10 @@ def home_view(
 SETTINGS_FORM = "team_settings"
 
 
-def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> dict[str, Any]:
-    """The managers' team settings form, filled with the current values."""
+def settings_form(
+    language: str, settings: dict[str, Any], fallback_tz: str, *, notice: str | None = None
+) -> dict[str, Any]:
+    """The managers' team settings form, filled with the current values; `notice` above the fields."""
     from coaching.cadence import CadenceSettings
     from coaching.hours import WorkingHours
     from coaching.seasons import PostSchedule
@@ -399,6 +401,7 @@ def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> 
         "submit": label("settings.submit"),
         "close": label("settings.cancel"),
         "blocks": [
+            *([section(notice)] if notice else []),
             time_input("hours_start", "settings.hours_start", hours.start),
             time_input("hours_end", "settings.hours_end", hours.end),
             field(

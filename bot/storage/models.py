@@ -296,7 +296,7 @@ class Manager(Base):
 
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    granted_by: Mapped[str] = mapped_column(String(32))
+    granted_by: Mapped[str | None] = mapped_column(String(32))  # None once its granter asked to be forgotten
     granted_at: Mapped[dt.datetime]
 
 
@@ -311,7 +311,7 @@ class Subscription(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     frequency: Mapped[str] = mapped_column(String(8))  # daily|weekly
     season: Mapped[str] = mapped_column(String(8))  # week|month: the window a post ranks, reset with a final post
-    created_by: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(32))  # None once its author asked to be forgotten
     created_at: Mapped[dt.datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,8 +23,14 @@ from bot.usecases import breaks, digest, followups, posts
 from bot.usecases.reps import profile_of
 from coaching.hours import is_working, next_working_moment
 
-# Messages that read a team's whole week or month: composed before the write transaction (bot.outbox.sweep).
-PREPARE = {"leaderboard_post": posts.channel_post, "digest": digest.digest}
+
+def prepare(authority: Callable[[str, str], bool | None]) -> dict[str, Callable[[Session, Nudge, dt.datetime], Any]]:
+    """Messages that read a team's whole week or month, composed before the write transaction (bot.outbox.sweep).
+
+    A digest is composed only once Slack has said its reader is still a manager (`authority`).
+    """
+    return {"leaderboard_post": posts.channel_post, "digest": functools.partial(digest.vetted_digest, authority)}
+
 
 # Nudges that wait while the rep is in a focus block or on a break.
 HELD_BY_FOCUS = frozenset({"followup", "break"})
@@ -31,7 +39,7 @@ HELD_BY_FOCUS = frozenset({"followup", "break"})
 def decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any = None) -> Decision:
     """The message for a claimed nudge, or when to try again, or why it is no longer wanted.
 
-    `prepared` is the message `PREPARE` composed for this nudge in a read transaction, where it has one.
+    `prepared` is what `prepare` composed for this nudge in a read transaction, where it has one.
     """
     decision = _decide(session, nudge, now, prepared)
     if decision.message is not None and decision.channel is None and decision.user_id:

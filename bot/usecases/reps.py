@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
@@ -25,12 +25,15 @@ from bot.storage.models import Rep, Team
 from coaching.cadence import CadenceSettings
 from coaching.hours import WorkingHours, zone
 from coaching.i18n import language_for
+from coaching.seasons import PostSchedule
 from coaching.settings import CoachSettings
 
 log = logging.getLogger(__name__)
 
 
 PROFILE_MAX_AGE = dt.timedelta(days=1)
+# Manager rights follow Slack: an admin or owner demoted in Slack loses them within this long.
+RIGHTS_MAX_AGE = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,40 @@ class RepProfile:
         return CoachSettings().with_overrides(self.team_settings.get("thresholds") or {})
 
 
+LANGUAGES = ("en", "nl")
+
+
+def valid_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The stored team settings without the values that don't read back, and the names of those left out.
+
+    Settings are checked field by field when saved; this keeps a value stored otherwise (by hand, or by an older
+    bot) from breaking anything: it counts as unset, so its default applies.
+    """
+    checks: dict[str, Callable[[Any], object]] = {
+        "work_hours": WorkingHours.from_dict,
+        "tz": lambda value: ZoneInfo(str(value)),
+        "cadence": CadenceSettings.from_dict,
+        "leaderboard": PostSchedule.from_dict,
+        "language": LANGUAGES.index,
+        "thresholds": lambda value: CoachSettings().with_overrides(dict(value)),
+    }
+    clean, reset = dict(settings), []
+    for name, check in checks.items():
+        if settings.get(name) is None:
+            continue
+        try:
+            check(settings[name])
+        except (ValueError, TypeError, KeyError, AttributeError, ZoneInfoNotFoundError):
+            clean.pop(name)
+            reset.append(name)
+    return clean, reset
+
+
 def profile_of(rep: Rep, team: Team) -> RepProfile:
     """A rep row and its workspace's settings as one profile."""
     settings = team.settings or {}
+    if settings:
+        settings = valid_settings(settings)[0]
     team_hours = WorkingHours.from_dict(settings.get("work_hours"))
     return RepProfile(
         team_id=rep.team_id,
@@ -119,6 +153,25 @@ class RepDirectory:
                 _apply(rep, info, now)
             return profile_of(rep, session.get(Team, team_id))  # type: ignore[arg-type]
 
+    def slack_admin(self, team_id: str, user_id: str, *, interactive: bool = True) -> bool | None:
+        """Whether Slack says the user is an admin or owner, asked at most `RIGHTS_MAX_AGE` ago.
+
+        None when Slack can't be asked: whoever acts on rights then refuses (fails closed).
+        """
+        with self.db.read() as session:
+            rep = session.get(Rep, (team_id, user_id))
+            fetched = rep.profile_fetched_at if rep is not None else None
+            if rep is not None and fetched is not None and self.clock() - fetched <= RIGHTS_MAX_AGE:
+                return rep.is_admin
+        info = self._fetch(team_id, user_id, interactive=interactive)
+        if info is None:
+            return None
+        with self.db.transaction() as session:
+            rep = session.get(Rep, (team_id, user_id))
+            if rep is not None:
+                _apply(rep, info, self.clock())
+        return _admin(info)
+
     def _fetch(self, team_id: str, user_id: str, *, interactive: bool = True) -> dict[str, Any] | None:
         try:
             client = self.installations.client_for(team_id, interactive=interactive)
@@ -162,5 +215,11 @@ def _apply(rep: Rep, info: dict[str, Any], now: dt.datetime) -> None:
     rep.name = info.get("real_name") or info.get("profile", {}).get("real_name") or info.get("name") or rep.name
     rep.tz = info.get("tz") or rep.tz or "UTC"
     rep.locale = info.get("locale") or rep.locale
-    rep.is_admin = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+    rep.is_admin = _admin(info)
     rep.profile_fetched_at = now
+
+
+def _admin(info: dict[str, Any]) -> bool:
+    # A deactivated account keeps its flags in users.info but holds no rights.
+    admin = info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner")
+    return bool(admin and not info.get("deleted"))
