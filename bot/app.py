@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from sqlalchemy import delete
 
 import handlers
+from bot import metrics
 from bot.runtime import Runtime
 from bot.storage.database import insert_ignore
 from bot.storage.models import ProcessedEvent, Team
@@ -106,6 +107,25 @@ MAX_BODY = 256 * 1024
 SIGNATURE_WINDOW = 5 * 60
 
 
+#: A client that announced a body must send it within this long (a slow sender holds a connection, no more).
+BODY_SECONDS = 5
+
+
+def _read_body(environ: dict[str, Any], length: int) -> bytes:
+    """The request's body, read with a deadline where the server hands us its socket (gunicorn does)."""
+    if not length:
+        return b""
+    sock = environ.get("gunicorn.socket")
+    if sock is None:
+        return environ["wsgi.input"].read(length)
+    previous = sock.gettimeout()
+    sock.settimeout(BODY_SECONDS)
+    try:
+        return environ["wsgi.input"].read(length)
+    finally:
+        sock.settimeout(previous)
+
+
 def _answer(start_response: Callable[..., Any], status: str, payload: dict[str, Any]) -> list[bytes]:
     body = json.dumps(payload).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -152,12 +172,24 @@ class WsgiApp:
             healthy = self.runtime.db.ping()
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _answer(start_response, status, {"ok": healthy, "database": "up" if healthy else "down"})
+        if path == "/metrics" and method in ("GET", "HEAD"):
+            body, content_type = metrics.exposition(self.runtime.db, self.runtime.clock)
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
         if path == EVENTS_PATH and method == "POST":
-            return self.events(environ, start_response)
+            started, kind = time.perf_counter(), ["refused"]
+
+            def measured(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+                metrics.observe(kind[0], int(status.split(" ", 1)[0]), time.perf_counter() - started)
+                return start_response(status, headers, *args)
+
+            return self.events(environ, measured, kind)
         return self.slack(environ, start_response)
 
-    def events(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        """`POST /slack/events`: checked, then handed to Bolt."""
+    def events(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], kind: list[str] | None = None
+    ) -> Iterable[bytes]:
+        """`POST /slack/events`: checked, then handed to Bolt; `kind` learns what kind of request it was."""
         length_text = str(environ.get("CONTENT_LENGTH") or "").strip()
         if not (length_text.isascii() and length_text.isdigit()):
             self._refused(environ, 0, "no Content-Length")
@@ -166,7 +198,11 @@ class WsgiApp:
         if length > MAX_BODY:
             self._refused(environ, length, "body too large")
             return _answer(start_response, "413 Content Too Large", {"error": "body too large"})
-        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            raw = _read_body(environ, length)
+        except OSError:
+            self._refused(environ, length, f"body not sent within {BODY_SECONDS} s")
+            return _answer(start_response, "408 Request Timeout", {"error": "request timeout"})
         reason = signature_refusal(self.secret, environ, raw, time.time())
         if reason:
             self._refused(environ, length, reason)
@@ -178,6 +214,8 @@ class WsgiApp:
             return _answer(start_response, "400 Bad Request", {"error": "bad request"})
         request = WsgiHttpRequest(environ)
         bolt_request = BoltRequest(body=text, query=request.query_string, headers=request.get_headers())
+        if kind is not None:
+            kind[0] = metrics.request_kind(bolt_request.body)
         response = self.dispatch(bolt_request)
         answer = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
         start_response(answer.status, answer.get_headers())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -13,27 +14,42 @@ from bot.config import Config
 log = logging.getLogger(__name__)
 
 
+#: Connections one worker holds at once (idle, slow or busy); past it, new ones wait in the listen backlog.
+WORKER_CONNECTIONS = 1000
+
+
 class Server(BaseApplication):
-    """gunicorn with our WSGI app; each worker builds its own runtime after the fork (no shared connections)."""
+    """gunicorn with our WSGI app; each worker builds its own runtime after the fork (no shared connections).
+
+    The workers are gevent's: a greenlet per connection, so hundreds of idle or slow connections (slowloris) cost
+    a little memory each, not a thread each, and Slack's requests go on being answered between them. A request's
+    headers must arrive within `keepalive` seconds (gunicorn drops the connection otherwise) and its body within
+    `bot.app.BODY_SECONDS`; a body over `bot.app.MAX_BODY` is refused from its Content-Length, unread. psycopg 3
+    cooperates with gevent by itself (from 3.1.14); SQLite's calls are short and local and run as they are.
+    """
 
     def __init__(self, config: Config, *, workers: int | None = None, with_scheduler: bool = False) -> None:
         self.config = config
         self.with_scheduler = with_scheduler
-        # Threads, not processes, carry concurrency: listeners wait on Slack and the database, not the CPU.
-        # SQLite takes one writer at a time: one process whose threads queue on the database's lock beats two
+        # Greenlets, not processes, carry concurrency: listeners wait on Slack and the database, not the CPU.
+        # SQLite takes one writer at a time: one process whose requests queue on the database's lock beats two
         # processes polling for SQLite's file lock. PostgreSQL gets two processes unless told otherwise.
         default = "1" if config.database_url.startswith("sqlite") else "2"
         self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", default))
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Each worker counts on its own; a scrape of any one adds them up from this folder (bot.metrics).
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="salescoach-metrics-")
         super().__init__()
 
     def load_config(self) -> None:
         settings: dict[str, Any] = {
             "bind": f"0.0.0.0:{self.config.port}",
             "workers": 1 if self.with_scheduler else self.workers,
-            "worker_class": "gthread",
-            "threads": int(os.environ.get("GUNICORN_THREADS", "8")),
+            "worker_class": "gevent",
+            "worker_connections": int(os.environ.get("WORKER_CONNECTIONS", str(WORKER_CONNECTIONS))),
             "timeout": 30,
             "graceful_timeout": 10,
+            # Also how long a connection may take to send a request's headers: a slow sender is dropped after it.
             "keepalive": 5,
             "accesslog": None,
             "errorlog": "-",

@@ -1,7 +1,6 @@
 """The `salescoach` command as a deployment runs it: settings, migrate, serve, run-due."""
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
@@ -22,20 +21,6 @@ EXE = str(Path(sys.executable).with_name("salescoach"))
 
 def run(args, env, cwd, timeout=60):
     return subprocess.run([EXE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture
-def env(tmp_path, slack):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k not in ("DATABASE_URL", "PORT")}
-    clean.update(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path}/coach.db",
-        }
-    )
-    return clean
 
 
 @pytest.mark.parametrize(
