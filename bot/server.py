@@ -7,11 +7,22 @@ import os
 import tempfile
 from typing import Any
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from bot.config import Config
 
 log = logging.getLogger(__name__)
+
+
+class _Logger(glogging.Logger):
+    """gunicorn's own lines go through the process's handler too: redacted, escaped, JSON with LOG_FORMAT=json."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        ours = logging.getLogger().handlers
+        if ours:
+            self.error_log.handlers[:] = list(ours)
 
 
 #: Connections one worker holds at once (idle, slow or busy); past it, new ones wait in the listen backlog.
@@ -53,6 +64,7 @@ class Server(BaseApplication):
             "keepalive": 5,
             "accesslog": None,
             "errorlog": "-",
+            "logger_class": _Logger,
             "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
             "proc_name": "salescoach",
             # gunicorn's control socket lives in the home folder by default: two servers on a host would share it.

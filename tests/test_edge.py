@@ -92,3 +92,20 @@ def test_a_huge_announced_body_is_refused_unread_and_junk_is_logged_as_one_line(
     assert "FORGED" not in output and "hello" not in output
     assert "refused POST /slack/events (104857600 bytes): body too large" in output
     assert f"refused POST /slack/events ({len(junk)} bytes): stale timestamp" in output
+
+
+def test_with_log_format_json_every_line_serve_writes_is_json(env, tmp_path):
+    import json
+
+    env["PORT"] = str(_free_port())
+    env["LOG_FORMAT"] = "json"
+    proc = subprocess.Popen(
+        [EXE, "serve"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert _wait_health(int(env["PORT"]), proc) == 200
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+    records = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert any(r["logger"].startswith("gunicorn") for r in records), output  # gunicorn's own lines too
