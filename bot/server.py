@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 from typing import Any
 
@@ -47,9 +48,11 @@ class Server(BaseApplication):
         # processes polling for SQLite's file lock. PostgreSQL gets two processes unless told otherwise.
         default = "1" if config.database_url.startswith("sqlite") else "2"
         self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", default))
+        self.metrics_dir: str | None = None
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             # Each worker counts on its own; a scrape of any one adds them up from this folder (bot.metrics).
-            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="salescoach-metrics-")
+            self.metrics_dir = tempfile.mkdtemp(prefix="salescoach-metrics-")
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = self.metrics_dir
         super().__init__()
 
     def load_config(self) -> None:
@@ -65,6 +68,7 @@ class Server(BaseApplication):
             "accesslog": None,
             "errorlog": "-",
             "logger_class": _Logger,
+            "on_exit": self._on_exit,
             "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
             "proc_name": "salescoach",
             # gunicorn's control socket lives in the home folder by default: two servers on a host would share it.
@@ -73,6 +77,10 @@ class Server(BaseApplication):
         for key, value in settings.items():
             if key in self.cfg.settings:  # control_socket_disable exists from gunicorn 27 on
                 self.cfg.set(key, value)
+
+    def _on_exit(self, _arbiter: Any) -> None:
+        if self.metrics_dir:  # the folder this server made for its workers' counters
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def load(self) -> Any:
         from bot import runtime as runtime_module

@@ -62,6 +62,11 @@ def test_signed_requests_are_answered_while_hundreds_of_connections_are_held_and
         for n in range(5):
             status, text = signed_call(port, slack, f"Lead {n}")
             assert status == 200 and f"Lead {n}" in text
+        # The workers' counters, added up across processes (prometheus_client's multiprocess mode).
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=3) as answer:
+            scraped = answer.read().decode()
+        assert 'salescoach_requests_total{kind="command",status="2xx"} 5.0' in scraped, scraped
+        assert "salescoach_outbox_pending 5.0" in scraped
         # The server drops every held connection on its own (headers: keepalive, body: BODY_SECONDS).
         for sock in held:
             answer = sock.recv(200)
