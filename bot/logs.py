@@ -11,7 +11,7 @@ import json
 import logging
 import re
 
-_SECRET = re.compile(r"\b(xox[abpr]-|xapp-)[A-Za-z0-9-]+")
+_SECRET = re.compile(r"\b(xox[abepr]-|xapp-)[A-Za-z0-9-]+")  # xoxe-: OAuth refresh tokens
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
