@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -190,10 +191,21 @@ def cmd_migrate(config: Config, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate_apart() -> None:
+    """`migrate` in a process of its own, for gunicorn's master.
+
+    The migrations import slack_sdk (the OAuth stores' tables); imported in the master, its direct `from ssl import`s
+    would reach the gevent workers unpatched, and a call to Slack over HTTPS would stall every request of a worker.
+    """
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], check=False)
+    if result.returncode:
+        raise SystemExit(result.returncode)  # the child has said why, in one line
+
+
 def cmd_serve(config: Config, _args: argparse.Namespace) -> int:
     """`salescoach serve`: HTTP mode behind gunicorn."""
     config.require("SLACK_SIGNING_SECRET").require_tokens()
-    _migrate(config)
+    _migrate_apart()
     from bot.server import Server
 
     Server(config).run()
@@ -210,7 +222,7 @@ def cmd_run(config: Config, _args: argparse.Namespace) -> int:
         )
     if not config.app_token:
         config.require("SLACK_SIGNING_SECRET")
-        _migrate(config)
+        _migrate_apart()
         from bot.server import Server
 
         Server(config, with_scheduler=True).run()
