@@ -14,7 +14,18 @@ from sqlalchemy import delete, select, update
 
 from bot.slack import blockkit
 from bot.storage import export as csv_export
-from bot.storage.models import Activity, ChartFile, Lead, Manager, Nudge, Rep, RepDay, Subscription, TipShown
+from bot.storage.models import (
+    Activity,
+    ChartFile,
+    Lead,
+    Manager,
+    Nudge,
+    Rep,
+    RepDay,
+    RuleMute,
+    Subscription,
+    TipShown,
+)
 from bot.usecases.managers import is_manager, refusal
 from bot.usecases.replies import Reply
 from bot.usecases.reps import RepProfile
@@ -121,7 +132,7 @@ def forget(rt: Runtime, team_id: str, user_id: str) -> str:
         for post in posts:
             if (post.payload or {}).get("by") == user_id:
                 post.payload = {**post.payload, "by": None}
-        for model in (TipShown, ChartFile, RepDay):
+        for model in (TipShown, RuleMute, ChartFile, RepDay):
             session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
         session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
     return t(lang, "forget.done", activities=activities, nudges=nudges)

@@ -1,7 +1,7 @@
 """who granted or subscribed may be forgotten
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0008
 Create Date: 2026-11-30 18:20:00.000000
 
 `/coach forget` leaves no trace of a rep's user id: a manager role the rep granted, or a channel subscription the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0010"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
