@@ -171,3 +171,14 @@ def test_forget_leaves_the_user_id_in_no_table_and_no_column(coachbot, slack):
         assert lead_owner == "U0ANOUK"  # the lead a teammate also called stays, under the teammate
         assert s.scalar(select(func.count()).select_from(Subscription)) == 1  # the channel keeps its posts
         assert s.get(Manager, (TEAM, "U0JORDAN")).granted_by is None  # and Jordan the role Sam granted
+
+
+def test_handled_deliveries_are_remembered_a_day_then_pruned(coachbot):
+    from bot.storage.models import ProcessedEvent
+
+    coachbot.slash("/call", "Acme BV no-answer")
+    assert count(coachbot, ProcessedEvent) == 1  # the command's trigger_id, against a replay
+    coachbot.sweep(coachbot.clock() + dt.timedelta(hours=23))
+    assert count(coachbot, ProcessedEvent) == 1
+    coachbot.sweep(coachbot.clock() + dt.timedelta(hours=25))
+    assert count(coachbot, ProcessedEvent) == 0

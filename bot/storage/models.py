@@ -309,13 +309,18 @@ class RuleMute(Base):
 
 
 class ProcessedEvent(Base):
-    """Events API deliveries already handled: Slack retries (X-Slack-Retry-Num) change nothing."""
+    """Deliveries already handled: Slack's retries and replayed commands or forms change nothing.
+
+    Events are retried with X-Slack-Retry-Num; a slash command is known by its trigger_id, a form by its view id and
+    hash. Kept a day (`bot.usecases.due.plan` prunes older ones): Slack retries within the hour, and a signed request
+    is good for 5 minutes.
+    """
 
     __tablename__ = "processed_events"
 
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class Manager(Base):

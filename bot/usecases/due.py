@@ -15,10 +15,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.outbox.sweep import Decision
-from bot.storage.models import Nudge, Rep, Team
+from bot.storage.models import Nudge, ProcessedEvent, Rep, Team
 from bot.usecases import breaks, digest, followups, installs, posts
 from bot.usecases.reps import profile_of
 from coaching.hours import is_working, next_working_moment
@@ -87,12 +88,18 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
     return Decision(cancel_reason=f"unknown nudge kind {nudge.kind}")
 
 
+#: How long a handled delivery is remembered against replays and retries.
+DELIVERIES_KEPT = dt.timedelta(days=1)
+
+
 def plan(session: Session, now: dt.datetime, grace: dt.timedelta = installs.GRACE) -> int:
     """Write the outbox rows of every post and digest whose moment has come; returns how many are new.
 
-    Workspaces that uninstalled the bot more than `grace` ago are deleted in the same pass.
+    Workspaces that uninstalled the bot more than `grace` ago are deleted in the same pass, and so are records of
+    deliveries handled more than `DELIVERIES_KEPT` ago.
     """
     installs.purge(session, now, grace)
+    session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - DELIVERIES_KEPT))
     return posts.plan_posts(session, now) + digest.plan_digests(session, now)
 
 
