@@ -155,7 +155,7 @@ def test_export_sends_the_reps_own_data_as_a_csv_by_dm(coachbot, slack):
     assert "CSV" in reply.text
     [upload] = slack.wait_for("file_upload")
     content = upload.params["bytes"].decode()
-    assert content.startswith("started_at_utc,") and "Acme BV" in content and "Other" not in content
+    assert content.startswith('"started_at_utc",') and "Acme BV" in content and "Other" not in content
     assert "'=cmd|" in content  # a note that a spreadsheet would run as a formula is defused
     [done] = slack.wait_for("files.completeUploadExternal")
     assert done.params.get("channel_id") == "D0SAM"

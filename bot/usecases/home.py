@@ -39,7 +39,7 @@ from bot.storage.models import Activity, ChartFile
 from bot.storage.standings import standings
 from bot.usecases.coach import scorecard_text
 from bot.usecases.followups import pending_followups
-from bot.usecases.managers import is_manager
+from bot.usecases.managers import authority, is_manager
 from bot.usecases.reps import RepProfile
 from coaching.domain import Outcome
 from coaching.findings import Count
@@ -88,6 +88,8 @@ def publish(rt: Runtime, team_id: str, user_id: str, page: int = 0) -> None:
 def _home_parts(rt: Runtime, rep: RepProfile, now: dt.datetime, page: int = 0) -> dict[str, Any]:
     """Everything on the rep's Home but the chart, in their language."""
     lang = rep.language
+    # The team's week only for someone Slack still vouches for (asked at most a few minutes ago).
+    vouched = authority(rt, rep.team_id, rep.user_id) is True
     with rt.db.read() as session:
         card = scorecard_text(session, rep, now)
         pending, open_total = pending_followups(session, rep, page)
@@ -95,7 +97,7 @@ def _home_parts(rt: Runtime, rep: RepProfile, now: dt.datetime, page: int = 0) -
             page = 0  # a page emptied since it was drawn: back to the first
             pending, open_total = pending_followups(session, rep, page)
         today = _today_line(session, rep, now)
-        manager = is_manager(session, rep.team_id, rep.user_id)
+        manager = vouched and is_manager(session, rep.team_id, rep.user_id)
         team_line = team_summary(session, rep.team_id, now, rep.tz, lang) if manager else None
     return {
         "scorecard": card,
