@@ -63,11 +63,14 @@ def test_a_clock_stopped_mid_sweep_while_the_next_one_runs_delivers_every_nudge_
             )
             with urllib.request.urlopen(request, timeout=10) as answer:
                 assert answer.status == 200
-        # Every follow-up falls due now, for reps who work around the clock (the clocks run on the wall clock).
+        # Every follow-up and its day's list fall due now, for reps who work around the clock (the clocks run on the
+        # wall clock).
         with db.transaction() as s:
             s.execute(update(Rep).values(work_hours=ALWAYS))
             now = s.scalar(select(func.now()))
-            assert s.execute(update(Nudge).where(Nudge.kind == "followup").values(due_at=now)).rowcount == len(REPS)
+            kinds = Nudge.kind.in_(("followup", "followup_list"))
+            made_due = list(s.scalars(update(Nudge).where(kinds).values(due_at=now).returning(Nudge.id)))
+            assert len(made_due) == 2 * len(REPS)
         slack.delay("chat.postMessage", 0.15)  # a sweep of them takes a few seconds: time to be interrupted
         old = start("clock", env, tmp_path)
         clocks.append(old)
@@ -83,9 +86,15 @@ def test_a_clock_stopped_mid_sweep_while_the_next_one_runs_delivers_every_nudge_
 
         def outbox_done():
             with db.read() as s:
-                # The nudges made due above; each one sent schedules a reminder for the next day, which stays pending.
-                made_due = Nudge.dedupe_key.like("followup:%")
-                open_rows = select(func.count()).where(made_due, Nudge.status != "sent")
+                # The nudges made due above: each follow-up in its rep's list, each list sent. (A listed follow-up
+                # schedules its roll-over to the next day's list, which stays pending.)
+                # (A list written for the day a follow-up was due, when that follow-up already opened today's list,
+                # is merged into it.)
+                # A list may also have been opened by its first follow-up, as a row of its own: any list due counts.
+                due_list = (Nudge.kind == "followup_list") & (Nudge.due_at <= func.now())
+                open_rows = select(func.count()).where(
+                    Nudge.id.in_(made_due) | due_list, Nudge.status.in_(("pending", "sending"))
+                )
                 return s.scalar(open_rows) == 0
 
         until(outbox_done, "the new clock to deliver the rest")

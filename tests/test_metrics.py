@@ -33,11 +33,12 @@ def test_metrics_count_requests_by_kind_the_outbox_and_sends(coachbot):
         ("salescoach_request_seconds_count", {"kind": "command"}, 1),
     ):
         assert value(after, name, **labels) - value(before, name, **labels) == delta, name
-    assert value(after, "salescoach_outbox_pending") == 1 and value(after, "salescoach_outbox_due") == 0
-    # The follow-up falls due; an hour later it is still waiting, then a sweep sends it.
+    # The follow-up and the list of the day it falls due, written with it.
+    assert value(after, "salescoach_outbox_pending") == 2 and value(after, "salescoach_outbox_due") == 0
+    # Both fall due; an hour later they are still waiting, then a sweep sends the list with the follow-up in it.
     coachbot.clock.advance(days=1, hours=1)
     waiting = scrape(coachbot)
-    assert value(waiting, "salescoach_outbox_due") == 1
+    assert value(waiting, "salescoach_outbox_due") == 2
     assert value(waiting, "salescoach_outbox_oldest_due_age_seconds") >= dt.timedelta(minutes=59).total_seconds()
     coachbot.sweep()
     swept = scrape(coachbot)
