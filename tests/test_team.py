@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.slack.standin import texts
-from bot.storage.models import Activity, Lead, Nudge, Rep, Team
+from bot.storage.models import Activity, Lead, Nudge, Rep, Subscription, Team
 from tests.conftest import OTHER_TEAM, TEAM
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -100,6 +100,36 @@ def test_a_manager_subscribes_a_channel_and_each_period_is_posted_once(coachbot,
     assert "afgemeld" in subscribe(coachbot, "unsubscribe").text
     coachbot.sweep(local(2026, 12, 11, 16, 0))
     assert len(channel_posts(coachbot)) == 2
+
+
+def test_each_channel_gets_its_posts_in_the_language_chosen_at_subscribe(coachbot):
+    coachbot.clock.set(local(2026, 11, 23, 9, 0))
+    refused = coachbot.slash("/leaderboard", "subscribe weekly fr", user=MANAGER, channel="C0WORLD")
+    assert "`fr`" in refused.text and "`en`" in refused.text and "`nl`" in refused.text  # Petra reads Dutch
+    assert "Nog geen kanaal" in coachbot.slash("/leaderboard", "subscriptions", user=MANAGER).text
+    english = coachbot.slash("/leaderboard", "subscribe weekly en", user=MANAGER, channel="C0WORLD")
+    assert "<#C0WORLD>" in english.text and "in het Engels" in english.text
+    assert "in de taal van het team (nu Nederlands)" in subscribe(coachbot).text
+    listing = coachbot.slash("/leaderboard", "subscriptions", user=MANAGER).text
+    assert "<#C0SALES>" in listing and "<#C0WORLD>: elke vr om 16:00, in het Engels" in listing
+    assert "Only managers" in coachbot.slash("/leaderboard", "subscriptions", user="U0SAM").text
+    quality_rep(coachbot)
+    coachbot.sweep(local(2026, 11, 27, 16, 0))
+    posts = {p["channel"]: texts(p) for p in coachbot.dms() if p.get("channel") in ("C0SALES", "C0WORLD")}
+    assert "Seizoensfinale" in posts["C0SALES"] and "Season final" in posts["C0WORLD"]
+    assert "Ranked by what calls achieve" in posts["C0WORLD"] and "1. Anouk de Vries" in posts["C0WORLD"]
+    with coachbot.db.transaction() as s:
+        assert {c: lang for c, lang in s.execute(select(Subscription.channel_id, Subscription.language))} == {
+            "C0SALES": None,
+            "C0WORLD": "en",
+        }
+    # A manager sets the team's language to English: the channel that follows the team follows along.
+    with coachbot.db.transaction() as s:
+        team = s.get(Team, TEAM)
+        team.settings = {**(team.settings or {}), "language": "en"}
+    coachbot.sweep(local(2026, 12, 4, 16, 0))
+    later = [texts(p) for p in coachbot.dms() if p.get("channel") == "C0SALES"]
+    assert len(later) == 2 and "Season final" in later[-1]
 
 
 def test_privacy_shows_a_rep_as_a_teammate_in_posts_but_not_to_themselves(coachbot):

@@ -17,13 +17,21 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import rows as outbox
 from bot.slack import blockkit
-from bot.storage.models import Nudge, Rep, Subscription, Team
+from bot.storage.models import Nudge, Subscription, Team
 from bot.storage.standings import first_meetings, persistence, standings
-from bot.usecases.leaderboard import TOP, board_line, how_scored, quality_settings, schedule_of, team_tz
+from bot.usecases.leaderboard import (
+    TOP,
+    board_line,
+    how_scored,
+    post_language,
+    quality_settings,
+    schedule_of,
+    team_tz,
+)
 from bot.usecases.privacy import display_name
 from bot.usecases.reps import reps_by_id
 from coaching.hours import zone
-from coaching.i18n import language_for, t
+from coaching.i18n import t
 from coaching.numbers import fmt_num
 from coaching.seasons import Post, latest_post, previous_window
 
@@ -51,6 +59,7 @@ def plan_posts(session: Session, now: dt.datetime) -> int:
             "final": post.final,
             "tz": tz.key,
             "by": sub.created_by,
+            "language": sub.language,
         }
         channel = sub.channel_id
         written += outbox.schedule(
@@ -66,11 +75,7 @@ def channel_post(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, 
         return None
     payload = nudge.payload or {}
     tz = zone(payload.get("tz") or team_tz(team))
-    # The team's language when a manager set one, else that of the manager who subscribed the channel.
-    lang = (team.settings or {}).get("language")
-    if lang not in ("en", "nl"):
-        subscriber = session.get(Rep, (team.id, payload.get("by") or ""))
-        lang = language_for(subscriber.locale, subscriber.language) if subscriber else "en"
+    lang = post_language(session, team, payload.get("language"), payload.get("by"))
     post = Post(
         at=dt.datetime.fromisoformat(payload["at"]),
         season_start=dt.datetime.fromisoformat(payload["season_start"]),
