@@ -12,6 +12,7 @@ import pytest
 from bot.slack.charts import DayFigures, WeekData, render_week_chart, week_data
 from bot.storage.models import Activity, Lead, Rep, Team
 from coaching.hours import local_datetime, local_week_start, zone
+from coaching.metrics import LeadAttempts
 from tests.rows import activity
 
 AMS = zone("Europe/Amsterdam")
@@ -124,9 +125,10 @@ def test_week_data_counts_per_local_day(busy_week):
     assert thu.connect_rate == pytest.approx(1 / 3)
     assert fri == DayFigures(dt.date(2026, 11, 27))
     assert (data.dials, data.conversations) == (6, 3)
-    # Leads called: Acme (attempts 1 and 2), Initech (1 and 2), Globex (3): the highest of each, averaged.
-    assert data.leads_called == 3
-    assert data.attempts_per_lead == pytest.approx((2 + 2 + 3) / 3)
+    # Leads called: Acme (reached with the meeting), Initech (reached: connected), Globex (attempt 3, not reached):
+    # attempts per lead counts the leads not reached, each with its highest attempt (coaching.metrics).
+    assert data.lead_attempts == LeadAttempts(leads=1, attempts=3)
+    assert (data.leads_called, data.attempts_per_lead) == (1, 3.0)
 
 
 def test_other_reps_and_workspaces_are_invisible(busy_week):
@@ -135,9 +137,9 @@ def test_other_reps_and_workspaces_are_invisible(busy_week):
         other_team = week_data(s, "T2", "U1", WEEK_START, WEEK_END, AMS)
         nobody = week_data(s, "T3", "U1", WEEK_START, WEEK_END, AMS)
     assert other_rep.dials == 1 and other_rep.days[0].work_minutes == {"admin": pytest.approx(120)}
-    assert other_rep.attempts_per_lead == 5
+    assert other_rep.attempts_per_lead is None  # their one lead was reached
     assert other_team.dials == 1 and other_team.days[0].work_minutes == {"prep": pytest.approx(120)}
-    assert other_team.attempts_per_lead == 9
+    assert other_team.attempts_per_lead is None
     assert nobody.dials == 0 and nobody.attempts_per_lead is None and nobody.leads_called == 0
     assert len(nobody.days) == 5 and all(d == DayFigures(d.day) for d in nobody.days)
 
@@ -237,16 +239,14 @@ BUSY = WeekData(
         DayFigures(MONDAY + dt.timedelta(days=5), {"admin": 15}, 3, 3, 4),
         DayFigures(MONDAY + dt.timedelta(days=6)),
     ),
-    leads_called=37,
-    attempts_per_lead=2.43,
+    lead_attempts=LeadAttempts(leads=37, attempts=90),
 )
 # Far beyond the usual: many dials, every dial a conversation, more attempts than the target.
 EXTREME = WeekData(
     MONDAY,
     dt.date(2026, 11, 29),
     tuple(DayFigures(MONDAY + dt.timedelta(days=i), {"admin": 600}, 900, 900, 900) for i in range(5)),
-    leads_called=1,
-    attempts_per_lead=14,
+    lead_attempts=LeadAttempts(leads=1, attempts=14),
 )
 
 

@@ -13,11 +13,11 @@ What counts:
   minutes (no invented minutes per call): the chart draws the day's dials as a line on a second axis instead.
   Focus blocks are reserved time that the calls and work logged inside them already cover, and breaks aren't
   work: neither is counted.
-- *Connect rate* is conversations per dial (`Outcome.conversation`, Gong/30MPC's definition), per local day; a
-  day without dials has no rate (a gap, not 0%).
-- *Attempts per lead* is, over the leads the rep called that week, the mean of each lead's highest attempt number
-  among those calls: how many tries those leads had had by the rep's last call of the week. It is set beside
-  the target (6 by default) and the widely cited 1.3 at which reps give up.
+- *Connect rate* is `coaching.metrics.connect_rate` (conversations per dial), per local day; a day without dials
+  has no rate (a gap, not 0%).
+- *Attempts per lead* is `coaching.metrics`' (the leads the rep called that week and didn't reach, each with its
+  attempts so far), counted by `bot.storage.standings.lead_attempts`, the same figure the scorecard, the digest
+  and the board show. It is set beside the target (6 by default) and the widely cited 1.3 at which reps give up.
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Activity
+from bot.storage.standings import lead_attempts
 from coaching.benchmarks import CONNECT_RATE_AVERAGE, CONVERTED_REACHED_BY_CALL, WIDELY_CITED_ATTEMPTS
 from coaching.domain import CONVERSATIONS, LOGGABLE_WORK, ActivityKind
 from coaching.hours import local_datetime, zone
 from coaching.i18n import t
+from coaching.metrics import LeadAttempts, connect_rate
 from coaching.numbers import MISSING, fmt_num, fmt_pct
 
 if TYPE_CHECKING:
@@ -79,7 +81,7 @@ class DayFigures:
     @property
     def connect_rate(self) -> float | None:
         """Conversations per dial; None on a day without dials."""
-        return self.conversations / self.dials if self.dials else None
+        return connect_rate(self.conversations, self.dials)
 
     @property
     def total_work_minutes(self) -> float:
@@ -97,10 +99,18 @@ class WeekData:
     first_day: dt.date
     last_day: dt.date
     days: tuple[DayFigures, ...]
-    #: Leads the rep called that week.
-    leads_called: int = 0
-    #: Mean of each called lead's highest attempt number that week; None when no lead was called.
-    attempts_per_lead: float | None = None
+    #: Attempts per lead (`coaching.metrics.LeadAttempts`): the leads called that week and not reached.
+    lead_attempts: LeadAttempts = LeadAttempts()
+
+    @property
+    def leads_called(self) -> int:
+        """Leads the rep called that week and didn't reach."""
+        return self.lead_attempts.leads
+
+    @property
+    def attempts_per_lead(self) -> float | None:
+        """Mean attempts so far on those leads; None when there are none."""
+        return self.lead_attempts.per_lead
 
     @property
     def dials(self) -> int:
@@ -115,7 +125,7 @@ class WeekData:
     @property
     def connect_rate(self) -> float | None:
         """Conversations per dial over the week; None without dials."""
-        return self.conversations / self.dials if self.dials else None
+        return connect_rate(self.conversations, self.dials)
 
     def day(self, day: dt.date) -> DayFigures:
         """The figures of one day of the week."""
@@ -201,23 +211,8 @@ def week_data(
         if day.weekday() < 5 or any(activities[j] for j, d in enumerate(dates) if d.weekday() >= 5)
     ]
 
-    per_lead = (
-        select(
-            Activity.lead_id,
-            func.coalesce(func.max(Activity.attempt), func.count()).label("attempts"),
-        )
-        .where(*rep_week, Activity.kind == ActivityKind.CALL.value, Activity.lead_id.is_not(None))
-        .group_by(Activity.lead_id)
-        .subquery()
-    )
-    leads, mean = session.execute(select(func.count(), func.avg(per_lead.c.attempts))).one()
-    return WeekData(
-        first_day=first,
-        last_day=last,
-        days=tuple(days),
-        leads_called=int(leads or 0),
-        attempts_per_lead=float(mean) if mean is not None else None,
-    )
+    attempts = lead_attempts(session, team_id, week_start, week_end, user_id=user_id).get(user_id, LeadAttempts())
+    return WeekData(first_day=first, last_day=last, days=tuple(days), lead_attempts=attempts)
 
 
 def _minutes_expression(session: Session) -> Any:

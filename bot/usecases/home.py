@@ -45,6 +45,7 @@ from coaching.domain import Outcome
 from coaching.findings import Count
 from coaching.hours import local_day_bounds, local_week_start
 from coaching.i18n import t
+from coaching.metrics import connect_rate
 from coaching.numbers import fmt_pct
 from coaching.quality import QualitySettings
 from coaching.render import count
@@ -229,5 +230,5 @@ def team_summary(session: Session, team_id: str, now: dt.datetime, tz: ZoneInfo,
         dials=dials,
         conversations=conversations,
         meetings=sum(r.figures.meetings for r in board),
-        rate=fmt_pct(conversations / dials if dials else None, lang),
+        rate=fmt_pct(connect_rate(conversations, dials), lang),
     )

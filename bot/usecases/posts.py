@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.outbox import rows as outbox
 from bot.slack import blockkit
 from bot.storage.models import Nudge, Subscription, Team
-from bot.storage.standings import first_meetings, persistence, standings
+from bot.storage.standings import first_meetings, lead_attempts, standings
 from bot.usecases.leaderboard import (
     TOP,
     board_line,
@@ -32,6 +32,7 @@ from bot.usecases.privacy import display_name
 from bot.usecases.reps import reps_by_id
 from coaching.hours import zone
 from coaching.i18n import t
+from coaching.metrics import LeadAttempts
 from coaching.numbers import fmt_num
 from coaching.seasons import Post, latest_post, previous_window
 
@@ -119,8 +120,8 @@ def _celebrations(
 ) -> list[str]:
     cheers = []
     before_start, before_end = previous_window(season, post, tz)
-    now_avg = persistence(session, team_id, post.season_start, post.at)
-    before_avg = persistence(session, team_id, before_start, before_end)
+    now_avg = _per_lead(lead_attempts(session, team_id, post.season_start, post.at))
+    before_avg = _per_lead(lead_attempts(session, team_id, before_start, before_end))
     gains = {
         user: now_avg[user] - before_avg[user]
         for user in now_avg.keys() & before_avg.keys()
@@ -141,3 +142,8 @@ def _celebrations(
     if firsts:
         cheers.append(t(lang, "board.first_meeting", names=", ".join(name(user) for user in sorted(firsts))))
     return cheers
+
+
+def _per_lead(by_rep: dict[str, LeadAttempts]) -> dict[str, float]:
+    """Each rep's attempts per lead not reached (every rep present has at least one such lead)."""
+    return {user: figure.per_lead for user, figure in by_rep.items() if figure.per_lead is not None}
