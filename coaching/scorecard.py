@@ -47,6 +47,8 @@ class Period:
     max_switches: int
     longest_streak_minutes: float
     breaks: int
+    #: Everything logged in the period: calls, work, breaks, focus blocks.
+    logged: int = 0
 
     @property
     def attempts_per_lead(self) -> float | None:
@@ -84,6 +86,7 @@ def period(ordered: Sequence[Activity], settings: CoachSettings, start: dt.datet
         max_switches=max_switches(inside, settings.switch_window_minutes),
         longest_streak_minutes=max((s.minutes for s in found), default=0.0),
         breaks=breaks_taken(inside),
+        logged=len(inside),
     )
 
 
@@ -165,7 +168,8 @@ def render_scorecard(card: Scorecard, language: str) -> str:
         out.append(t(lang, f"scorecard.m{number}", title=t(lang, f"misconception.m{number}"), **params))
     out.append("")
     if card.tip is None:
-        out.append(t(lang, "scorecard.all_clear"))
+        # "On track" only means something about a week with something in it.
+        out.append(t(lang, "scorecard.all_clear" if week.logged else "scorecard.nothing_yet"))
     else:
         out.append(t(lang, "scorecard.tip", tip=render_finding(card.tip, lang)))
     return "\n".join(out)

@@ -355,9 +355,33 @@ def test_the_app_home_shows_scorecard_follow_ups_with_buttons_and_the_weekly_cha
     mark = slack.mark()
     [third] = open_home(coachbot, slack, "U0ANOUK", "EvHome3")
     assert len(images(third.params["view"])) == 1 and not slack.since(mark, "files.info")
-    # Managers also see the team's week.
-    [manager_home] = open_home(coachbot, slack, MANAGER, "EvHome2")
-    assert manager_home.ok and "Je team deze week" in texts(manager_home.params["view"])
+
+
+def test_a_managers_home_leads_with_the_team_not_an_empty_chart_of_their_own(coachbot, slack):
+    coachbot.clock.set(local(2026, 11, 26, 10, 0))
+    quality_rep(coachbot)
+    busy_dialer(coachbot, n=4)
+    mark = slack.mark()
+    [home] = open_home(coachbot, slack, MANAGER, "EvHomeM1")
+    blocks = home.params["view"]["blocks"]
+    team = texts(blocks[1])
+    assert team.startswith("*Je team deze week*")
+    assert "2 verkopers logden 14 belpogingen, 2 gesprekken en 2 afspraken" in team
+    assert "1. Anouk de Vries" in team and "2. Sam Carter" in team  # the top of the quality board
+    shown = texts(home.params["view"])
+    # Petra logs no calls herself: no scorecard saying her numbers are fine, no chart, nothing uploaded.
+    assert "zitten goed" not in shown and "scorekaart" in shown and images(home.params["view"]) == []
+    assert not slack.since(mark, "file_upload")
+    # Once she logs a call herself, her own scorecard comes back, below the team.
+    coachbot.slash("/call", "Petra's Lead no-answer", user=MANAGER)
+    [later] = open_home(coachbot, slack, MANAGER, "EvHomeM2")
+    later_texts = [texts(b) for b in later.params["view"]["blocks"]]
+    assert later_texts[1].startswith("*Je team deze week*")
+    assert any(text.startswith("*Je scorekaart*") for text in later_texts[2:])
+    assert slack.since(mark, "file_upload")  # and her chart
+    # A rep's Home has no team section.
+    [rep_home] = open_home(coachbot, slack, "U0SAM", "EvHomeR1")
+    assert "Your team this week" not in texts(rep_home.params["view"])
 
 
 def test_a_home_slack_refuses_with_the_chart_is_published_without_it_and_logged_once(

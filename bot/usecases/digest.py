@@ -25,10 +25,12 @@ from bot.usecases.posts import STALE_AFTER
 from bot.usecases.reps import profile_of, reps_by_id
 from coaching import domain
 from coaching.engine import evaluate
+from coaching.findings import Count
 from coaching.hours import local_datetime, zone
 from coaching.i18n import t
 from coaching.metrics import LeadAttempts, connect_rate, research_share
 from coaching.numbers import fmt_num, fmt_pct
+from coaching.render import count
 from coaching.rules import by_code
 from coaching.scorecard import Period, period
 from coaching.streaks import in_order
@@ -197,7 +199,7 @@ def _digest_lines(
                 "digest.talk_line",
                 name=blockkit.escape(rep.name if rep and rep.name else user),
                 rule=f"{code} {t(lang, by_code(code).name)}",
-                days=days,
+                days=count(Count(days, "day"), lang),
                 example=examples[(user, code)],
             )
         )

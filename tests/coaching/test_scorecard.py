@@ -108,13 +108,15 @@ def test_renders_in_the_reps_language(language, title, expected):
         assert snippet in text
 
 
-def test_an_empty_week_renders_dashes_and_encouragement():
+def test_an_empty_week_renders_dashes_and_says_there_is_nothing_to_judge_yet():
     empty = scorecard([], [], DEFAULTS, NOW, **TODAY)
     assert empty.tip is None
     for language in ("en", "nl"):
         text = render_scorecard(empty, language)
         assert "–" in text
-        assert text.endswith(t(language, "scorecard.all_clear"))
+        # Never "your numbers are on track" over a week with nothing in it.
+        assert text.endswith(t(language, "scorecard.nothing_yet"))
+        assert t(language, "scorecard.all_clear") not in text
 
 
 def test_week_reaches_back_to_week_start_only():
