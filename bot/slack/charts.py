@@ -37,13 +37,16 @@ from bot.storage.models import Activity
 from bot.storage.standings import lead_attempts
 from coaching.benchmarks import CONNECT_RATE_AVERAGE, CONVERTED_REACHED_BY_CALL, WIDELY_CITED_ATTEMPTS
 from coaching.domain import CONVERSATIONS, LOGGABLE_WORK, ActivityKind
+from coaching.findings import Count
 from coaching.hours import local_datetime, zone
 from coaching.i18n import t
 from coaching.metrics import LeadAttempts, connect_rate
 from coaching.numbers import MISSING, fmt_num, fmt_pct
+from coaching.render import count
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: The PNG's size: 12 x 6 inches at 100 dpi is 1200 x 600 pixels.
 FIGSIZE = (12.0, 6.0)
@@ -233,6 +236,14 @@ def render_week_chart(data: WeekData, language: str, *, target_attempts: int = C
     axis. Left, bottom: connect rate per day (%) beside the 5.4% average. Right: the week's attempts per lead
     beside the widely cited 1.3 and the target.
     """
+    fig = week_figure(data, language, target_attempts=target_attempts)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def week_figure(data: WeekData, language: str, *, target_attempts: int = CONVERTED_REACHED_BY_CALL) -> Figure:
+    """The chart as a matplotlib `Figure` on an Agg canvas, laid out and ready to save (or to measure)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -261,10 +272,7 @@ def render_week_chart(data: WeekData, language: str, *, target_attempts: int = C
     _draw_rate(rate_ax, data, labels, language)
     _draw_attempts(attempts_ax, data, language, target_attempts)
     work_ax.tick_params(labelbottom=False)
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
-    return buffer.getvalue()
+    return fig
 
 
 def _date(day: dt.date, language: str) -> str:
@@ -378,16 +386,22 @@ def _draw_rate(ax: Axes, data: WeekData, labels: list[str], language: str) -> No
     rates = [day.connect_rate for day in data.days]
     shown = [(i, r) for i, r in zip(x, rates, strict=True) if r is not None]
     top = max([r for _, r in shown] + [CONNECT_RATE_AVERAGE * 2.2])
-    ax.set_ylim(0, min(top * 1.25, 1.1))
+    # Headroom for the two-line point labels above the highest point, however high: no tick above 100% though.
+    ceiling = top * 1.4
+    ax.set_ylim(0, ceiling)
     ax.axhline(CONNECT_RATE_AVERAGE, color=_MUTED, linestyle="--", linewidth=1)
+    # The average's label sits just outside the plot, at the line's height: inside, a day's point label could
+    # land on it (the layout makes room for it, as for the tick labels).
     ax.text(
-        len(x) - 0.45,
+        1.01,
         CONNECT_RATE_AVERAGE,
         t(language, "chart.connect.average", rate=fmt_pct(CONNECT_RATE_AVERAGE, language)),
-        ha="right",
-        va="bottom",
+        transform=ax.get_yaxis_transform(),
+        ha="left",
+        va="center",
         fontsize=8.5,
         color=_MUTED,
+        linespacing=1.2,
     )
     # No dials, no rate: a gap in the line rather than a drop to 0%.
     ax.plot(x, [float("nan") if r is None else r for r in rates], color=_YOU, marker="o", markersize=6, linewidth=2)
@@ -405,12 +419,15 @@ def _draw_rate(ax: Axes, data: WeekData, labels: list[str], language: str) -> No
             textcoords="offset points",
             xytext=(0, 7),
             ha="center",
+            va="bottom",
             fontsize=8.5,
             color=_INK,
+            linespacing=1.15,
         )
     if not shown:
         _say_empty(ax, t(language, "chart.connect.empty"), 0.6)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0, ceiling)
+    ax.set_yticks([tick for tick in ticks if 0 <= tick <= min(ceiling, 1.0) + 1e-9])
     ax.yaxis.set_major_formatter(_formatter(lambda v: fmt_pct(v, language)))
     ax.set_ylabel(t(language, "chart.connect.axis"), color=_INK, fontsize=10)
     ax.set_title(t(language, "chart.connect.title"), loc="left", fontsize=12, color=_INK)
@@ -436,9 +453,8 @@ def _draw_attempts(ax: Axes, data: WeekData, language: str, target: int) -> None
     ax.set_xlim(0, max(target, you or 0.0) * 1.2 + 0.5)
     ax.xaxis.set_major_formatter(_formatter(lambda v: fmt_num(v, language)))
     ax.set_title(t(language, "chart.attempts.title"), loc="left", fontsize=12, color=_INK)
-    unit = "one" if data.leads_called == 1 else "other"
     note = (
-        t(language, "chart.attempts.leads", leads=t(language, f"unit.lead.{unit}", n=data.leads_called))
+        t(language, "chart.attempts.leads", leads=count(Count(data.leads_called, "lead"), language))
         if data.leads_called
         else t(language, "chart.attempts.none")
     )
