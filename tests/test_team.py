@@ -91,7 +91,7 @@ def test_a_manager_subscribes_a_channel_and_each_period_is_posted_once(coachbot,
     # Petra subscribed the channel and reads Dutch; the team has no language of its own.
     assert "Seizoensfinale" in shown and "1. Anouk de Vries" in shown and "Sam Carter" in shown
     assert "Eerste afspraak gemaakt: Anouk de Vries" in shown
-    assert "Gerangschikt op wat gesprekken opleveren" in shown
+    assert "Gerangschikt op wat belpogingen opleveren" in shown
     coachbot.sweep(local(2026, 12, 4, 16, 0))  # the next Friday: the next season's post
     assert len(channel_posts(coachbot)) == 2
     with coachbot.db.transaction() as s:

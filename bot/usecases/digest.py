@@ -181,7 +181,8 @@ def _digest_lines(
     switches = sum(p.max_switches for p in active) / len(active) if active else 0
     lines.append(t(lang, "digest.m4", switches=fmt_num(switches, lang)))
     streak = max((p.longest_streak_minutes for p in now), default=0)
-    lines.append(t(lang, "digest.m5", breaks=int(_sum(now, "breaks")), streak=fmt_num(round(streak), lang)))
+    breaks = count(Count(int(_sum(now, "breaks")), "break"), lang)
+    lines.append(t(lang, "digest.m5", breaks=breaks, streak=fmt_num(round(streak), lang)))
     lines.append(t(lang, "digest.talk_title"))
     ranked = sorted(
         ((user, code, days) for user, counted in talks.items() for code, days in counted.items() if days > 1),

@@ -21,10 +21,12 @@ from bot.usecases.privacy import display_name
 from bot.usecases.replies import Reply
 from bot.usecases.reps import RepProfile, reps_by_id
 from coaching import parser
+from coaching.findings import Count
 from coaching.hours import WorkingHours, local_datetime, local_day_bounds, local_week_start
 from coaching.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for, t
 from coaching.numbers import fmt_num
 from coaching.quality import QualitySettings, Ranked
+from coaching.render import count
 from coaching.seasons import PostSchedule
 
 if TYPE_CHECKING:
@@ -161,19 +163,26 @@ def how_scored(language: str, q: QualitySettings) -> str:
     )
 
 
-def board_line(language: str, ranked: Ranked, name: str) -> str:
+def _counted(language: str, ranked: Ranked) -> dict[str, str]:
+    """A board line's figures, each with its noun in the right plural ("1 meeting", "2 afspraken")."""
     f = ranked.figures
-    return t(
-        language,
-        "board.line",
-        position=ranked.position,
-        name=blockkit.escape(name),
-        score=fmt_num(ranked.score, language),
-        meetings=f.meetings,
-        dm=f.dm_conversations,
-        researched=f.researched_calls,
-        followups=f.followup_attempts,
-    )
+
+    def n(value: float, unit: str) -> str:
+        return count(Count(value, unit), language)
+
+    return {
+        "score": n(ranked.score, "point"),
+        "meetings": n(f.meetings, "meeting"),
+        "dm": n(f.dm_conversations, "dm_conversation"),
+        "researched": n(f.researched_calls, "researched_call"),
+        "followups": n(f.followup_attempts, "followup"),
+        "dials": n(f.dials, "dial"),
+    }
+
+
+def board_line(language: str, ranked: Ranked, name: str) -> str:
+    figures = {k: v for k, v in _counted(language, ranked).items() if k != "dials"}
+    return t(language, "board.line", position=ranked.position, name=blockkit.escape(name), **figures)
 
 
 def rep_board(session: Session, rep: RepProfile, window: str, now: dt.datetime) -> str:
@@ -194,21 +203,7 @@ def rep_board(session: Session, rep: RepProfile, window: str, now: dt.datetime) 
     if mine is None:
         lines.append(t(lang, "board.you_none"))
     else:
-        f = mine.figures
-        lines.append(
-            t(
-                lang,
-                "board.you",
-                position=mine.position,
-                total=len(board),
-                score=fmt_num(mine.score, lang),
-                meetings=f.meetings,
-                dm=f.dm_conversations,
-                researched=f.researched_calls,
-                followups=f.followup_attempts,
-                dials=f.dials,
-            )
-        )
+        lines.append(t(lang, "board.you", position=mine.position, total=len(board), **_counted(lang, mine)))
     lines.append(how_scored(lang, q))
     return "\n".join(lines)
 
