@@ -23,6 +23,7 @@ from bot.storage.models import Nudge
 
 AMS, LON = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London")
 ANOUK, SAM, PETRA, SALES = "U0ANOUK", "U0SAM", "U0PETRA", "C0SALES"
+INTL = "C0INTL"  # #sales-international: English posts in a Dutch team
 START = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)  # Monday, before anyone's working day
 END = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)  # the next Monday, 11:00 in Amsterdam, 10:00 in London
 BLITZ = (
@@ -287,6 +288,8 @@ def play(week: Week) -> None:
     # -- Monday: the first calls, a typo, the channel subscribed ---------------------------------------------------
     with week.day(23, 1, total):
         week.slash(ams(23, 9, 2), PETRA, "/leaderboard", "subscribe", channel=SALES)
+        week.slash(ams(23, 9, 3), PETRA, "/leaderboard", "subscribe weekly en", channel=INTL)
+        week.expect("#sales-international subscribed in English", Kind.EPHEMERAL, PETRA, "in het Engels")
         for when, who, call in (
             (ams(23, 9, 10), ANOUK, "Bakkerij Jansen geen-gehoor"),
             (ams(23, 9, 25), ANOUK, "Hoogendijk & Zn. afspraak +onderzocht +beslisser"),
@@ -413,6 +416,8 @@ def play(week: Week) -> None:
         week.expect("Anouk's App Home in Dutch with her chart", Kind.HOME, ANOUK, "scorekaart", "Je week", day=date(27))
         week.expect("the Friday leaderboard post in #sales", Kind.POST, SALES, "Anouk de Vries", "Sam Carter",
                     "Gerangschikt op", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
+        week.expect("the same post in English in #sales-international", Kind.POST, INTL, "Season final",
+                    "Ranked by what calls achieve", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
         week.slash(lon(27, 15, 20), SAM, "/leaderboard", "week")
         week.expect("Sam's own place on the board", Kind.EPHEMERAL, SAM, "You:", day=date(27))
         week.night(ams(28, 0, 0), "Friday night")
