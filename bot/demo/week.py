@@ -417,7 +417,7 @@ def play(week: Week) -> None:
         week.expect("the Friday leaderboard post in #sales", Kind.POST, SALES, "Anouk de Vries", "Sam Carter",
                     "Gerangschikt op", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
         week.expect("the same post in English in #sales-international", Kind.POST, INTL, "Season final",
-                    "Ranked by what calls achieve", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
+                    "Ranked by what calls", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
         week.slash(lon(27, 15, 20), SAM, "/leaderboard", "week")
         week.expect("Sam's own place on the board", Kind.EPHEMERAL, SAM, "You:", day=date(27))
         week.night(ams(28, 0, 0), "Friday night")
