@@ -1,4 +1,4 @@
-"""Buttons on nudges: log an attempt, snooze, stop, start a break. The nudge is updated in place."""
+"""Buttons on nudges: log an attempt, snooze, stop, start a break (the nudge is updated in place); the lead card."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.slack import blockkit
-from bot.usecases import breaks, followups, home, privacy
+from bot.usecases import breaks, followups, home, leadcard, privacy
 from handlers.common import guarded, runtime
 
 
@@ -17,6 +17,8 @@ def register(app: App) -> None:
         app.action(action_id)(followup_clicked)
     app.action(blockkit.BREAK_START)(break_clicked)
     app.action(privacy.FORGET)(forget_clicked)
+    for action_id in (blockkit.LEAD_CARD, blockkit.LEAD_CARD_PICK):
+        app.action(action_id)(lead_card_clicked)
 
 
 @guarded
@@ -47,3 +49,24 @@ def forget_clicked(ack: Ack, body: dict[str, Any], context: Any, respond: Any) -
     ack()
     text = privacy.forget(runtime(context), body["team"]["id"], body["user"]["id"])
     respond(replace_original=True, text=text)
+
+
+@guarded
+def lead_card_clicked(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any, respond: Any
+) -> None:
+    """A lead card button: on a follow-up, the card below it for the rep alone; on the App Home, a modal.
+
+    A lead picked from the list `/lead` offers replaces the list with its card.
+    """
+    ack()
+    rt = runtime(context)
+    team_id, user_id, value = body["team"]["id"], body["user"]["id"], action.get("value", "")
+    if (body.get("container") or {}).get("type") == "view":
+        client.views_open(trigger_id=body["trigger_id"], view=leadcard.card_modal(rt, team_id, user_id, value))
+        return
+    message = leadcard.card_message(rt, team_id, user_id, value)
+    if action["action_id"] == blockkit.LEAD_CARD_PICK:
+        respond(replace_original=True, **message)
+    else:
+        respond(response_type="ephemeral", replace_original=False, **message)

@@ -1,4 +1,4 @@
-"""Slash commands: /call, /log, /break (/pauze), /focus, /coach, /leaderboard."""
+"""Slash commands: /call, /log, /break (/pauze), /focus, /coach, /leaderboard, /lead."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack import blockkit
-from bot.usecases import breaks, calls, coach, leaderboard
+from bot.usecases import breaks, calls, coach, leadcard, leaderboard
 from bot.usecases.replies import CommandUseCase
 from handlers.common import guarded, runtime
 
@@ -29,15 +29,19 @@ def commands() -> dict[str, Any]:
         "/focus": answered_by(breaks.focus),
         "/coach": coach_command,
         "/leaderboard": leaderboard_command,
+        "/lead": answered_by(leadcard.lead),
     }
 
 
 def answered_by(use_case: CommandUseCase) -> Any:
-    """A listener for a command whose use case answers in text alone: `/log`, `/break` (`/pauze`), `/focus`."""
+    """A listener for a command whose use case answers the rep alone: `/log`, `/break` (`/pauze`), `/focus`, `/lead`."""
 
     def listener(ack: Ack, command: dict[str, Any], context: Any, respond: Any) -> None:
         reply = use_case(runtime(context), command["team_id"], command["user_id"], command.get("text", ""))
-        ack(text=reply.text, response_type="ephemeral")
+        if reply.blocks:
+            ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        else:
+            ack(text=reply.text, response_type="ephemeral")
 
     listener.__name__ = listener.__qualname__ = f"{use_case.__name__}_command"
     listener.__doc__ = use_case.__doc__

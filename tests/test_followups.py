@@ -53,6 +53,7 @@ def test_an_unreached_call_writes_its_follow_up_and_the_sweep_sends_it_once(coac
         "followup_snooze_morning",
         "followup_snooze_next_day",
         "followup_stop",
+        "lead_card",  # the lead card, before the call
     }
     # One primary button per set (Slack's guideline): "reached"; "stop" is the danger one.
     styles = [

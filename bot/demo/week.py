@@ -381,16 +381,23 @@ def play(week: Week) -> None:
         week.expect("the coaching rules", Kind.EPHEMERAL, SAM, "M101", "M501", day=date(25))
         week.night(ams(26, 8, 0), "Wednesday night")
 
-    # -- Thursday: the attempts go on; a late call ------------------------------------------------------------------
+    # -- Thursday: lead cards before the calls; the attempts go on; a late call ---------------------------------------
     with week.day(26, 4, total):
         week.call(ams(26, 9, 20), ANOUK, "Stadsbakkerij Noord geen-gehoor +onderzocht")
         week.click(ams(26, 9, 35), ANOUK, "Afspraak gemaakt", "Drukkerij Peters", "poging 2")
         week.expect("Sam's snoozed Acme BV reminder at 09:00", Kind.DM, SAM, "Acme BV", "attempt 3 of 6",
                     day=date(26), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip
+        # Before the call, Sam opens the lead card from the reminder: what the team knows about Acme BV so far.
+        week.click(lon(26, 9, 3), SAM, "Lead card", "Acme BV", "attempt 3")
+        week.expect("Sam's lead card for Acme BV before the call", Kind.EPHEMERAL, SAM, "Lead card: Acme BV",
+                    "Calls, newest first", "no answer, you", "Next attempt", day=date(26))  # fmt: skip
         week.click(lon(26, 9, 5), SAM, "Reached", "Acme BV", "attempt 3")
         week.call(lon(26, 9, 30), SAM, "Umbrella Corp connected +research +dm")
         week.call(lon(26, 9, 45), SAM, "Stark Industries gatekeeper +research")
         week.call(lon(26, 10, 0), SAM, "Wayne Enterprises meeting +research +dm pilot for 20 seats")
+        week.slash(ams(26, 11, 15), ANOUK, "/lead", "van dijk")  # found by part of its name
+        week.expect("Anouk's lead card for Van Dijk, in Dutch", Kind.EPHEMERAL, ANOUK,
+                    "Leadkaart: Van Dijk Installatietechniek", "Belpogingen, nieuwste eerst", day=date(26))  # fmt: skip
         week.click(ams(26, 11, 20), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek", "poging 3")
         week.expect("Van Dijk's third attempt logged", Kind.UPDATE, ANOUK, "Poging 3 bij", "Van Dijk")
         week.call(ams(26, 11, 40), ANOUK, "Fietsenmaker De Ketting geen-gehoor +onderzocht")

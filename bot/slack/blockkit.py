@@ -6,6 +6,7 @@ Payloads are data; every sentence in them comes from `coaching/catalog/`.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,6 +107,7 @@ def followup_message(
     *,
     nudge_id: int,
     lead: str,
+    lead_id: int,
     attempt: int,
     target: int,
     last_outcome: str | None,
@@ -114,7 +116,7 @@ def followup_message(
     tz: ZoneInfo,
     again: bool = False,
 ) -> dict[str, Any]:
-    """The follow-up DM: the lead, attempt n of the target, the last try, why, and the buttons."""
+    """The follow-up DM: the lead, attempt n of the target, the last try, why, and the buttons (the lead card too)."""
     headline = t(language, "nudge.followup_text", lead=escape(lead), attempt=attempt, target=target)
     lines = [headline]
     if again:
@@ -143,9 +145,7 @@ def followup_message(
         {
             "type": "actions",
             "block_id": f"followup_log:{nudge_id}",
-            "elements": [
-                *_log_attempt_buttons(language, value),
-            ],
+            "elements": [*_log_attempt_buttons(language, value), lead_card_button(language, lead_id)],
         },
         context(t(language, "nudge.followup_later")),
         {
@@ -206,6 +206,8 @@ def parse_error(language: str, key: str, params: dict[str, Any], command: str) -
         lines += [t(language, "error.footer_example_break")]
     elif command == "coach":
         lines += [t(language, "coach.help", works=works_list(language))]
+    elif command == "lead":
+        lines += [t(language, "lead.how")]
     elif command == "focus":
         lines += [t(language, "error.footer_example_focus", works=works_list(language, tuple(WorkType)))]
     return "\n".join(lines)
@@ -307,7 +309,7 @@ def home_view(
     language: str,
     *,
     scorecard: str,
-    followups: list[tuple[int, str, int, str]],
+    followups: list[tuple[int, int, str, int, str]],
     target: int,
     today: str,
     team_line: str | None,
@@ -332,7 +334,7 @@ def home_view(
     blocks += [{"type": "divider"}, section(t(language, "home.followups"))]
     if not followups:
         blocks.append(context(t(language, "home.followups_none")))
-    for nudge_id, lead, attempt, when_text in followups:
+    for nudge_id, lead_id, lead, attempt, when_text in followups:
         value = str(nudge_id)
         line = t(language, "home.followup_line", lead=escape(lead), attempt=attempt, target=target, when=when_text)
         blocks.append(section(line))
@@ -344,6 +346,7 @@ def home_view(
                     *_log_attempt_buttons(language, value),
                     button(t(language, "nudge.btn_snooze_next_day"), "followup_snooze_next_day", value),
                     button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger"),
+                    lead_card_button(language, lead_id),
                 ],
             }
         )
@@ -457,3 +460,86 @@ def notice_view(language: str, title_key: str, text: str) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": t(language, "call.modal_close")},
         "blocks": [section(text)],
     }
+
+
+# The lead card (bot.usecases.leadcard). The value of each button is the lead's id.
+LEAD_CARD = "lead_card"  # on a follow-up: the card comes as a new message only the rep sees
+LEAD_CARD_PICK = "lead_card_pick"  # on the list `/lead` offers: the card replaces the list
+LEAD_CARD_BLOCKS = 48  # Slack takes 50 blocks in a message; two are left for what follows a card
+TEXT_LIMIT = 3000  # characters in one section's text
+
+
+@dataclass(frozen=True)
+class CrmSection:
+    """A lead's record in the team's CRM, for the card: key fields (labels in the rep's language) and a link."""
+
+    crm: str  # the CRM's name, e.g. "HubSpot"
+    fields: tuple[tuple[str, str], ...] = ()
+    url: str | None = None
+
+
+def lead_card_button(
+    language: str, lead_id: int, action_id: str = LEAD_CARD, label: str | None = None
+) -> dict[str, Any]:
+    """The button that opens a lead's card."""
+    return button(label or t(language, "lead.button"), action_id, str(lead_id))
+
+
+def lead_card(
+    language: str,
+    *,
+    lead: str,
+    summary: list[str],
+    attempts: list[str],
+    earlier: str | None,
+    crm: CrmSection | None = None,
+) -> dict[str, Any]:
+    """The card: the lead, its summary (calls, research, decision maker, next attempt), the CRM, the calls.
+
+    `attempts` are mrkdwn lines, newest first, a block each; `earlier` sums up the calls before them. The caller
+    shows few enough to leave room (bot.usecases.leadcard shows 15); more than 50 blocks' worth are cut off, as
+    Slack would refuse the whole message.
+    """
+    title = t(language, "lead.title", lead=lead)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(title, 150)}},
+        section(_clip("\n".join(summary))),
+    ]
+    if crm is not None:
+        lines = [t(language, "lead.crm_title", crm=escape(crm.crm))]
+        lines += [f"{escape(label)}: {escape(value)}" for label, value in crm.fields]
+        if crm.url:
+            # Slack's link markup is built here: a catalog's `<` that isn't markup yet would be escaped as it is read.
+            lines.append(f"<{escape(crm.url)}|{t(language, 'lead.crm_link', crm=escape(crm.crm))}>")
+        blocks += [{"type": "divider"}, section(_clip("\n".join(lines)))]
+    blocks += [{"type": "divider"}, section(t(language, "lead.history"))]
+    room = LEAD_CARD_BLOCKS - len(blocks) - 1
+    blocks += [section(_clip(line)) for line in attempts[:room]]
+    if earlier:
+        blocks.append(context(_clip(earlier)))
+    # The header is plain text; the notification's text is mrkdwn, so the name is escaped there.
+    return {"text": t(language, "lead.title", lead=escape(lead)), "blocks": blocks}
+
+
+def lead_choices(language: str, text: str, choices: list[tuple[int, str]], more: str | None) -> dict[str, Any]:
+    """Several leads match: a button for each, which opens its card in place of the list."""
+    elements = [lead_card_button(language, lead_id, LEAD_CARD_PICK, _clip(name, 75)) for lead_id, name in choices]
+    blocks = [section(text), {"type": "actions", "block_id": "lead_choices", "elements": elements}]
+    if more:
+        blocks.append(context(more))
+    return {"text": text, "blocks": blocks}
+
+
+def lead_card_modal(language: str, card: dict[str, Any]) -> dict[str, Any]:
+    """The card as a modal, for the button on the App Home (a view has no message to answer below)."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": t(language, "lead.modal_title")[:24]},
+        "close": {"type": "plain_text", "text": t(language, "call.modal_close")},
+        "blocks": card["blocks"],
+    }
+
+
+def _clip(text: str, limit: int = TEXT_LIMIT) -> str:
+    """`text` cut to Slack's limit, with an ellipsis where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

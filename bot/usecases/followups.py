@@ -131,6 +131,7 @@ def decide_followup(session: Session, nudge: Nudge, rep: RepProfile, now: dt.dat
         again=bool((nudge.payload or {}).get("reminded")),
         nudge_id=nudge.id,
         lead=lead.name,
+        lead_id=lead.id,
         attempt=lead.attempts + 1,
         target=rep.cadence.target,
         last_outcome=lead.last_outcome,
@@ -191,10 +192,13 @@ def set_away(session: Session, rep: RepProfile, until: dt.date | None, now: dt.d
     return moved
 
 
-def pending_followups(session: Session, rep: RepProfile) -> list[tuple[int, str, int, dt.datetime]]:
-    """Follow-ups still to come, and those sent whose attempt the rep hasn't logged yet (a DM nobody clicked)."""
+def pending_followups(session: Session, rep: RepProfile) -> list[tuple[int, int, str, int, dt.datetime]]:
+    """Follow-ups still to come, and those sent whose attempt the rep hasn't logged yet (a DM nobody clicked).
+
+    Each as (nudge id, lead id, lead name, attempt, due).
+    """
     rows = session.execute(
-        select(Nudge.id, Lead.name, Nudge.attempt, Nudge.due_at)
+        select(Nudge.id, Lead.id.label("lead_id"), Lead.name, Nudge.attempt, Nudge.due_at)
         .join(Lead, Lead.id == Nudge.lead_id)
         .where(
             Nudge.team_id == rep.team_id,
@@ -210,4 +214,4 @@ def pending_followups(session: Session, rep: RepProfile) -> list[tuple[int, str,
         .order_by(Nudge.due_at)
         .limit(10)
     )
-    return [(row.id, row.name, row.attempt or 0, row.due_at) for row in rows]
+    return [(row.id, row.lead_id, row.name, row.attempt or 0, row.due_at) for row in rows]

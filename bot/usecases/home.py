@@ -97,8 +97,8 @@ def _home_parts(rt: Runtime, rep: RepProfile, now: dt.datetime) -> dict[str, Any
     return {
         "scorecard": card,
         "followups": [
-            (nudge_id, lead, attempt, blockkit.local_when(lang, due, now, rep.tz))
-            for nudge_id, lead, attempt, due in pending
+            (nudge_id, lead_id, lead, attempt, blockkit.local_when(lang, due, now, rep.tz))
+            for nudge_id, lead_id, lead, attempt, due in pending
         ],
         "target": rep.cadence.target,
         "today": today,
