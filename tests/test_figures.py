@@ -60,7 +60,7 @@ def sams_week(coachbot):
     return coachbot
 
 
-def test_every_surface_shows_the_one_definition_of_each_figure(sams_week):
+def test_every_surface_shows_the_one_definition_of_each_figure(sams_week, slack):
     coachbot = sams_week
     start, end = london(0, 0), london(7, 0)
     with coachbot.db.read() as session:
@@ -88,6 +88,12 @@ def test_every_surface_shows_the_one_definition_of_each_figure(sams_week):
     assert f"{fmt_pct(rate, 'en')} this week" in card
     assert f"{fmt_num(attempts.per_lead, 'en')} this week (widely cited" in card
     assert f"First calls with research: – today · {fmt_pct(stats.research_share, 'en')} this week" in card
+
+    # The manager's Home: the team's week (Sam is the team).
+    mark = slack.mark()
+    coachbot.event({"type": "app_home_opened", "user": PETRA, "tab": "home"}, "EvFigures1")
+    [home] = slack.wait_for("views.publish", since=mark, where=lambda c: c.ok)
+    assert f"13 dials, 3 conversations and 1 meeting; connect rate {fmt_pct(rate, 'en')}" in texts(home.params["view"])
 
     # The manager's digest, the next Monday morning.
     coachbot.sweep(london(7, 8, 30))
