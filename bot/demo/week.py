@@ -421,6 +421,9 @@ def play(week: Week) -> None:
         week.open_home(ams(27, 15, 30), ANOUK)
         week.open_home(ams(27, 15, 32), ANOUK)
         week.expect("Anouk's App Home in Dutch with her chart", Kind.HOME, ANOUK, "scorekaart", "Je week", day=date(27))
+        week.open_home(ams(27, 15, 40), PETRA)  # a manager who makes no calls: the team first, no empty chart
+        week.expect("Petra's App Home leads with the team", Kind.HOME, PETRA, "Je team deze week", "1. Anouk de Vries",
+                    "zelf niets gelogd", day=date(27))  # fmt: skip
         week.expect("the Friday leaderboard post in #sales", Kind.POST, SALES, "Anouk de Vries", "Sam Carter",
                     "Gerangschikt op", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
         week.expect("the same post in English in #sales-international", Kind.POST, INTL, "Season final",
