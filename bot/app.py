@@ -1,4 +1,8 @@
-"""The Bolt app and the WSGI application that serves it: `POST /slack/events`, `GET /healthz`."""
+"""The Bolt app and the WSGI application that serves it: `POST /slack/events`, `GET /healthz`.
+
+With OAuth (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET), also `GET /slack/install` and `GET /slack/oauth_redirect`
+(bot.oauth).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from slack_sdk import WebClient
 
 import handlers
 from bot.runtime import Runtime
+from bot.slack.clients import SlackAuthorize
 from bot.storage.database import insert_ignore
 from bot.storage.models import ProcessedEvent, Team
 
@@ -28,9 +33,16 @@ def build_app(runtime: Runtime) -> App:
     def authorize(enterprise_id: str | None, team_id: str | None) -> Any:
         return runtime.installations.authorize(enterprise_id, team_id)
 
+    install_flow = None
+    if config.oauth:
+        from bot import oauth
+
+        install_flow = oauth.flow(runtime)
     app = App(
         signing_secret=config.signing_secret,
-        authorize=authorize,
+        # Beside an OAuth flow Bolt takes an `Authorize`, not a function: the same lookup either way.
+        authorize=SlackAuthorize(runtime.installations) if install_flow else authorize,
+        oauth_flow=install_flow,
         client=WebClient(base_url=config.slack_api_url, timeout=10, retry_handlers=[]),
         raise_error_for_unhandled_request=False,
         # Listeners run in the request's own thread and the answer goes out when they return. Slash commands do

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("salescoach")
 
-_SECRET = re.compile(r"\b(xox[abpr]-|xapp-)[A-Za-z0-9-]+")
+_SECRET = re.compile(r"\b(xox[abepr]-|xapp-)[A-Za-z0-9-]+")  # xoxe-: OAuth refresh tokens
 
 
 class _RedactSecrets(logging.Filter):
@@ -100,8 +100,8 @@ def _migrate(config: Config) -> None:
 
 
 def _runtime(config: Config) -> Runtime:
-    """The schema brought up to date, then this process's runtime (needs the bot token)."""
-    config.require("SLACK_BOT_TOKEN")
+    """The schema brought up to date, then this process's runtime (needs the bot token, or OAuth)."""
+    config.require_tokens()
     _migrate(config)
     from bot import runtime as runtime_module
 
@@ -137,7 +137,7 @@ def cmd_migrate(config: Config, _args: argparse.Namespace) -> int:
 
 def cmd_serve(config: Config, _args: argparse.Namespace) -> int:
     """`salescoach serve`: HTTP mode behind gunicorn."""
-    config.require("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
+    config.require("SLACK_SIGNING_SECRET").require_tokens()
     _migrate(config)
     from bot.server import Server
 
@@ -147,7 +147,12 @@ def cmd_serve(config: Config, _args: argparse.Namespace) -> int:
 
 def cmd_run(config: Config, _args: argparse.Namespace) -> int:
     """`salescoach run`: listeners and scheduler in one process."""
-    config.require("SLACK_BOT_TOKEN")
+    config.require_tokens()
+    if config.app_token and config.oauth:
+        raise ConfigError(
+            "SLACK_APP_TOKEN is set with SLACK_CLIENT_ID: OAuth installs come in over HTTP (/slack/oauth_redirect), "
+            "so unset SLACK_APP_TOKEN and run in HTTP mode with SLACK_SIGNING_SECRET."
+        )
     if not config.app_token:
         config.require("SLACK_SIGNING_SECRET")
         _migrate(config)

@@ -15,6 +15,18 @@ from dotenv import load_dotenv
 DEFAULT_DATABASE_URL = "sqlite:///salescoach.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+# The bot scopes an OAuth install asks for: manifest.yml's (a test holds the two together). SLACK_SCOPES overrides.
+DEFAULT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "chat:write.public",
+    "files:write",
+    "im:history",
+)
+# How long a workspace's data is kept after it uninstalls the bot: a reinstall within it finds everything as it was.
+DEFAULT_UNINSTALL_GRACE_DAYS = 30
 
 _WHERE = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...) under OAuth & Permissions in your Slack app's settings",
@@ -25,6 +37,11 @@ _WHERE = {
     "DATABASE_URL": "a SQLAlchemy URL such as sqlite:///salescoach.db or "
     "postgresql+psycopg://user:password@host:5432/salescoach",
     "PORT": "a TCP port number such as 3000",
+    "SLACK_CLIENT_ID": "the Client ID under Basic Information > App Credentials in your Slack app's settings",
+    "SLACK_CLIENT_SECRET": "the Client Secret under Basic Information > App Credentials in your Slack app's settings",
+    "SLACK_SCOPES": "a comma-separated list of bot scopes such as commands,chat:write; leave it unset for the "
+    "scopes in manifest.yml",
+    "UNINSTALL_GRACE_DAYS": "a whole number of days such as 30",
 }
 
 
@@ -42,6 +59,21 @@ class Config:
     slack_api_url: str
     database_url: str
     port: int
+    client_id: str | None = None
+    client_secret: str | None = None
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
+    uninstall_grace_days: int = DEFAULT_UNINSTALL_GRACE_DAYS
+
+    @property
+    def oauth(self) -> bool:
+        """Whether workspaces install the bot through OAuth (many workspaces) rather than with SLACK_BOT_TOKEN."""
+        return bool(self.client_id and self.client_secret)
+
+    def require_tokens(self) -> Config:
+        """Stop with one clear line unless the bot has a way to speak for a workspace: a bot token or OAuth."""
+        if self.oauth:
+            return self
+        return self.require("SLACK_BOT_TOKEN")
 
     def require(self, *names: str) -> Config:
         """Stop with one clear line if any of the named settings is missing."""
@@ -52,6 +84,11 @@ class Config:
         }
         for name in names:
             if not values[name]:
+                if name == "SLACK_BOT_TOKEN":
+                    raise ConfigError(
+                        "SLACK_BOT_TOKEN is not set: set it in the environment or .env to "
+                        f"{_WHERE[name]}, or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install through OAuth."
+                    )
                 raise ConfigError(f"{name} is not set: set it in the environment or .env to {_WHERE[name]}.")
         return self
 
@@ -61,7 +98,8 @@ class Config:
             f"Config(slack_api_url={self.slack_api_url!r}, database_url={_redact_url(self.database_url)!r}, "
             f"port={self.port}, bot_token={'set' if self.bot_token else 'unset'}, "
             f"signing_secret={'set' if self.signing_secret else 'unset'}, "
-            f"app_token={'set' if self.app_token else 'unset'})"
+            f"app_token={'set' if self.app_token else 'unset'}, "
+            f"client_id={self.client_id!r}, client_secret={'set' if self.client_secret else 'unset'})"
         )
 
 
@@ -92,6 +130,16 @@ def load(environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Confi
     port_text = get("PORT") or str(DEFAULT_PORT)
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"PORT is not a port number ({port_text!r}): set it to {_WHERE['PORT']}.")
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    _check_oauth(client_id, client_secret, bot_token)
+    scopes = tuple(s.strip() for s in (get("SLACK_SCOPES") or ",".join(DEFAULT_SCOPES)).split(",") if s.strip())
+    if not scopes:
+        raise ConfigError(f"SLACK_SCOPES names no scope: set it to {_WHERE['SLACK_SCOPES']}.")
+    grace = get("UNINSTALL_GRACE_DAYS") or str(DEFAULT_UNINSTALL_GRACE_DAYS)
+    if not grace.isdigit() or not grace.isascii():
+        raise ConfigError(
+            f"UNINSTALL_GRACE_DAYS is not a number of days ({grace!r}): set it to {_WHERE['UNINSTALL_GRACE_DAYS']}."
+        )
     return Config(
         bot_token=bot_token,
         signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -99,7 +147,28 @@ def load(environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Confi
         slack_api_url=api_url,
         database_url=database_url,
         port=int(port_text),
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=scopes,
+        uninstall_grace_days=int(grace),
     )
+
+
+def _check_oauth(client_id: str | None, client_secret: str | None, bot_token: str | None) -> None:
+    """OAuth needs both credentials, and takes every workspace's token from its install, never SLACK_BOT_TOKEN."""
+    if bool(client_id) != bool(client_secret):
+        have, missing = (
+            ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET") if client_id else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+        )
+        raise ConfigError(
+            f"{missing} is not set while {have} is: set it to {_WHERE[missing]}, or unset {have} to serve one "
+            "workspace with SLACK_BOT_TOKEN."
+        )
+    if client_id and bot_token:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: with OAuth each workspace's token comes from its "
+            "install, so unset SLACK_BOT_TOKEN (or unset SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for one workspace)."
+        )
 
 
 def _normalize_database_url(url: str) -> str:

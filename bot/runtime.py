@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Config
 from bot.outbox.sweep import Sweeper
 from bot.slack.clients import Installations
+from bot.slack.installs import Rotation, Store
 from bot.storage.database import Database
 from bot.usecases import due
 from bot.usecases.reps import RepDirectory
@@ -49,7 +51,12 @@ class Runtime:
 def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) -> Runtime:
     """Wire a runtime from settings."""
     db = db or Database(config.database_url)
-    installations = Installations(config.bot_token, config.slack_api_url)
+    rotation = None
+    if config.oauth:
+        assert config.client_id and config.client_secret
+        store = Store(config.client_id, db)
+        rotation = Rotation(store, config.client_id, config.client_secret, config.slack_api_url, clock)
+    installations = Installations(config.bot_token, config.slack_api_url, oauth=rotation, db=db, clock=clock)
     background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="coach-bg")
     reps = RepDirectory(db, installations, clock, background)
 
@@ -59,7 +66,8 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
             raise SlackApiError("chat.postMessage failed", response)
         return str(response.get("ts") or "")
 
+    plan = functools.partial(due.plan, grace=dt.timedelta(days=config.uninstall_grace_days))
     sweeper = Sweeper(
-        db, due.decide, reps.dm_channel, post, clock, plan=due.plan, after_sent=due.after_sent, prepare=due.PREPARE
+        db, due.decide, reps.dm_channel, post, clock, plan=plan, after_sent=due.after_sent, prepare=due.PREPARE
     )
     return Runtime(config, db, installations, clock, reps, sweeper, background)

@@ -13,7 +13,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from bot.usecases import home, messages
+from bot.usecases import home, installs, messages
 from handlers.common import guarded, log, runtime
 
 
@@ -25,7 +25,12 @@ def register(app: App) -> None:
 
 def events() -> dict[str, Any]:
     """Every bot event the app subscribes to, as manifest.yml names it, and its listener."""
-    return {"app_home_opened": home_opened, "message.im": direct_message}
+    return {
+        "app_home_opened": home_opened,
+        "message.im": direct_message,
+        "app_uninstalled": app_uninstalled,
+        "tokens_revoked": tokens_revoked,
+    }
 
 
 def _after_ack(rt: Runtime, work: Callable[[], None], what: str) -> None:
@@ -68,6 +73,19 @@ def direct_message(event: dict[str, Any], body: dict[str, Any], context: Any, cl
         client.chat_postMessage(channel=channel, text=answer.text, thread_ts=event.get("thread_ts"))
 
     _after_ack(rt, reply, f"answering the message of {team_id}/{user_id}")
+
+
+@guarded
+def app_uninstalled(body: dict[str, Any], context: Any) -> None:
+    """The workspace removed the bot: stop all sending to it at once (its data stays for the grace period)."""
+    installs.uninstalled(runtime(context), body["team_id"])
+
+
+@guarded
+def tokens_revoked(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+    """The workspace's bot token was revoked: nothing can reach it any more, as after an uninstall."""
+    if (event.get("tokens") or {}).get("bot"):
+        installs.uninstalled(runtime(context), body["team_id"], why="bot token revoked")
 
 
 def _from_a_rep(event: dict[str, Any], body: dict[str, Any]) -> bool:

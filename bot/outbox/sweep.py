@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, literal_column, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
+from bot.slack.clients import NotInstalled
 from bot.storage.database import Database
 from bot.storage.models import Lead, Nudge, Rep, Team
 
@@ -51,6 +52,7 @@ PERMANENT_ERRORS = frozenset(
         "not_authed",
         "not_in_channel",
         "token_revoked",
+        "token_expired",
         "user_not_found",
         "user_disabled",
         "cannot_dm_bot",
@@ -234,6 +236,9 @@ class Sweeper:
         except SlackApiError as err:
             self._failed_send(nudge_id, now, err, report)
             return
+        except NotInstalled:  # uninstalled or its token revoked: no retry can cure that
+            self._give_up(nudge_id, "not installed", report)
+            return
         except (OSError, ValueError) as err:  # connection refused, timeout, a body that isn't JSON
             self._retry(nudge_id, now, None, f"{type(err).__name__}", report)
             return
@@ -261,16 +266,19 @@ class Sweeper:
         elif status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
             self._retry(nudge_id, now, None, error, report)
         elif error in PERMANENT_ERRORS or 400 <= status < 500:
-            with self.db.transaction() as session:
-                session.execute(
-                    update(Nudge)
-                    .where(Nudge.id == nudge_id, Nudge.claimed_by == self.worker)
-                    .values(status="failed", last_error=error[:200], lease_until=None)
-                )
-            log.warning("nudge %s failed for good: %s", nudge_id, error)
-            report.failed += 1
+            self._give_up(nudge_id, error, report)
         else:
             self._retry(nudge_id, now, None, error, report)
+
+    def _give_up(self, nudge_id: int, error: str, report: SweepReport) -> None:
+        with self.db.transaction() as session:
+            session.execute(
+                update(Nudge)
+                .where(Nudge.id == nudge_id, Nudge.claimed_by == self.worker)
+                .values(status="failed", last_error=error[:200], lease_until=None)
+            )
+        log.warning("nudge %s failed for good: %s", nudge_id, error)
+        report.failed += 1
 
     def _retry(
         self,

@@ -91,6 +91,12 @@ class Database:
             yield session
 
     @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold this process's writer turn (SQLite) around writes made outside `transaction` (slack_sdk's stores)."""
+        with self._write_lock:
+            yield
+
+    @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A consistent read that takes no write lock; it must not write."""
         with self.read_sessions() as session, session.begin():

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -73,6 +75,9 @@ class Team(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime]
+    # Set when Slack says the bot was uninstalled (or its token revoked): nothing more is sent to the workspace, and
+    # its data is deleted once the grace period has passed (bot.usecases.installs); a reinstall clears it.
+    uninstalled_at: Mapped[dt.datetime | None]
 
 
 class Rep(Base):
@@ -331,3 +336,12 @@ class ChartFile(RepDayRow, Base):
     file_id: Mapped[str] = mapped_column(String(32))
     uploaded_at: Mapped[dt.datetime]
     state: Mapped[str] = mapped_column(String(16), default="processing", server_default="processing")
+
+
+# slack_sdk's OAuth stores (bot.slack.installs) read and write tables of their own: a workspace's installation (its
+# bot token, refresh token and expiry), and the OAuth `state` of installs in progress. They are declared here exactly
+# as slack_sdk builds them, so that migration 0010 creates them and the test that the migrations match the models
+# holds the two together on both databases. Their rows belong to a workspace by `team_id` too.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")

@@ -52,8 +52,13 @@ def plan_digests(session: Session, now: dt.datetime) -> int:
     written = 0
     candidates = session.execute(
         select(Rep)
+        .join(Team, Team.id == Rep.team_id)
         .outerjoin(Manager, (Manager.team_id == Rep.team_id) & (Manager.user_id == Rep.user_id))
-        .where(Rep.digest.is_(True), or_(Rep.is_admin.is_(True), Manager.user_id.is_not(None)))
+        .where(
+            Rep.digest.is_(True),
+            or_(Rep.is_admin.is_(True), Manager.user_id.is_not(None)),
+            Team.uninstalled_at.is_(None),  # nothing is planned for a workspace that removed the bot
+        )
     ).scalars()
     for rep in candidates:
         tz = zone(rep.tz)

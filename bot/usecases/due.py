@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox.sweep import Decision
 from bot.storage.models import Nudge, Rep, Team
-from bot.usecases import breaks, digest, followups, posts
+from bot.usecases import breaks, digest, followups, installs, posts
 from bot.usecases.reps import profile_of
 from coaching.hours import is_working, next_working_moment
 
@@ -44,6 +44,10 @@ def decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any = Non
 
 
 def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> Decision:
+    team = session.get(Team, nudge.team_id)
+    if team is not None and team.uninstalled_at is not None:
+        # Written before the uninstall reached us, or planned since: nothing goes to a workspace that removed us.
+        return Decision(cancel_reason=installs.UNINSTALLED)
     if nudge.kind == "leaderboard_post":
         # A channel post goes out at the team's posting time; no one rep's hours apply.
         message = prepared if prepared is not None else posts.channel_post(session, nudge, now)
@@ -51,7 +55,6 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
             return Decision(cancel_reason="workspace gone")
         return Decision(message=message, channel=nudge.channel)
     rep = session.get(Rep, (nudge.team_id, nudge.user_id)) if nudge.user_id else None
-    team = session.get(Team, nudge.team_id)
     if rep is None or team is None:
         return Decision(cancel_reason="rep no longer known")
     profile = profile_of(rep, team)
@@ -72,8 +75,12 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
     return Decision(cancel_reason=f"unknown nudge kind {nudge.kind}")
 
 
-def plan(session: Session, now: dt.datetime) -> int:
-    """Write the outbox rows of every post and digest whose moment has come; returns how many are new."""
+def plan(session: Session, now: dt.datetime, grace: dt.timedelta = installs.GRACE) -> int:
+    """Write the outbox rows of every post and digest whose moment has come; returns how many are new.
+
+    Workspaces that uninstalled the bot more than `grace` ago are deleted in the same pass.
+    """
+    installs.purge(session, now, grace)
     return posts.plan_posts(session, now) + digest.plan_digests(session, now)
 
 

@@ -44,7 +44,9 @@ def plan_posts(session: Session, now: dt.datetime) -> int:
     """Write the outbox row of every channel post whose moment has come; returns how many are new."""
     written = 0
     rows = session.execute(
-        select(Subscription, Team).join(Team, Team.id == Subscription.team_id).where(Subscription.active.is_(True))
+        select(Subscription, Team)
+        .join(Team, Team.id == Subscription.team_id)
+        .where(Subscription.active.is_(True), Team.uninstalled_at.is_(None))
     ).all()
     for sub, team in rows:
         schedule, hours = schedule_of(team)

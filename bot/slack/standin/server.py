@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.slack.standin.files import PROCESSING, Files, StoredFile
 from bot.slack.standin.methods import Methods
+from bot.slack.standin.oauth import AUTHORIZE_PATH, OAUTH_METHODS, Installs, OAuth, basic_credentials
 from bot.slack.standin.recording import Call, Recorder, ResponseUrl, wall_clock
 from bot.slack.standin.rules import (
     COUNTS_PATH,
@@ -38,13 +39,16 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-class SlackStandIn(Recorder, Methods, Files):
+class SlackStandIn(Recorder, Methods, Files, OAuth):
     """`start()` it, point the bot's SLACK_API_URL at `api_url`, read `calls` (or `since(mark)`) afterwards.
 
     `workspace` is what it plays (default: an open workspace that lets anyone in), `clock` gives the moment of a
     call, of message timestamps, of file processing and of the rate limit's window (default: the wall clock; tests
     and the demo hand in theirs), and `record=False` keeps only a count per method. `rate_limit=None` switches
     chat.postMessage's rate limit off; `processing` is how long an uploaded file takes to be ready.
+
+    Workspaces may also install an app through OAuth (`bot.slack.standin.oauth`): each call is then answered in
+    the workspace its token was issued for, which `workspace` is while the call is handled.
     """
 
     def __init__(
@@ -56,7 +60,9 @@ class SlackStandIn(Recorder, Methods, Files):
         rate_limit: RateLimit | None = RATE_LIMIT,
         processing: dt.timedelta = PROCESSING,
     ) -> None:
-        self.workspace = workspace or Workspace()
+        self._local = threading.local()
+        self._primary = workspace or Workspace()
+        self.installs = Installs()
         self.clock = clock
         self.recording = record
         self.rate_limit = rate_limit
@@ -91,6 +97,9 @@ class SlackStandIn(Recorder, Methods, Files):
             "files.completeUploadExternal": self._complete_upload,
             "files.info": self._file_info,
             "apps.connections.open": self._connections_open,
+            "oauth.v2.access": self._oauth_access,
+            "oauth.v2.exchange": self._oauth_exchange,
+            "auth.revoke": self._auth_revoke,
             RESPONSE_URL: self._respond,
             FILE_UPLOAD: self._receive_file,
         }
@@ -102,6 +111,15 @@ class SlackStandIn(Recorder, Methods, Files):
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True
         )
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace the call in hand is answered in (the token's), else the stand-in's own."""
+        return getattr(self._local, "workspace", None) or self._primary
+
+    @workspace.setter
+    def workspace(self, workspace: Workspace) -> None:
+        self._primary = workspace
 
     def start(self) -> SlackStandIn:
         """Serve in a daemon thread."""
@@ -150,7 +168,10 @@ class SlackStandIn(Recorder, Methods, Files):
         failure, pause = self._trouble(method)
         if pause:
             time.sleep(pause)  # in the server's thread: only this request is slow
-        status, answer, headers = failure or self._answer(method, params, token)
+        try:
+            status, answer, headers = failure or self._answer(method, params, token)
+        finally:
+            self._local.workspace = None
         if status == 200 and answer.get("ok"):
             self._read_mrkdwn(method, params)
         with self.changed:
@@ -182,9 +203,15 @@ class SlackStandIn(Recorder, Methods, Files):
         """
         if method not in self._handlers:
             return 200, refusal("unknown_method"), {}
-        # The URLs Slack hands out carry their authority in the URL itself, not in a token.
-        if method not in (RESPONSE_URL, FILE_UPLOAD) and not self.workspace.accepts(token):
-            return 200, refusal("invalid_auth"), {}
+        # The URLs Slack hands out carry their authority in the URL itself, not in a token; OAuth's methods
+        # authenticate the app by its client id and secret.
+        if method not in (RESPONSE_URL, FILE_UPLOAD, *OAUTH_METHODS):
+            workspace, error = self.token_workspace(token)
+            if workspace is None:
+                return 200, refusal(error or "invalid_auth"), {}
+            self._local.workspace = workspace
+        if method in ("auth.revoke", "oauth.v2.exchange"):  # the token the call is about comes as its bearer
+            params = {**params, "_token": token}
         for names, error in REQUIRED.get(method, ()):
             if not any(params.get(name) not in (None, "") for name in names):
                 # Slack says what is missing only with invalid_arguments; a method's own code says it all.
@@ -230,11 +257,28 @@ class SlackStandIn(Recorder, Methods, Files):
                 if url.path == COUNTS_PATH:
                     self._send(200, {"ok": True, "counts": dict(standin.counts)}, {})
                     return
+                if url.path == AUTHORIZE_PATH:
+                    self._redirect(*standin.authorize_redirect(url.query))
+                    return
                 method, params = standin._request(url.path, url.query, self.headers.get("Content-Type", ""), raw)
-                token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                authorization = self.headers.get("Authorization", "")
+                # oauth.v2.access takes the app's credentials by HTTP Basic auth (slack_sdk sends them so).
+                params = {**basic_credentials(authorization), **params}
+                token = authorization.removeprefix("Bearer ") if authorization.startswith("Bearer ") else ""
                 self._send(*standin.handle(method, params, token))
 
             do_GET = do_POST
+
+            def _redirect(self, status: int, where: str) -> None:
+                """Slack's authorize page: a redirect back to the app, or an error page that names the error."""
+                body = b"" if status == 302 else f"<html><body><p>{where}</p></body></html>".encode()
+                self.send_response(status)
+                if status == 302:
+                    self.send_header("Location", where)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def _send(self, status: int, answer: Answer, headers: dict[str, str]) -> None:
                 data = json.dumps(answer).encode()

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 # What the stand-in does when asked about a user its workspace doesn't list.
-# What the stand-in does when asked about a user its workspace doesn't list.
 UnknownUsers = Literal["default_profile", "user_not_found"]
 
 
@@ -40,6 +39,7 @@ class Workspace:
     bot_user_id: str = "U0BOT"
     bot_id: str = "B0BOT"
     bot_name: str = "salescoach"
+    enterprise_id: str | None = None  # the Enterprise Grid org the workspace belongs to, if any
 
     def profile(self, user_id: str) -> dict[str, Any] | None:
         """A user's profile fields, or None when the user doesn't exist here."""
