@@ -86,7 +86,7 @@ def shift_for_absence(
         return due
     k, day = 0, now.astimezone(tz).date()
     while day <= local.date():
-        if day.weekday() in hours.days:
+        if hours.working_day(day):
             k += 1
         day += dt.timedelta(days=1)
     return _same_time_on(add_working_days(away_until, max(k, 1), hours), local, tz, hours, away_until)

@@ -106,6 +106,19 @@ WORK_ALIASES: dict[WorkType, tuple[str, ...]] = {
 LOGGABLE_WORK = (WorkType.EMAIL, WorkType.RESEARCH, WorkType.ADMIN, WorkType.MEETING, WorkType.PREP)
 
 
+class StopReason(StrEnum):
+    """Why a rep stopped following up a lead (the Stop menu on a follow-up).
+
+    A lead stopped for any of these wasn't dropped early: the rules judge persistence only on leads left without one.
+    """
+
+    NOT_A_FIT = "not-a-fit"
+    BOUGHT_ELSEWHERE = "bought-elsewhere"
+    WRONG_NUMBER = "wrong-number"
+    DO_NOT_CALL = "do-not-call"
+    OTHER = "other"
+
+
 class ActivityKind(StrEnum):
     """The four kinds of activity record."""
 
@@ -153,3 +166,4 @@ class LeadSummary:
     pending: bool
     first_attempt_at: dt.datetime | None = None
     last_attempt_at: dt.datetime | None = None
+    stop_reason: StopReason | None = None  # why the rep stopped it, if they said

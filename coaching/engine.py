@@ -55,11 +55,36 @@ def evaluate(
     return sorted(found, key=Finding.sort_key)
 
 
-def pick_tip(findings: Iterable[Finding], already_sent: Collection[str]) -> Finding | None:
-    """The most relevant finding whose code isn't in `already_sent`, or None.
+#: A tip about the same leads is not repeated within this many business days (the rep's working days).
+SUBJECT_QUIET_DAYS = 5
 
+
+def subject_of(finding: Finding) -> frozenset[str]:
+    """The leads a finding is about (M201 names them), empty for a finding about the rep's day."""
+    leads = finding.params.get("leads")
+    return frozenset(leads) if isinstance(leads, tuple) else frozenset()
+
+
+def pick_tip(
+    findings: Iterable[Finding],
+    already_sent: Collection[str],
+    recent_subjects: Iterable[frozenset[str]] = (),
+    muted: Collection[str] = (),
+) -> Finding | None:
+    """The most relevant finding worth a message, or None.
+
+    Left out: a code in `already_sent` (the codes sent to this rep today: each rule at most once a day), a code the
+    rep `muted`, and a finding about leads that were all in `recent_subjects` (the leads of the tips shown in the
+    last `SUBJECT_QUIET_DAYS` business days): the same lead isn't raised again so soon, a new one is.
     Relevance: severity first (WARNING, "take a break now", beats ADVICE, a habit to change, which beats INFO),
-    then code order, which runs from misconception 1 to 5, then params. The caller keeps `already_sent` (the codes
-    sent to this rep today) so a rep hears each rule at most once a day.
+    then code order, which runs from misconception 1 to 5, then params.
     """
-    return min((f for f in findings if f.code not in already_sent), key=Finding.sort_key, default=None)
+    seen = frozenset().union(*recent_subjects)
+
+    def worth(finding: Finding) -> bool:
+        if finding.code in already_sent or finding.code in muted:
+            return False
+        subject = subject_of(finding)
+        return not subject or not subject <= seen
+
+    return min(filter(worth, findings), key=Finding.sort_key, default=None)

@@ -12,17 +12,19 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from coaching.settings import from_stored
+from coaching.workdays import NO_HOLIDAYS, HolidayCalendar
 
 WEEKDAYS = frozenset(range(5))  # Monday to Friday
 
 
 @dataclass(frozen=True, slots=True)
 class WorkingHours:
-    """A rep's working day: from `start` to `end` local time on `days` (0 = Monday)."""
+    """A rep's working day: from `start` to `end` local time on `days` (0 = Monday), except public `holidays`."""
 
     start: dt.time = dt.time(9, 0)
     end: dt.time = dt.time(17, 0)
     days: frozenset[int] = field(default=WEEKDAYS)
+    holidays: HolidayCalendar = NO_HOLIDAYS
 
     def __post_init__(self) -> None:
         if not self.start < self.end:
@@ -36,8 +38,12 @@ class WorkingHours:
         return from_stored(base or cls(), data, start=clock, end=clock, days=lambda ds: frozenset(int(d) for d in ds))
 
     def to_dict(self) -> dict[str, object]:
-        """The stored form of these hours."""
+        """The stored form of these hours (the holiday calendar is stored as a country of its own)."""
         return {"start": self.start.strftime("%H:%M"), "end": self.end.strftime("%H:%M"), "days": sorted(self.days)}
+
+    def working_day(self, day: dt.date) -> bool:
+        """Whether `day` is a working day: one of `days` and not a public holiday. The one working-day test."""
+        return day.weekday() in self.days and not self.holidays.is_holiday(day)
 
 
 def clock(stored: object) -> dt.time:
@@ -69,7 +75,7 @@ def is_working(at: dt.datetime, tz: ZoneInfo, hours: WorkingHours, away_until: d
     """Whether `at` falls inside the rep's working hours, on a working day they are not away."""
     local = at.astimezone(tz)
     return (
-        local.weekday() in hours.days
+        hours.working_day(local.date())
         and not is_away(local.date(), away_until)
         and hours.start <= local.time().replace(tzinfo=None) < hours.end
     )
@@ -93,14 +99,25 @@ def next_working_moment(
 
 
 def _working_day(day: dt.date, hours: WorkingHours, away_until: dt.date | None) -> bool:
-    return day.weekday() in hours.days and not is_away(day, away_until)
+    return hours.working_day(day) and not is_away(day, away_until)
 
 
 def add_working_days(day: dt.date, n: int, hours: WorkingHours) -> dt.date:
-    """The date `n` working days after `day` (weekends and other non-working days skipped)."""
+    """The date `n` working days after `day` (weekends, public holidays and other non-working days skipped)."""
     while n > 0:
         day += dt.timedelta(days=1)
-        if day.weekday() in hours.days:
+        if hours.working_day(day):
+            n -= 1
+    return day
+
+
+def working_days_before(day: dt.date, n: int, hours: WorkingHours) -> dt.date:
+    """The date `n` working days before `day`: what "within the last n business days" counts back to."""
+    for _ in range(3660):
+        if n <= 0:
+            return day
+        day -= dt.timedelta(days=1)
+        if hours.working_day(day):
             n -= 1
     return day
 

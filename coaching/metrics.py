@@ -269,12 +269,13 @@ def closed_unreached(
 ) -> list[LeadSummary]:
     """Leads the rep stopped following up without ever reaching them, last attempted in [since, until).
 
+    A lead stopped with a reason (not a fit, bought elsewhere, ...) was closed on purpose, not given up: left out.
     `undated` includes leads without a last attempt time (for the rules, which would rather flag than miss).
     Sorted by name, then key, so findings list them the same way every time.
     """
     found = []
     for lead in leads:
-        if lead.reached or lead.pending or lead.attempts < 1:
+        if lead.reached or lead.pending or lead.attempts < 1 or lead.stop_reason is not None:
             continue
         last = lead.last_attempt_at
         if last is None:

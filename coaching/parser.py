@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from coaching.domain import LOGGABLE_WORK, OUTCOME_ALIASES, WORK_ALIASES, Outcome, WorkType
+from coaching.workdays import HolidayCalendar
 
 #: Longest command text we accept; a call line is a few words, so anything this long is a paste gone wrong.
 MAX_TEXT = 1000
@@ -360,7 +361,11 @@ def parse_coach(text: str | None, today: dt.date) -> CoachCommand:
     if action == "hours":
         if len(tokens) < 2 or tokens[1].casefold() in ("team", "default", "standaard"):
             return CoachCommand("hours")
-        return CoachCommand("hours", hours=_parse_hours(tokens[1], tokens[2] if len(tokens) > 2 else None))
+        rest, country = _country_option(tokens[1:])
+        hours = _parse_hours(rest[0], rest[1] if len(rest) > 1 else None) if rest else {}
+        if len(rest) > 2:
+            raise ParseError("error.hours", word=" ".join(rest))
+        return CoachCommand("hours", hours={**hours, **country})
     if action == "export":
         scope = tokens[1].casefold() if len(tokens) > 1 else "mine"
         if scope not in ("mine", "team"):
@@ -453,6 +458,23 @@ def parse_date(word: str, today: dt.date) -> dt.date | None:
         except ValueError:
             return None
     return date
+
+
+_COUNTRY_WORDS = ("country", "land")
+
+
+def _country_option(tokens: list[str]) -> tuple[list[str], dict[str, object]]:
+    """`... country DE-BY` (`land` in Dutch): the other words, and the holiday country they name, checked."""
+    for i, word in enumerate(tokens):
+        if word.casefold() in _COUNTRY_WORDS:
+            if i + 1 >= len(tokens):
+                raise ParseError("error.country", word="")
+            try:
+                calendar = HolidayCalendar.parse(tokens[i + 1])
+            except ValueError:
+                raise ParseError("error.country", word=tokens[i + 1]) from None
+            return tokens[:i] + tokens[i + 2 :], {"country": calendar.code}
+    return tokens, {}
 
 
 def _parse_hours(span: str, days: str | None) -> dict[str, object]:

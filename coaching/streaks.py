@@ -120,3 +120,20 @@ def extend(streak: Streak | None, start: dt.datetime, end: dt.datetime, gap_minu
     if streak is None or start - streak.end > gap or end < streak.start - gap:
         return Streak(start, end)
     return Streak(min(streak.start, start), max(streak.end, end))
+
+
+def logged_minutes(found: Iterable[Streak], focus: Iterable[Activity], now: dt.datetime) -> float:
+    """Logged work time: the streaks of calls and logged work (`chain`), and focus blocks up to `now`, overlaps once.
+
+    What nobody logged isn't work: a call at 10:00 and another at 17:40 are two moments, not a day.
+    """
+    spans = [(streak.start, streak.end) for streak in found]
+    spans += [(block.started_at, min(block.ended_at, now)) for block in focus if block.started_at < now]
+    total, reach = 0.0, None
+    for start, end in sorted(spans):
+        if reach is not None and start < reach:
+            start = reach  # the part already counted
+        if end > start:
+            total += (end - start).total_seconds() / 60
+            reach = end
+    return total

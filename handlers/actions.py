@@ -1,4 +1,4 @@
-"""Buttons on nudges: log an attempt, snooze, stop, start a break (the nudge is updated in place); the lead card."""
+"""Buttons on nudges and tips: log, snooze, stop (with a reason), a break, mute a tip, resume leads; the lead card."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.slack import blockkit
-from bot.usecases import breaks, followups, home, leadcard, privacy
+from bot.usecases import breaks, followups, home, leadcard, privacy, tips
 from handlers.common import guarded, runtime
 
 
@@ -16,6 +16,8 @@ def register(app: App) -> None:
     for action_id in (*blockkit.FOLLOWUP_LOG, *blockkit.FOLLOWUP_SNOOZE, blockkit.FOLLOWUP_STOP):
         app.action(action_id)(followup_clicked)
     app.action(blockkit.BREAK_START)(break_clicked)
+    app.action(blockkit.TIP_MUTE)(tip_mute_clicked)
+    app.action(blockkit.TIP_RESUME)(tip_resume_clicked)
     app.action(privacy.FORGET)(forget_clicked)
     for action_id in (blockkit.LEAD_CARD, blockkit.LEAD_CARD_PICK):
         app.action(action_id)(lead_card_clicked)
@@ -27,7 +29,9 @@ def followup_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], con
     ack()
     rt = runtime(context)
     team_id, user_id = body["team"]["id"], body["user"]["id"]
-    result = followups.followup_button(rt, team_id, user_id, action["action_id"], action.get("value", ""))
+    # A button carries its value; the Stop menu, the option chosen.
+    value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+    result = followups.followup_button(rt, team_id, user_id, action["action_id"], value)
     if (body.get("container") or {}).get("type") == "view":
         # A button on the App Home: there is no message to update, so the Home is drawn again.
         home.publish(rt, team_id, user_id)
@@ -49,6 +53,22 @@ def forget_clicked(ack: Ack, body: dict[str, Any], context: Any, respond: Any) -
     ack()
     text = privacy.forget(runtime(context), body["team"]["id"], body["user"]["id"])
     respond(replace_original=True, text=text)
+
+
+@guarded
+def tip_mute_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, respond: Any) -> None:
+    """Mute a tip's rule for a week (the button under a tip): answered to the rep alone, the tip stays as it was."""
+    ack()
+    text = tips.mute(runtime(context), body["team"]["id"], body["user"]["id"], action.get("value", ""))
+    respond(replace_original=False, response_type="ephemeral", text=text)
+
+
+@guarded
+def tip_resume_clicked(ack: Ack, body: dict[str, Any], context: Any, respond: Any) -> None:
+    """Put leads dropped early back into the cadence (the button under their tip)."""
+    ack()
+    text = followups.resume_dropped(runtime(context), body["team"]["id"], body["user"]["id"])
+    respond(replace_original=False, response_type="ephemeral", text=text)
 
 
 @guarded

@@ -60,7 +60,7 @@ def call_command(ack: Ack, command: dict[str, Any], context: Any, client: WebCli
         client.views_open(trigger_id=command["trigger_id"], view=view)
         return
     reply = calls.call(rt, command["team_id"], command["user_id"], command.get("text", ""))
-    ack(text=reply.text, response_type="ephemeral")
+    ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
 
 @guarded

@@ -70,7 +70,9 @@ def direct_message(event: dict[str, Any], body: dict[str, Any], context: Any, cl
     def reply() -> None:
         answer = messages.answer(rt, team_id, user_id, event.get("text") or "")
         # A message in a thread of the DM is answered in that thread; any other in the DM itself.
-        client.chat_postMessage(channel=channel, text=answer.text, thread_ts=event.get("thread_ts"))
+        client.chat_postMessage(
+            channel=channel, text=answer.text, blocks=answer.blocks, thread_ts=event.get("thread_ts")
+        )
 
     _after_ack(rt, reply, f"answering the message of {team_id}/{user_id}")
 

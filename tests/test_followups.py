@@ -55,13 +55,21 @@ def test_an_unreached_call_writes_its_follow_up_and_the_sweep_sends_it_once(coac
         "followup_stop",
         "lead_card",  # the lead card, before the call
     }
-    # One primary button per set (Slack's guideline): "reached"; "stop" is the danger one.
+    # One primary button per set (Slack's guideline): "reached". Stop is a menu that asks why.
     styles = [
         {e["action_id"]: e["style"] for e in b["elements"] if "style" in e}
         for b in dm["blocks"]
         if b["type"] == "actions"
     ]
-    assert [s for s in styles if s] == [{"followup_log_reached": "primary"}, {"followup_stop": "danger"}]
+    assert [s for s in styles if s] == [{"followup_log_reached": "primary"}]
+    [stop] = [e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "static_select"]
+    assert [o["text"]["text"] for o in stop["options"]] == [
+        "not a fit",
+        "bought elsewhere",
+        "wrong number",
+        "asked not to be called",
+        "other reason",
+    ]
     mark = slack.mark()
     assert coachbot.sweep(local(LON, 2026, 11, 27, 11, 5)).sent == 0
     assert followup_dms(coachbot, "Acme BV", mark) == []

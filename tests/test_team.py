@@ -221,6 +221,7 @@ def settings_state(**override):
         "hours_end": "16:30",
         "days": [0, 1, 2, 3],
         "tz": "Europe/Amsterdam",
+        "country": "NL",
         "gaps": "1,2,3",
         "target": "5",
         "max_attempts": "7",
@@ -238,6 +239,7 @@ def settings_state(**override):
             "hours_end": {"hours_end": {"type": "timepicker", "selected_time": values["hours_end"]}},
             "days": {"days": {"type": "checkboxes", "selected_options": [{"value": str(d)} for d in values["days"]]}},
             "tz": {"tz": {"type": "plain_text_input", "value": values["tz"]}},
+            "country": {"country": {"type": "plain_text_input", "value": values["country"]}},
             "gaps": {"gaps": {"type": "plain_text_input", "value": values["gaps"]}},
             "target": {"target": {"type": "plain_text_input", "value": values["target"]}},
             "max_attempts": {"max_attempts": {"type": "plain_text_input", "value": values["max_attempts"]}},
@@ -272,11 +274,16 @@ def test_settings_are_for_managers_and_change_the_teams_cadence_and_hours(coachb
     [opened] = slack.wait_for("views.open", since=mark)
     view = opened.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    assert view["callback_id"] == "team_settings" and len(view["blocks"]) == 13
+    assert view["callback_id"] == "team_settings" and len(view["blocks"]) == 14
     assert "Only managers" in submit_settings(coachbot, "U0SAM", settings_state()).json["errors"]["hours_start"]
-    bad = submit_settings(coachbot, MANAGER, settings_state(tz="Mars/Olympus", gaps="1,x", hours_end="07:00"))
+    # The country defaults from the manager's time zone (Europe/Amsterdam).
+    assert next(b for b in view["blocks"] if b["block_id"] == "country")["element"]["initial_value"] == "NL"
+    bad = submit_settings(
+        coachbot, MANAGER, settings_state(tz="Mars/Olympus", gaps="1,x", hours_end="07:00", country="XX")
+    )
     assert bad.json["response_action"] == "errors"
-    assert set(bad.json["errors"]) == {"tz", "gaps", "hours_end"}
+    assert set(bad.json["errors"]) == {"tz", "gaps", "hours_end", "country"}
+    assert '"XX"' in bad.json["errors"]["country"] and "DE-BY" in bad.json["errors"]["country"]
     with coachbot.db.transaction() as s:
         assert s.get(Team, TEAM).settings.get("cadence") is None
     good = submit_settings(coachbot, MANAGER, settings_state())
@@ -286,6 +293,7 @@ def test_settings_are_for_managers_and_change_the_teams_cadence_and_hours(coachb
     assert settings["cadence"] == {"gaps": [1, 2, 3], "target": 5, "max_attempts": 7}
     assert settings["work_hours"] == {"start": "08:30", "end": "16:30", "days": [0, 1, 2, 3]}
     assert settings["thresholds"]["streak_max_minutes"] == 75
+    assert settings["country"] == "NL"
     # The new cadence and hours apply: Thursday's follow-up lands on Monday 08:30 (Friday is no working day).
     coachbot.clock.set(local(2026, 11, 26, 7, 0))  # Thursday, before the team's day starts
     coachbot.slash("/call", "Acme BV no-answer", user="U0ANOUK")
@@ -333,7 +341,8 @@ def test_the_app_home_shows_scorecard_follow_ups_with_buttons_and_the_weekly_cha
     [actions] = [b for b in view["blocks"] if b.get("block_id", "").startswith("home_followup:")]
     nudge_id = actions["elements"][0]["value"]
     styles = {e["action_id"]: e["style"] for e in actions["elements"] if "style" in e}
-    assert styles == {"followup_log_reached": "primary", "followup_stop": "danger"}  # one primary per set
+    assert styles == {"followup_log_reached": "primary"}  # one primary per set
+    assert "static_select" in [e["type"] for e in actions["elements"]]  # stop, saying why
     # A button on the Home logs the attempt and draws the Home again, now with the chart Slack has ready.
     coachbot.clock.advance(seconds=5)
     mark = slack.mark()

@@ -193,9 +193,11 @@ class DemoBot:
                 {
                     "action_id": button["action_id"],
                     "block_id": button.get("_block_id", ""),
-                    "value": button.get("value", ""),
-                    "type": "button",
-                    "text": button["text"],
+                    **(
+                        {"type": "static_select", "selected_option": button["_option"]}
+                        if "_option" in button
+                        else {"type": "button", "value": button.get("value", ""), "text": button["text"]}
+                    ),
                     "action_ts": f"{time.time():.6f}",
                 }
             ],
@@ -346,4 +348,8 @@ def find_button(message: Event, label: str) -> dict[str, Any] | None:
         for element in [*elements, *([accessory] if accessory else [])]:
             if element.get("type") == "button" and element.get("text", {}).get("text") == label:
                 return {**element, "_block_id": block.get("block_id", "")}
+            # A menu's option is chosen as a button is clicked: the demo names the option.
+            for option in element.get("options") or ():
+                if element.get("type") == "static_select" and option["text"]["text"] == label:
+                    return {**element, "_block_id": block.get("block_id", ""), "_option": option}
     return None

@@ -23,7 +23,7 @@ from bot.slack.standin import dm_channel
 
 BOT_NAME = "Sales Coach"
 BOT_COLOUR = "#1d4f91"  # manifest.yml's background_color
-COLOURS = {"U0ANOUK": "#c05621", "U0SAM": "#2f855a", "U0PETRA": "#6b46c1"}
+COLOURS = {"U0ANOUK": "#c05621", "U0SAM": "#2f855a", "U0PETRA": "#6b46c1", "U0JORDAN": "#2b6cb0"}
 CODE_BLOCK = re.compile(r"```(.+?)```", re.S)
 CODE = re.compile(r"`([^`\n]+)`")
 

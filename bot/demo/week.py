@@ -1,4 +1,4 @@
-"""The scripted week: a Dutch rep, an English rep and their manager, Monday 23 to Monday 30 November 2026.
+"""The scripted week: a Dutch rep, an English rep, a rep in New York and their manager, 23 to 30 November 2026.
 
 Each step moves the simulated clock to the moment it happens; on the way the real sweep job runs every 15
 minutes of the working day (every hour at night, every two hours at the weekend), as `salescoach clock` would every
@@ -21,8 +21,8 @@ from bot.demo.observed import BOT_KINDS, Event, Expect, Kind, first_name, messag
 from bot.demo.terminal import Printer, event_lines
 from bot.storage.models import Nudge
 
-AMS, LON = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London")
-ANOUK, SAM, PETRA, SALES = "U0ANOUK", "U0SAM", "U0PETRA", "C0SALES"
+AMS, LON, NY = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
+ANOUK, SAM, PETRA, JORDAN, SALES = "U0ANOUK", "U0SAM", "U0PETRA", "U0JORDAN", "C0SALES"
 INTL = "C0INTL"  # #sales-international: English posts in a Dutch team
 START = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)  # Monday, before anyone's working day
 END = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)  # the next Monday, 11:00 in Amsterdam, 10:00 in London
@@ -43,6 +43,11 @@ def ams(day: int, hour: int, minute: int = 0) -> dt.datetime:
 def lon(day: int, hour: int, minute: int = 0) -> dt.datetime:
     """A wall-clock moment in London in the demo week."""
     return dt.datetime(2026, 11, day, hour, minute, tzinfo=LON).astimezone(dt.UTC)
+
+
+def ny(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """A wall-clock moment in New York in the demo week."""
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=NY).astimezone(dt.UTC)
 
 
 def date(day: int) -> dt.date:
@@ -367,8 +372,9 @@ def play(week: Week) -> None:
         week.expect("Sam's reminders for yesterday's blitz", Kind.DM, SAM, "attempt 2 of 6", day=date(25), count=25)
         week.click(lon(25, 10, 32), SAM, "Meeting booked", BLITZ[3], "attempt 2")
         week.expect("a meeting booked on a blitz lead", Kind.UPDATE, SAM, BLITZ[3], "meeting booked")
-        week.click(lon(25, 10, 50), SAM, "Stop following up", BLITZ[9], "attempt 2")
-        week.expect("a lead stopped from its reminder", Kind.UPDATE, SAM, "Stopped following up", BLITZ[9])
+        week.click(lon(25, 10, 50), SAM, "bought elsewhere", BLITZ[9], "attempt 2")
+        week.expect("a lead stopped from its reminder, saying why", Kind.UPDATE, SAM, "Stopped following up", BLITZ[9],
+                    "bought elsewhere", "doesn't count as dropped early")  # fmt: skip
         week.click(lon(25, 11, 0), SAM, "Tomorrow morning", "Acme BV", "attempt 3")
         week.slash(ams(25, 12, 30), ANOUK, "/pauze", "30")
         week.slash(ams(25, 14, 0), ANOUK, "/log", "admin 30 CRM bijwerken")
@@ -379,6 +385,10 @@ def play(week: Week) -> None:
         week.expect("Sam's scorecard in English", Kind.EPHEMERAL, SAM, "Quality beats quantity", day=date(25))
         week.slash(lon(25, 14, 10), SAM, "/coach", "rules")
         week.expect("the coaching rules", Kind.EPHEMERAL, SAM, "M101", "M501", day=date(25))
+        # Jordan works from New York: tomorrow is Thanksgiving there, so his next attempt waits for Friday.
+        week.call(ny(25, 10, 0), JORDAN, "Hudson Freight no-answer +research")
+        week.expect("Jordan's next attempt skips Thanksgiving", Kind.EPHEMERAL, JORDAN, "Hudson Freight", "Fri",
+                    day=date(25))  # fmt: skip
         week.night(ams(26, 8, 0), "Wednesday night")
 
     # -- Thursday: lead cards before the calls; the attempts go on; a late call ---------------------------------------
@@ -405,6 +415,8 @@ def play(week: Week) -> None:
         week.call(ams(26, 12, 10), ANOUK, "Hotel De Gouden Leeuw bereikt +onderzocht +beslisser")
         week.call(lon(26, 17, 40), SAM, "Late Night Ltd voicemail")
         week.expect("a call after hours is still confirmed", Kind.EPHEMERAL, SAM, "Late Night Ltd", day=date(26))
+        week.expect("no nudge for Jordan on Thanksgiving, a public holiday in the US", Kind.DM, JORDAN,
+                    day=date(26), count=0, exactly=True)  # fmt: skip
         week.night(ams(27, 8, 0), "Thursday night")
 
     # -- Friday: App Home with the chart, the leaderboard post ------------------------------------------------------
@@ -429,6 +441,8 @@ def play(week: Week) -> None:
         week.expect("the same post in English in #sales-international", Kind.POST, INTL, "Season final",
                     "Ranked by what calls", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
         week.slash(lon(27, 15, 20), SAM, "/leaderboard", "week")
+        week.expect("Jordan's follow-up the day after Thanksgiving", Kind.DM, JORDAN, "Hudson Freight",
+                    "attempt 2 of 6", day=date(27), after=dt.time(10), before=dt.time(10, 15))  # fmt: skip
         week.expect("Sam's own place on the board", Kind.EPHEMERAL, SAM, "You:", day=date(27))
         week.night(ams(28, 0, 0), "Friday night")
 

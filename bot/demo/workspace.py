@@ -23,6 +23,14 @@ USERS: dict[str, dict[str, Any]] = {
         "is_admin": False,
     },
     "U0SAM": {"name": "sam", "real_name": "Sam Carter", "tz": "Europe/London", "locale": "en-GB", "is_admin": False},
+    # A rep in New York: Thursday 26 November 2026 is Thanksgiving there, a public holiday (the `holidays` package).
+    "U0JORDAN": {
+        "name": "jordan",
+        "real_name": "Jordan Lee",
+        "tz": "America/New_York",
+        "locale": "en-US",
+        "is_admin": False,
+    },
     "U0PETRA": {
         "name": "petra",
         "real_name": "Petra Jansen",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coaching.domain import LOGGABLE_WORK, OUTCOME_DUTCH, WORK_DUTCH, Outcome, WorkType
+from coaching.domain import LOGGABLE_WORK, OUTCOME_DUTCH, WORK_DUTCH, Outcome, StopReason, WorkType
 from coaching.i18n import t, when
 from coaching.render import escape
 
@@ -22,6 +22,8 @@ FOLLOWUP_LOG = {
 }
 FOLLOWUP_SNOOZE = ("followup_snooze_hour", "followup_snooze_morning", "followup_snooze_next_day")
 FOLLOWUP_STOP = "followup_stop"
+TIP_MUTE = "tip_mute"
+TIP_RESUME = "tip_resume"
 BREAK_START = "break_start"
 
 
@@ -90,6 +92,40 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return element
 
 
+def stop_menu(language: str, value: str) -> dict[str, Any]:
+    """Stop following up, saying why: a menu of `StopReason`s (each option's value `<nudge id>:<reason>`).
+
+    A lead stopped for a reason isn't counted as dropped early; Slack's own dialog confirms the choice.
+    """
+    options = [
+        {
+            "text": {"type": "plain_text", "text": t(language, f"stop.{reason.value}")},
+            "value": f"{value}:{reason.value}",
+        }
+        for reason in StopReason
+    ]
+    return {
+        "type": "static_select",
+        "action_id": FOLLOWUP_STOP,
+        "placeholder": {"type": "plain_text", "text": t(language, "nudge.stop_placeholder")},
+        "options": options,
+        "confirm": {
+            "title": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_title")},
+            "text": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_text")},
+            "confirm": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_yes")},
+            "deny": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_no")},
+        },
+    }
+
+
+def tip_blocks(language: str, text: str, code: str, resume: bool = False) -> list[dict[str, Any]]:
+    """A coaching tip and its buttons: mute its rule for a week, and (about leads dropped early) put them back."""
+    elements = [button(t(language, "tip.btn_mute"), TIP_MUTE, code)]
+    if resume:
+        elements.insert(0, button(t(language, "tip.btn_resume"), TIP_RESUME, code, "primary"))
+    return [section(text), {"type": "actions", "block_id": f"tip:{code}", "elements": elements}]
+
+
 def _log_attempt_buttons(language: str, value: str) -> list[dict[str, Any]]:
     """The buttons that log the attempt a follow-up asks for: no answer, reached, meeting.
 
@@ -131,13 +167,7 @@ def followup_message(
             )
         )
     value = str(nudge_id)
-    stop = button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger")
-    stop["confirm"] = {
-        "title": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_title")},
-        "text": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_text")},
-        "confirm": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_yes")},
-        "deny": {"type": "plain_text", "text": t(language, "nudge.stop_confirm_no")},
-    }
+    stop = stop_menu(language, value)
     blocks = [
         section("\n".join(lines)),
         context(t(language, "nudge.followup_why")),
@@ -162,9 +192,9 @@ def followup_message(
     return {"text": headline, "blocks": blocks}
 
 
-def resolved_message(headline: str, outcome_line: str, tips: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
-    """A nudge after its button was used: the buttons give way to what was done (and a tip, if one is due)."""
-    return {"text": outcome_line, "blocks": [section(headline), context(outcome_line), *map(section, tips)]}
+def resolved_message(headline: str, outcome_line: str, tips: list[dict[str, Any]] | tuple = ()) -> dict[str, Any]:
+    """A nudge after its button was used: the buttons give way to what was done (and a tip's blocks, if one is due)."""
+    return {"text": outcome_line, "blocks": [section(headline), context(outcome_line), *tips]}
 
 
 def break_message(language: str, *, nudge_id: int, minutes: int) -> dict[str, Any]:
@@ -177,7 +207,11 @@ def break_message(language: str, *, nudge_id: int, minutes: int) -> dict[str, An
             {
                 "type": "actions",
                 "block_id": f"break:{nudge_id}",
-                "elements": [button(t(language, "nudge.btn_break"), BREAK_START, str(nudge_id), "primary")],
+                "elements": [
+                    button(t(language, "nudge.btn_break"), BREAK_START, str(nudge_id), "primary"),
+                    # The break suggestion is rule M501's tip, by DM: it can be muted like any other tip.
+                    button(t(language, "tip.btn_mute"), TIP_MUTE, "M501"),
+                ],
             },
         ],
     }
@@ -345,7 +379,7 @@ def home_view(
                 "elements": [
                     *_log_attempt_buttons(language, value),
                     button(t(language, "nudge.btn_snooze_next_day"), "followup_snooze_next_day", value),
-                    button(t(language, "nudge.btn_stop"), FOLLOWUP_STOP, value, "danger"),
+                    stop_menu(language, value),
                     lead_card_button(language, lead_id),
                 ],
             }
@@ -357,7 +391,9 @@ def home_view(
 SETTINGS_FORM = "team_settings"
 
 
-def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> dict[str, Any]:
+def settings_form(
+    language: str, settings: dict[str, Any], fallback_tz: str, country: str | None = None
+) -> dict[str, Any]:
     """The managers' team settings form, filled with the current values."""
     from coaching.cadence import CadenceSettings
     from coaching.hours import WorkingHours
@@ -410,6 +446,8 @@ def settings_form(language: str, settings: dict[str, Any], fallback_tz: str) -> 
                 {"type": "checkboxes", "options": days, "initial_options": [days[d] for d in sorted(hours.days)]},
             ),
             text_input("tz", "settings.tz", settings.get("tz") or fallback_tz),
+            # Optional: left empty, the country follows the team's time zone.
+            {**text_input("country", "settings.country", settings.get("country") or country or ""), "optional": True},
             text_input("gaps", "settings.gaps", ",".join(str(g) for g in cadence.gaps)),
             text_input("target", "settings.target", cadence.target),
             text_input("max_attempts", "settings.max_attempts", cadence.max_attempts),
@@ -440,6 +478,7 @@ def settings_values(state: dict[str, Any]) -> dict[str, Any]:
         "hours_end": element("hours_end").get("selected_time"),
         "days": [int(o["value"]) for o in element("days").get("selected_options") or []],
         "tz": text("tz").strip(),
+        "country": text("country").strip(),
         "gaps": text("gaps"),
         "target": text("target"),
         "max_attempts": text("max_attempts"),

@@ -125,6 +125,8 @@ class Lead(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     unreached_attempts: Mapped[int] = mapped_column(Integer, default=0)
     cadence: Mapped[str] = mapped_column(String(16), default="none")  # none|active|reached|stopped|exhausted
+    # Why the rep stopped the cadence (coaching.domain.StopReason): a lead stopped for a reason wasn't dropped early.
+    stop_reason: Mapped[str | None] = mapped_column(String(24))
     last_outcome: Mapped[str | None] = mapped_column(String(32))
     last_attempt_at: Mapped[dt.datetime | None]
     first_attempt_at: Mapped[dt.datetime | None]
@@ -276,12 +278,34 @@ class Nudge(Base):
 
 
 class TipShown(RepDayRow, Base):
-    """Which coaching codes a rep was shown on which local day: the same code reaches a rep once a day."""
+    """Which coaching codes a rep was shown on which local day: the same code reaches a rep once a day.
+
+    `subject` names the leads a tip was about, one per line ("" for a tip about the day): a tip about the same
+    leads isn't repeated within 5 business days (bot.usecases.tips).
+    """
 
     __tablename__ = "tips_shown"
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     shown_at: Mapped[dt.datetime]
+    subject: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class RuleMute(Base):
+    """A rep muted a coaching rule for a while (the button under a tip); the digest counts them per rule."""
+
+    __tablename__ = "rule_mutes"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
+        Index("ix_rule_mutes_rep", "team_id", "user_id", "until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(8))
+    muted_at: Mapped[dt.datetime]
+    until: Mapped[dt.datetime]
 
 
 class ProcessedEvent(Base):

@@ -122,7 +122,7 @@ def lead_summaries(session: Session, team_id: str, user_id: str, since: dt.datet
         .correlate(Lead)
     )
     rows = session.execute(
-        select(Lead.id, Lead.name, Lead.attempts, Lead.first_attempt_at, Lead.last_attempt_at).where(
+        select(Lead.id, Lead.name, Lead.attempts, Lead.first_attempt_at, Lead.last_attempt_at, Lead.stop_reason).where(
             Lead.team_id == team_id,
             Lead.owner_id == user_id,
             Lead.last_attempt_at >= since,
@@ -140,6 +140,7 @@ def lead_summaries(session: Session, team_id: str, user_id: str, since: dt.datet
             pending=False,
             first_attempt_at=row.first_attempt_at,
             last_attempt_at=row.last_attempt_at,
+            stop_reason=domain.StopReason(row.stop_reason) if row.stop_reason else None,
         )
         for row in rows
     ]

@@ -21,6 +21,8 @@ from bot.storage.models import Activity, Nudge, Rep
 from bot.storage.records import activities_between, add_entry, rep_activities, to_domain
 from bot.usecases.replies import ButtonResult, Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
+from bot.usecases.tips import BREAK_NUDGE_CODE as BREAK_RULE
+from bot.usecases.tips import muted
 from coaching import parser
 from coaching.domain import ActivityKind, WorkType
 from coaching.findings import Count
@@ -146,6 +148,8 @@ JUST_AFTER = dt.timedelta(microseconds=1)
 
 
 def decide_break(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> Decision:
+    if muted(session, rep.team_id, rep.user_id, BREAK_RULE, now):
+        return Decision(cancel_reason="the rep muted break suggestions (M501)")
     settings = rep.coach_settings
     activities = rep_activities(session, rep.team_id, rep.user_id, now - STREAK_LOOKBACK, now + JUST_AFTER)
     streak = current_streak(activities, now, settings)

@@ -23,7 +23,7 @@ from bot.storage.records import add_entry
 from bot.usecases.breaks import suggest_break
 from bot.usecases.replies import Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
-from bot.usecases.tips import tips_after_entry
+from bot.usecases.tips import tips_after_entry, with_tips
 from coaching import parser
 from coaching.cadence import next_attempt_at
 from coaching.domain import CONVERSATIONS, ActivityKind, Outcome
@@ -41,7 +41,7 @@ def call(rt: Runtime, team_id: str, user_id: str, text: str, *, source: str = "c
     if (text or "").strip().casefold() in parser.HELP_WORDS:
         return Reply(blockkit.help_call(rep.language))
     command = parser.parse_call(blockkit.unescape(text))
-    return Reply(_store_and_confirm(rt, rep, command, source=source))
+    return _store_and_confirm(rt, rep, command, source=source)
 
 
 def call_from_form(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
@@ -75,10 +75,13 @@ def call_from_form(rt: Runtime, team_id: str, user_id: str, values: dict[str, An
         decision_maker="decision_maker" in flags,
         note=note,
     )
-    return {}, _store_and_confirm(rt, rep, command, source="modal")
+    reply = _store_and_confirm(rt, rep, command, source="modal")
+    # A form's closing view has no room for the tip's buttons: its words only.
+    sections = [block["text"]["text"] for block in reply.blocks or () if block["type"] == "section"]
+    return {}, "\n".join(sections) or reply.text
 
 
-def _store_and_confirm(rt: Runtime, rep: RepProfile, command: CallCommand, *, source: str) -> str:
+def _store_and_confirm(rt: Runtime, rep: RepProfile, command: CallCommand, *, source: str) -> Reply:
     now = rt.clock()
     with rt.db.transaction() as session:
         logged = log_call(session, rep, command, now, source=source)
@@ -101,7 +104,7 @@ def _store_and_confirm(rt: Runtime, rep: RepProfile, command: CallCommand, *, so
         lines.append(t(lang, "call.next_attempt", when=blockkit.local_when(lang, logged.next_attempt_at, now, rep.tz)))
     elif logged.cadence == "exhausted":
         lines.append(t(lang, "call.cadence_exhausted", attempts=logged.attempt, lead=blockkit.escape(logged.lead_name)))
-    return "\n".join(lines + extras)
+    return with_tips(rep, "\n".join(lines), extras)
 
 
 @refuses_bad_input("log")
@@ -112,8 +115,8 @@ def log(rt: Runtime, team_id: str, user_id: str, text: str, *, source: str = "co
     with rt.db.transaction() as session:
         log_work(session, rep, work, now, source=source)
     extras = tips_after_entry(rt.db, rep, now)
-    lines = [t(rep.language, "log.confirm", minutes=work.minutes, work=blockkit.work_name(rep.language, work.work))]
-    return Reply("\n".join(lines + extras))
+    confirm = t(rep.language, "log.confirm", minutes=work.minutes, work=blockkit.work_name(rep.language, work.work))
+    return with_tips(rep, confirm, extras)
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ def log_call(
     lead.owner_id = rep.user_id
     lead.last_outcome = call.outcome.value
     lead.last_attempt_at = now
+    lead.stop_reason = None  # called again: whatever stopped it no longer holds
     if lead.first_attempt_at is None:
         lead.first_attempt_at = now
     flags = {"researched": call.researched, "decision_maker": call.decision_maker, "note": call.note, "source": source}

@@ -23,6 +23,7 @@ from bot.storage.records import to_domain
 from bot.usecases.managers import is_manager
 from bot.usecases.posts import STALE_AFTER
 from bot.usecases.reps import profile_of, reps_by_id
+from bot.usecases.tips import tip_counts
 from coaching import domain
 from coaching.engine import evaluate
 from coaching.findings import Count
@@ -125,7 +126,20 @@ def digest(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, Any] |
                 counted[finding.code] += 1
                 examples.setdefault((user_id, finding.code), blockkit.local_date(lang, date))
         talks[user_id] = counted
-    return blockkit.plain("\n".join(_digest_lines(lang, tz, start, end, this_week, last_week, talks, examples, reps)))
+    lines = _digest_lines(lang, tz, start, end, this_week, last_week, talks, examples, reps)
+    return blockkit.plain("\n".join(lines + _tip_lines(lang, *tip_counts(session, team.id, start, end))))
+
+
+def _tip_lines(lang: str, shown: Counter[str], muted: Counter[str]) -> list[str]:
+    """Per rule, how often its tip reached a rep this week and how often reps muted it: the noisy rules to revisit."""
+    codes = sorted(shown.keys() | muted.keys())
+    if not codes:
+        return [t(lang, "digest.tips_title"), t(lang, "digest.tips_none")]
+    lines = [t(lang, "digest.tips_title")]
+    for code in codes:
+        rule = f"{code} {t(lang, by_code(code).name)}"
+        lines.append(t(lang, "digest.tips_line", rule=rule, shown=shown[code], muted=muted[code]))
+    return lines
 
 
 def _sum(periods: list[Any], field: str) -> float:

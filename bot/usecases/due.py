@@ -50,6 +50,10 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
         return Decision(cancel_reason=installs.UNINSTALLED)
     if nudge.kind == "leaderboard_post":
         # A channel post goes out at the team's posting time; no one rep's hours apply.
+        team = session.get(Team, nudge.team_id)
+        held = posts.after_holiday(team, nudge, now) if team is not None else None
+        if held is not None:
+            return held
         message = prepared if prepared is not None else posts.channel_post(session, nudge, now)
         if message is None:
             return Decision(cancel_reason="workspace gone")

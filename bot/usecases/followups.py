@@ -18,12 +18,14 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage.models import Lead, Nudge, Rep, Team
+from bot.storage.records import lead_summaries
 from bot.usecases.calls import log_call
 from bot.usecases.replies import ButtonResult, Reply
 from bot.usecases.reps import RepProfile, profile_of
 from bot.usecases.tips import tips_after_entry
 from coaching import parser
-from coaching.cadence import shift_for_absence
+from coaching.cadence import next_attempt_at, shift_for_absence
+from coaching.domain import StopReason
 from coaching.findings import Count
 from coaching.hours import add_working_days, local_datetime, next_working_moment
 from coaching.i18n import t
@@ -38,6 +40,9 @@ def followup_button(rt: Runtime, team_id: str, user_id: str, action_id: str, val
     rep = rt.reps.profile(team_id, user_id)
     lang = rep.language
     now = rt.clock()
+    # The Stop menu's value is `<nudge id>:<reason>`; every button's is the nudge id.
+    value, _, reason_value = value.partition(":")
+    reason = next((r for r in StopReason if r.value == reason_value), None)
     with rt.db.transaction() as session:
         nudge = outbox.own_nudge(session, team_id, user_id, value)
         if nudge is None:
@@ -82,11 +87,19 @@ def followup_button(rt: Runtime, team_id: str, user_id: str, action_id: str, val
             done = t(lang, "nudge.done_snoozed", lead=name, when=blockkit.local_when(lang, at, now, rep.tz))
         else:
             lead.cadence = "stopped"
+            lead.stop_reason = reason.value if reason else None
             outbox.cancel_followups(session, team_id, lead.id, reason="stopped by the rep")
-            done = t(lang, "nudge.done_stopped", lead=name, attempts=count(Count(lead.attempts, "attempt"), lang))
+            attempts = count(Count(lead.attempts, "attempt"), lang)
+            if reason is None:
+                done = t(lang, "nudge.done_stopped", lead=name, attempts=attempts)
+            else:
+                done = t(
+                    lang, "nudge.done_stopped_reason", lead=name, attempts=attempts, reason=t(lang, f"stop.{reason}")
+                )
         nudge.payload = {**(nudge.payload or {}), "done": done}
     tips = tips_after_entry(rt.db, rep, now) if tip_due else []
-    return ButtonResult(blockkit.resolved_message(headline, done, tips), changed=True)
+    blocks = [block for found in tips for block in found.blocks(lang)]
+    return ButtonResult(blockkit.resolved_message(headline, done, blocks), changed=True)
 
 
 def away(rt: Runtime, rep: RepProfile, until: dt.date | None) -> Reply:
@@ -215,3 +228,41 @@ def pending_followups(session: Session, rep: RepProfile) -> list[tuple[int, int,
         .limit(10)
     )
     return [(row.id, row.lead_id, row.name, row.attempt or 0, row.due_at) for row in rows]
+
+
+def resume_dropped(rt: Runtime, team_id: str, user_id: str) -> str:
+    """The button under a tip about leads dropped early: put each back into its cadence.
+
+    The leads are those M201 names right now (never reached, stopped without a reason after fewer than
+    `early_drop_attempts` attempts, last called within `lead_lookback_days`). Each gets the follow-up its cadence
+    would have had, or the next working moment when that has passed.
+    """
+    rep, now = rt.reps.profile(team_id, user_id), rt.clock()
+    settings = rep.coach_settings
+    since = now - dt.timedelta(days=settings.lead_lookback_days)
+    with rt.db.transaction() as session:
+        dropped = [
+            summary
+            for summary in lead_summaries(session, team_id, user_id, since)
+            if summary.stop_reason is None and 0 < summary.attempts < settings.early_drop_attempts
+        ]
+        names, first_due = [], None
+        for summary in sorted(dropped, key=lambda lead: lead.name):
+            lead = session.get(Lead, int(summary.key))
+            if lead is None or lead.last_attempt_at is None:
+                continue
+            due = next_attempt_at(
+                lead.last_attempt_at, lead.unreached_attempts, rep.cadence, rep.tz, rep.hours, rep.away_until
+            )
+            due = next_working_moment(max(due or now, now), rep.tz, rep.hours, rep.away_until)
+            lead.cadence, lead.stop_reason = "active", None
+            attempt = lead.unreached_attempts + 1
+            key = f"resume:{lead.id}:{attempt}:{now.isoformat()}"
+            outbox.schedule_dm(session, rep, "followup", due, key, now, lead_id=lead.id, attempt=attempt)
+            names.append(blockkit.escape(lead.name))
+            first_due = min(due, first_due or due)
+    if not names:
+        return t(rep.language, "tip.resumed_none")
+    assert first_due is not None
+    when = blockkit.local_when(rep.language, first_due, now, rep.tz)
+    return t(rep.language, "tip.resumed", leads=", ".join(names), when=when)

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from bot.slack import blockkit
 from bot.storage.database import insert_ignore
 from bot.storage.models import Manager, Rep, Team
-from bot.usecases.reps import RepProfile, reps_by_id
+from bot.usecases.reps import RepProfile, reps_by_id, team_calendar
 from coaching.cadence import CadenceSettings
 from coaching.hours import WorkingHours
 from coaching.i18n import t
 from coaching.seasons import PostSchedule
+from coaching.workdays import HolidayCalendar
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -86,7 +87,9 @@ def settings_form(rt: Runtime, rep: RepProfile) -> dict[str, Any] | str:
         team = session.get(Team, rep.team_id)
         assert team is not None
         settings = dict(team.settings or {})
-    return blockkit.settings_form(rep.language, settings, rep.tz_name)
+    # The country whose public holidays the team takes off: as set, else that of the team's (the manager's) zone.
+    country = team_calendar(settings, rep.tz_name).code
+    return blockkit.settings_form(rep.language, settings, rep.tz_name, country)
 
 
 def save_settings(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
@@ -110,6 +113,11 @@ def save_settings(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any
         new["tz"] = str(values["tz"])
     except (ZoneInfoNotFoundError, ValueError, KeyError):
         errors["tz"] = t(lang, "settings.bad_tz")
+    country = str(values.get("country") or "").strip()
+    try:
+        new["country"] = HolidayCalendar.parse(country).code if country else None
+    except ValueError:
+        errors["country"] = t(lang, "settings.bad_country", word=country)
     gaps = [g.strip() for g in str(values.get("gaps") or "").split(",") if g.strip()]
     if not gaps or not all(g.isdigit() and 1 <= int(g) <= 30 for g in gaps):
         errors["gaps"] = t(lang, "settings.bad_gaps")

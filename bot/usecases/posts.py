@@ -8,6 +8,7 @@ improved follow-up persistence and first meetings; the last post of a season is 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.outbox import rows as outbox
+from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage.models import Nudge, Subscription, Team
 from bot.storage.standings import first_meetings, lead_attempts, standings
@@ -29,8 +31,8 @@ from bot.usecases.leaderboard import (
     team_tz,
 )
 from bot.usecases.privacy import display_name
-from bot.usecases.reps import reps_by_id
-from coaching.hours import zone
+from bot.usecases.reps import reps_by_id, team_calendar
+from coaching.hours import add_working_days, local_datetime, zone
 from coaching.i18n import t
 from coaching.metrics import LeadAttempts
 from coaching.numbers import fmt_num
@@ -63,12 +65,39 @@ def plan_posts(session: Session, now: dt.datetime) -> int:
             "tz": tz.key,
             "by": sub.created_by,
             "language": sub.language,
+            "frequency": sub.frequency,
         }
         channel = sub.channel_id
         written += outbox.schedule(
             session, sub.team_id, "leaderboard_post", post.at, key, now, channel=channel, payload=payload
         )
     return written
+
+
+def after_holiday(team: Team, nudge: Nudge, now: dt.datetime) -> Decision | None:
+    """What becomes of a post due on a public holiday of the team's country (None: `now` is no holiday).
+
+    A post is news for the people at work: a weekly post (or a season's final) goes out at its usual time on the
+    team's next working day; a daily one is left out, as the next day's post covers the same season.
+    """
+    later = _next_working_day(team, now, nudge.due_at)
+    if later is None:
+        return None
+    payload = nudge.payload or {}
+    if payload.get("frequency") == "daily" and not payload.get("final"):
+        return Decision(cancel_reason="a public holiday: the next daily post covers it")
+    return Decision(defer_until=later)
+
+
+def _next_working_day(team: Team, now: dt.datetime, due: dt.datetime) -> dt.datetime | None:
+    _, hours = schedule_of(team)
+    tz = zone(team_tz(team))
+    hours = dataclasses.replace(hours, holidays=team_calendar(team.settings or {}, tz.key))
+    local = now.astimezone(tz)
+    if not hours.holidays.is_holiday(local.date()):
+        return None
+    day = add_working_days(local.date(), 1, hours)
+    return local_datetime(day, due.astimezone(tz).time().replace(tzinfo=None), tz)
 
 
 def channel_post(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, Any] | None:

@@ -22,16 +22,37 @@ def set_language(rt: Runtime, rep: RepProfile, language: str | None) -> Reply:
 
 
 def set_hours(rt: Runtime, rep: RepProfile, hours: dict[str, object] | None) -> Reply:
-    """`/coach hours 08:30-16:30 [mon-thu]` (None: `/coach hours team`, the team's hours again)."""
+    """`/coach hours 08:30-16:30 [mon-thu] [country XX]` (None: `/coach hours team`, the team's hours again).
+
+    Hours without a country keep the rep's country, and a country alone keeps their hours.
+    """
     with rt.db.transaction() as session:
         row = session.get(Rep, (rep.team_id, rep.user_id))
         assert row is not None
-        row.work_hours = hours
+        kept = row.work_hours or {}
+        if hours is not None and "start" not in hours:
+            hours = {key: value for key, value in kept.items() if key != "country"} | hours
+        elif hours is not None and "country" not in hours and kept.get("country"):
+            hours = {**hours, "country": kept["country"]}
+        row.work_hours = hours or None
     rep = rt.reps.profile(rep.team_id, rep.user_id)
     days = ", ".join(blockkit.weekday_name(rep.language, d) for d in sorted(rep.hours.days))
-    key = "coach.hours_set" if hours else "coach.hours_team"
+    key = "coach.hours_set" if hours and "start" in hours else "coach.hours_team"
     start, end = rep.hours.start.strftime("%H:%M"), rep.hours.end.strftime("%H:%M")
-    return Reply(t(rep.language, key, start=start, end=end, days=days))
+    calendar, lang = rep.hours.holidays, rep.language
+    upcoming = calendar.next_holiday(rt.clock().astimezone(rep.tz).date(), lang)
+    if upcoming is None:
+        holidays = t(lang, "coach.holidays_none")
+    else:
+        date, name = upcoming
+        holidays = t(
+            lang,
+            "coach.holidays",
+            country=calendar.code,
+            holiday=blockkit.escape(name),
+            date=blockkit.local_date(lang, date),
+        )
+    return Reply(t(rep.language, key, start=start, end=end, days=days) + "\n" + holidays)
 
 
 def set_flag(rt: Runtime, rep: RepProfile, flag: str, on: bool) -> Reply:

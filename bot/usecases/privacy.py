@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from bot.slack import blockkit
 from bot.storage import export as csv_export
-from bot.storage.models import Activity, ChartFile, Lead, Nudge, Rep, RepDay, TipShown
+from bot.storage.models import Activity, ChartFile, Lead, Nudge, Rep, RepDay, RuleMute, TipShown
 from bot.usecases.managers import is_manager
 from bot.usecases.replies import Reply
 from bot.usecases.reps import RepProfile
@@ -97,7 +97,7 @@ def forget(rt: Runtime, team_id: str, user_id: str) -> str:
         )
         session.execute(delete(Nudge).where(Nudge.team_id == team_id, Nudge.lead_id.in_(orphans)))
         session.execute(delete(Lead).where(Lead.id.in_(orphans.scalar_subquery())))
-        for model in (TipShown, ChartFile, RepDay):
+        for model in (TipShown, RuleMute, ChartFile, RepDay):
             session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
         session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
     done = {"activities": count(Count(activities, "activity"), lang), "nudges": count(Count(nudges, "reminder"), lang)}

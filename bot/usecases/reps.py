@@ -7,7 +7,10 @@ Every use case starts here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import importlib.resources
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -26,6 +29,7 @@ from coaching.cadence import CadenceSettings
 from coaching.hours import WorkingHours, zone
 from coaching.i18n import language_for
 from coaching.settings import CoachSettings
+from coaching.workdays import NO_HOLIDAYS, HolidayCalendar, country_of_locale
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +63,48 @@ class RepProfile:
         return CoachSettings().with_overrides(self.team_settings.get("thresholds") or {})
 
 
+@functools.cache
+def _zone_countries() -> dict[str, str]:
+    # tzdata's zone.tab: the country of every zone ("NL\t+5222+00454\tEurope/Amsterdam").
+    text = importlib.resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return {row[2]: row[0] for row in rows if len(row) >= 3}
+
+
+def country_of_zone(name: str | None) -> str | None:
+    """The country of an IANA zone (`Europe/Amsterdam` -> `NL`), None for UTC and other zones of no country."""
+    return _zone_countries().get(name or "")
+
+
+def team_calendar(
+    settings: dict[str, Any], fallback_tz: str | None = None, locale: str | None = None
+) -> HolidayCalendar:  # noqa: E501
+    """The team's public holidays, from the first of these that names a country.
+
+    The country managers set in `/coach settings`, the team's time zone (the managers'), `fallback_tz`, the Slack
+    `locale`; a team none of those place in a country has weekends only.
+    """
+    code = settings.get("country") or country_of_zone(settings.get("tz")) or country_of_zone(fallback_tz)
+    code = code or country_of_locale(locale)
+    return _calendar(code)
+
+
+def _calendar(code: str | None) -> HolidayCalendar:
+    try:
+        return HolidayCalendar.parse(code) if code else NO_HOLIDAYS
+    except ValueError:
+        return NO_HOLIDAYS  # a country `holidays` dropped since it was stored: weekends only, never a crash
+
+
 def profile_of(rep: Rep, team: Team) -> RepProfile:
     """A rep row and its workspace's settings as one profile."""
     settings = team.settings or {}
-    team_hours = WorkingHours.from_dict(settings.get("work_hours"))
+    own = rep.work_hours or {}
+    # The rep's own country; else the one managers set for the team; else the country of the rep's own zone (a
+    # rep in New York on an Amsterdam team has Thanksgiving off until told otherwise); else the team's default.
+    code = own.get("country") or settings.get("country") or country_of_zone(rep.tz)
+    calendar = _calendar(code) if code else team_calendar(settings, None, rep.locale)
+    team_hours = dataclasses.replace(WorkingHours.from_dict(settings.get("work_hours")), holidays=calendar)
     return RepProfile(
         team_id=rep.team_id,
         user_id=rep.user_id,

@@ -1,23 +1,51 @@
-"""The tip after an entry: the coaching rules on the rep's day, the most relevant new finding, once a day per rule.
+"""The tip after an entry: the most relevant new finding, with its buttons (mute the rule; put leads back).
 
 The rules themselves are `coaching`'s, pure; this module reads the rep's day for them and remembers which tips
-were shown, so each rule speaks at most once a day.
+were shown and what about, so each rule speaks at most once a day, a tip about the same leads waits 5 business
+days (`coaching.engine.SUBJECT_QUIET_DAYS`), and a rule a rep muted stays quiet for a week.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.slack import blockkit
 from bot.storage.database import Database, insert_ignore
-from bot.storage.models import TipShown
+from bot.storage.models import RuleMute, TipShown
 from bot.storage.records import lead_summaries, rep_activities
+from bot.usecases.replies import Reply
 from bot.usecases.reps import RepProfile
-from coaching.engine import evaluate, pick_tip
-from coaching.hours import local_day_bounds
+from coaching.engine import SUBJECT_QUIET_DAYS, evaluate, pick_tip, subject_of
+from coaching.hours import local_day_bounds, working_days_before
+from coaching.i18n import t
 from coaching.render import render_finding
+from coaching.rules import RULES, by_code
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+MUTE_FOR = dt.timedelta(days=7)
+#: The rule whose tip offers to put its leads back into the cadence.
+RESUMABLE = "M201"
+
+
+@dataclass(frozen=True)
+class Tip:
+    """A tip as shown: its text in the rep's language and its rule's code."""
+
+    text: str
+    code: str
+
+    def blocks(self, language: str) -> list[dict[str, Any]]:
+        """The tip and its buttons."""
+        return blockkit.tip_blocks(language, self.text, self.code, resume=self.code == RESUMABLE)
+
 
 BREAK_NUDGE_CODE = "M501"
 
@@ -32,8 +60,39 @@ def _codes_shown_today(session: Session, rep: RepProfile, day: dt.date) -> set[s
     )
 
 
-def tip(db: Database, rep: RepProfile, now: dt.datetime) -> str | None:
-    """The most relevant new finding about the rep's day, at most once a day per code; recorded as shown.
+def _recent_subjects(session: Session, rep: RepProfile, today: dt.date) -> list[frozenset[str]]:
+    """The leads of the tips shown to the rep within the last `SUBJECT_QUIET_DAYS` business days."""
+    since = working_days_before(today, SUBJECT_QUIET_DAYS, rep.hours)
+    rows = session.scalars(
+        select(TipShown.subject).where(
+            TipShown.team_id == rep.team_id,
+            TipShown.user_id == rep.user_id,
+            TipShown.day > since,
+            TipShown.subject != "",
+        )
+    )
+    return [frozenset(subject.split("\n")) for subject in rows]
+
+
+def _muted(session: Session, rep: RepProfile, now: dt.datetime) -> set[str]:
+    rows = session.scalars(
+        select(RuleMute.code).where(
+            RuleMute.team_id == rep.team_id, RuleMute.user_id == rep.user_id, RuleMute.until > now
+        )
+    )
+    return set(rows)
+
+
+def muted(session: Session, team_id: str, user_id: str, code: str, now: dt.datetime) -> bool:
+    """Whether the rep muted rule `code` and the week isn't over."""
+    found = select(RuleMute.id).where(
+        RuleMute.team_id == team_id, RuleMute.user_id == user_id, RuleMute.code == code, RuleMute.until > now
+    )
+    return session.scalar(found.limit(1)) is not None
+
+
+def tip(db: Database, rep: RepProfile, now: dt.datetime) -> Tip | None:
+    """The most relevant new finding about the rep's day worth a message (`coaching.engine.pick_tip`); recorded.
 
     Runs after the entry is committed: the rules read in a read transaction, and only a tip actually shown takes
     the write lock, briefly.
@@ -46,20 +105,71 @@ def tip(db: Database, rep: RepProfile, now: dt.datetime) -> str | None:
         activities = rep_activities(session, rep.team_id, rep.user_id, day_start, day_end)
         leads = lead_summaries(session, rep.team_id, rep.user_id, since)
         findings = evaluate(activities, leads, settings, now, day_start=day_start, day_end=day_end)
+        if not findings:
+            return None
         # A long stretch without a break (M501) is the break nudge's to say, by DM, once per streak.
         already = _codes_shown_today(session, rep, today) | {BREAK_NUDGE_CODE}
-        finding = pick_tip(findings, already) if findings else None
+        finding = pick_tip(findings, already, _recent_subjects(session, rep, today), _muted(session, rep, now))
     if finding is None:
         return None
+    subject = "\n".join(sorted(subject_of(finding)))
     with db.transaction() as session:
         # Two entries at the same moment may pick the same tip: only the one that records it shows it.
         shown = insert_ignore(
-            session, TipShown, team_id=rep.team_id, user_id=rep.user_id, day=today, code=finding.code, shown_at=now
+            session,
+            TipShown,
+            team_id=rep.team_id,
+            user_id=rep.user_id,
+            day=today,
+            code=finding.code,
+            shown_at=now,
+            subject=subject,
         )
-    return render_finding(finding, rep.language) if shown else None
+    return Tip(render_finding(finding, rep.language), finding.code) if shown else None
 
 
-def tips_after_entry(db: Database, rep: RepProfile, now: dt.datetime) -> list[str]:
-    """Lines to add after any entry's confirmation: at most one coaching tip, the most relevant new finding."""
+def tips_after_entry(db: Database, rep: RepProfile, now: dt.datetime) -> list[Tip]:
+    """What to add after any entry's confirmation: at most one coaching tip, the most relevant new finding."""
     found = tip(db, rep, now)
     return [found] if found else []
+
+
+def with_tips(rep: RepProfile, text: str, tips: list[Tip]) -> Reply:
+    """A confirmation and its tips, with their buttons; `text` stays the notification's fallback."""
+    if not tips:
+        return Reply(text)
+    blocks = [blockkit.section(text)] + [block for found in tips for block in found.blocks(rep.language)]
+    return Reply(text, blocks=blocks)
+
+
+def mute(rt: Runtime, team_id: str, user_id: str, code: str) -> str:
+    """The "mute this tip for a week" button: the rule stays quiet for this rep until a week from now."""
+    rep, now = rt.reps.profile(team_id, user_id), rt.clock()
+    if code not in {rule.code for rule in RULES}:
+        return t(rep.language, "nudge.gone", lead="?")
+    until = now + MUTE_FOR
+    with rt.db.transaction() as session:
+        session.add(RuleMute(team_id=team_id, user_id=user_id, code=code, muted_at=now, until=until))
+    return t(
+        rep.language,
+        "tip.muted",
+        rule=t(rep.language, by_code(code).name),
+        date=blockkit.local_date(rep.language, until.astimezone(rep.tz).date()),
+    )
+
+
+def tip_counts(
+    session: Session, team_id: str, start: dt.datetime, end: dt.datetime
+) -> tuple[Counter[str], Counter[str]]:
+    """Per rule, how often its tip was shown to the team's reps in [start, end), and how often they muted it."""
+    shown = session.execute(
+        select(TipShown.code, func.count())
+        .where(TipShown.team_id == team_id, TipShown.shown_at >= start, TipShown.shown_at < end)
+        .group_by(TipShown.code)
+    )
+    muted = session.execute(
+        select(RuleMute.code, func.count())
+        .where(RuleMute.team_id == team_id, RuleMute.muted_at >= start, RuleMute.muted_at < end)
+        .group_by(RuleMute.code)
+    )
+    return Counter({code: n for code, n in shown}), Counter({code: n for code, n in muted})

@@ -12,7 +12,7 @@ from coaching.domain import Activity, ActivityKind, LeadSummary, WorkType
 from coaching.findings import Finding, Severity
 from coaching.metrics import CallStats, call_stats, closed_unreached
 from coaching.settings import CoachSettings
-from coaching.streaks import in_order
+from coaching.streaks import Streak, chain, in_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,9 @@ class RuleContext:
     kinds: tuple[WorkType, ...]
     call_stats: CallStats
     given_up: tuple[LeadSummary, ...]
+    #: The day's streaks of work (`coaching.streaks.chain`), read by both break rules, and whether the last is open.
+    streaks: tuple[Streak, ...]
+    streak_open: bool
 
     @classmethod
     def build(
@@ -85,6 +88,7 @@ class RuleContext:
                 focus.append(activity)
         leads = tuple(leads)
         since = now - dt.timedelta(days=settings.lead_lookback_days)
+        found, open_ended = chain(day, settings.streak_gap_minutes)
         return cls(
             activities=tuple(day),
             leads=leads,
@@ -101,6 +105,8 @@ class RuleContext:
             kinds=tuple(kinds),
             call_stats=call_stats(calls),
             given_up=tuple(closed_unreached(leads, since, undated=True)),
+            streaks=tuple(found),
+            streak_open=open_ended,
         )
 
 

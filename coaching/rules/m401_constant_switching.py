@@ -27,7 +27,8 @@ class ConstantSwitching(Rule):
     ## Evidence
     - Rubinstein, Meyer & Evans 2001: task-switching costs grow with complexity (the popular "up to 40%" is
       Meyer's extrapolation, not a measurement). Grade A.
-    - Mark, Gudith & Klocke 2008 (CHI): interrupted work is done faster but with more stress. Grade A.
+    - Mark, Gudith & Klocke 2008 (CHI): interrupted work is done faster but with more stress. Grade A. (How long
+      resuming takes is a different study, Mark, Gonzalez & Harris 2005, cited by M402; not the "23 minutes".)
     - "Flag >6 switches/hour" is the evidence notes' default; the number is a guess, so the tip says our default.
     """
 

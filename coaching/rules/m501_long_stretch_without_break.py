@@ -7,7 +7,6 @@ import datetime as dt
 from coaching.findings import Count, Finding, Severity
 from coaching.rules.base import Rule, RuleContext
 from coaching.settings import CoachSettings
-from coaching.streaks import chain
 
 
 class LongStretchWithoutBreak(Rule):
@@ -43,7 +42,7 @@ class LongStretchWithoutBreak(Rule):
     def check(self, ctx: RuleContext) -> tuple[Finding, ...]:
         """See `Rule.check`."""
         settings = ctx.settings
-        found, open_ended = chain(ctx.activities, settings.streak_gap_minutes)
+        found, open_ended = ctx.streaks, ctx.streak_open
         if not found:
             return ()
         last = found[-1]

@@ -1,22 +1,26 @@
-"""M502: a long working day with no break at all."""
+"""M502: a long day of logged work with no break at all."""
 
 from __future__ import annotations
 
 from coaching.findings import Count, Finding
 from coaching.rules.base import Rule, RuleContext
 from coaching.settings import CoachSettings
+from coaching.streaks import logged_minutes
 
 
 class DayWithoutBreak(Rule):
-    """A long working day with no break at all.
+    """A long day of logged work with no break at all.
 
     ## What it checks
-    Today's working day, from the first call or logged work to the end of the last, when no break was logged
-    today. It fires when that day is `no_break_day_minutes` (240, four hours) or longer; our default.
+    Today's logged work when no break was logged today (`coaching.streaks.logged_minutes`): the streaks of calls
+    and logged work (the measure M501 uses: entries at most `streak_gap_minutes`, 20, apart) and the focus blocks
+    up to now, each minute counted once. Time nothing was logged in isn't counted as work: a call at 10:00 and
+    another at 17:40 are two moments of work, not a day of it. It fires when that logged work reaches
+    `no_break_day_minutes` (240, four hours); our default.
 
     ## Why it matters
-    Gaps between activities are not rest when they are filled with unlogged work, and a morning or afternoon
-    without a single break wears down energy and attention by the end of the day.
+    Hours of work without a single break wear down energy and attention by the end of the day. Only logged work
+    counts, so the rule never takes a quiet afternoon for a marathon.
 
     ## What to do
     Plan short breaks into the day (5 to 10 minutes every 75 to 90 minutes) and a proper lunch, and log them with
@@ -32,7 +36,7 @@ class DayWithoutBreak(Rule):
     code = "M502"
     slug = "day-without-break"
     evidence = "Albulescu et al. 2022 (A)"
-    uses = {"no_break_day_minutes": None}
+    uses = {"no_break_day_minutes": None, "streak_gap_minutes": None}
 
     def summary_params(self, settings: CoachSettings) -> dict[str, object]:
         """The limit in hours, as the summary reads it (the setting is in minutes)."""
@@ -42,12 +46,7 @@ class DayWithoutBreak(Rule):
         """See `Rule.check`."""
         if ctx.breaks:
             return ()
-        doing = ctx.calls + ctx.work  # focus blocks are plans, breaks there are none
-        if not doing:
-            return ()
-        first = min(a.started_at for a in doing)
-        last = max(max(a.ended_at, a.started_at) for a in doing)
-        minutes = (last - first).total_seconds() / 60
+        minutes = logged_minutes(ctx.streaks, ctx.focus, ctx.now)
         limit = ctx.settings.no_break_day_minutes
         if minutes < limit:
             return ()

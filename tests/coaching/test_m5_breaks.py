@@ -61,28 +61,39 @@ def test_m501_gap_is_a_setting():
     assert found("M501", run(day, settings=settings)) is not None
 
 
-def test_m502_fires_for_four_hours_without_a_break():
-    day = Day().calls(at(8), 9, 30).work(at(12, 30), 30, None)  # 08:00-13:00, gaps of 30 minutes
+def test_m502_fires_for_four_hours_of_logged_work_without_a_break():
+    # 08:00-10:00 and 11:00-13:10, calls every 10 minutes: 4 h 10 min logged, an hour between not counted.
+    day = Day().calls(at(8), 13, 10).calls(at(11), 14, 10)
     finding = found("M502", run(day))
     assert finding is not None
-    assert finding.params["hours"].n == 5
+    assert finding.params["hours"].n == 4.1
     assert finding.params["max_hours"].n == 4
-    assert found("M501", run(day)) is None  # no single stretch: the gaps are longer than 20 minutes
 
 
 @pytest.mark.parametrize(
     "day",
     [
         Day().call(at(8)).call(at(11, 59)),
-        Day().call(at(8)).pause(at(10), 5).call(at(16)),
-        Day().focus(at(8), 300).call(at(9)),
+        Day().call(at(10)).call(at(17, 40)),  # nothing logged in between: two moments of work, not a day
+        Day().calls(at(8), 11, 30).work(at(13, 30), 30, None),  # 08:00-14:00 with 30-minute gaps: 30 min logged
+        Day().calls(at(8), 30, 10).pause(at(10), 5),
+        Day().focus(at(8), 120).call(at(9)).calls(at(10, 30), 7, 10),  # 2 h blocked, 1 h of calls after it
         Day(),
     ],
-    ids=["3h59", "one-break", "focus-block", "empty"],
+    ids=["two-calls", "the-issue-day", "sparse", "one-break", "focus-block", "empty"],
 )
 def test_m502_quiet(day):
     assert found("M502", run(day)) is None
 
 
+def test_m502_counts_focus_blocks_as_logged_work_up_to_now_and_each_minute_once():
+    # A 3-hour calling block with calls inside it, then an hour and a half of calls: 4 h 30 min, no break.
+    day = Day().focus(at(8), 180).calls(at(8), 10, 15).calls(at(11, 30), 10, 10)
+    assert found("M502", run(day)).params["hours"].n == 4.5
+    # At 10:00 the block has run for two hours only: not yet four.
+    assert found("M502", run(Day().focus(at(8), 300), now=at(10))) is None
+    assert found("M502", run(Day().focus(at(8), 300), now=at(12))).params["hours"].n == 4.0
+
+
 def test_m502_boundary_is_inclusive():
-    assert found("M502", run(Day().call(at(8)).call(at(12)))) is not None
+    assert found("M502", run(Day().calls(at(8), 25, 10))) is not None  # 08:00-12:00 logged: four hours

@@ -72,4 +72,4 @@ def test_rules_help_lists_every_rule():
 def test_rules_help_shows_a_teams_own_thresholds():
     team = CoachSettings().with_overrides({"connect_rate_floor": 0.075, "no_break_day_minutes": 300})
     assert "Fewer than 7.5% of your dials" in rules_help("en", team)
-    assert "van 5 uur of langer" in rules_help("nl", team)
+    assert "5 uur of meer gelogd werk" in rules_help("nl", team)
