@@ -1,4 +1,4 @@
-"""`salescoach`: serve, run, clock, run-due, migrate, demo."""
+"""`salescoach`: serve, run, clock, run-due, sync-crm, migrate, demo."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("salescoach")
 
-_SECRET = re.compile(r"\b(xox[abepr]-|xapp-)[A-Za-z0-9-]+")  # xoxe-: OAuth refresh tokens
+_SECRET = re.compile(r"\b(xox[abepr]-|xapp-|pat-[a-z0-9]+-)[A-Za-z0-9-]+")  # xoxe-: OAuth refresh tokens
 
 
 class _RedactSecrets(logging.Filter):
@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("clock", help="the scheduler alone: deliver nudges as they fall due")
     run_due = commands.add_parser("run-due", help="one pass of everything due, then exit")
     run_due.add_argument("--now", type=parse_now, help="the instant to act as of (ISO-8601 with offset)")
+    sync = commands.add_parser("sync-crm", help="one pass of the HubSpot sync (calls logged in HubSpot), then exit")
+    sync.add_argument("--since", type=parse_now, help="read the calls changed since then (ISO-8601 with offset)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     demo = commands.add_parser("demo", help="play a week of a small sales team offline (no Slack account needed)")
     demo.add_argument("--out", metavar="DIR", default="salescoach-demo", help="where to write the transcript")
@@ -216,6 +218,36 @@ def cmd_run_due(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync_crm(config: Config, args: argparse.Namespace) -> int:
+    """`salescoach sync-crm [--since T]`: one pull pass for every workspace with HubSpot, with a progress bar."""
+    if not config.secret_key:
+        raise ConfigError(
+            "SALESCOACH_SECRET_KEY is not set: HubSpot tokens are kept encrypted with it, so without it there is no "
+            "HubSpot sync; see README, HubSpot."
+        )
+    runtime = _runtime(config)
+    from bot.usecases import crm
+
+    def bar(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rsync-crm [{'#' * filled}{'.' * (width - filled)}] {done}/{total} calls")
+        sys.stderr.flush()
+
+    try:
+        reports = crm.sync_all(runtime, args.since, bar if sys.stderr.isatty() else None)
+    finally:
+        runtime.close()
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if not reports:
+        print("sync-crm: no workspace has HubSpot connected (a manager connects it in /coach settings)")
+        return 1
+    for team_id, report in reports.items():
+        print(f"sync-crm {team_id}: {report}")
+    return 0 if all(r.stopped is None for r in reports.values()) else 1
+
+
 def cmd_demo(_config: Config | None, args: argparse.Namespace) -> int:
     """`salescoach demo [--out DIR] [--quiet]`: the whole coach through a scripted week, offline.
 
@@ -233,6 +265,7 @@ COMMANDS = {
     "run": cmd_run,
     "clock": cmd_clock,
     "run-due": cmd_run_due,
+    "sync-crm": cmd_sync_crm,
     "migrate": cmd_migrate,
     "demo": cmd_demo,
 }

@@ -10,17 +10,20 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from cryptography.fernet import Fernet
 from dotenv import load_dotenv
 
 DEFAULT_DATABASE_URL = "sqlite:///salescoach.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+DEFAULT_HUBSPOT_API_URL = "https://api.hubapi.com"
 # The bot scopes an OAuth install asks for: manifest.yml's (a test holds the two together). SLACK_SCOPES overrides.
 DEFAULT_SCOPES = (
     "commands",
     "chat:write",
     "im:write",
     "users:read",
+    "users:read.email",
     "chat:write.public",
     "files:write",
     "im:history",
@@ -37,6 +40,10 @@ _WHERE = {
     "DATABASE_URL": "a SQLAlchemy URL such as sqlite:///salescoach.db or "
     "postgresql+psycopg://user:password@host:5432/salescoach",
     "PORT": "a TCP port number such as 3000",
+    "HUBSPOT_API_URL": "HubSpot's API base URL; leave it unset for https://api.hubapi.com",
+    "SALESCOACH_SECRET_KEY": "a Fernet key, which encrypts HubSpot tokens at rest: make one with "
+    '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`',
+    "HUBSPOT_ACCESS_TOKEN": "a HubSpot private-app access token (pat-...); it needs SALESCOACH_SECRET_KEY too",
     "SLACK_CLIENT_ID": "the Client ID under Basic Information > App Credentials in your Slack app's settings",
     "SLACK_CLIENT_SECRET": "the Client Secret under Basic Information > App Credentials in your Slack app's settings",
     "SLACK_SCOPES": "a comma-separated list of bot scopes such as commands,chat:write; leave it unset for the "
@@ -59,6 +66,9 @@ class Config:
     slack_api_url: str
     database_url: str
     port: int
+    hubspot_api_url: str = DEFAULT_HUBSPOT_API_URL
+    hubspot_access_token: str | None = None
+    secret_key: str | None = None
     client_id: str | None = None
     client_secret: str | None = None
     scopes: tuple[str, ...] = DEFAULT_SCOPES
@@ -99,7 +109,10 @@ class Config:
             f"port={self.port}, bot_token={'set' if self.bot_token else 'unset'}, "
             f"signing_secret={'set' if self.signing_secret else 'unset'}, "
             f"app_token={'set' if self.app_token else 'unset'}, "
-            f"client_id={self.client_id!r}, client_secret={'set' if self.client_secret else 'unset'})"
+            f"client_id={self.client_id!r}, client_secret={'set' if self.client_secret else 'unset'}, "
+            f"hubspot_api_url={self.hubspot_api_url!r}, "
+            f"hubspot_access_token={'set' if self.hubspot_access_token else 'unset'}, "
+            f"secret_key={'set' if self.secret_key else 'unset'})"
         )
 
 
@@ -130,6 +143,26 @@ def load(environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Confi
     port_text = get("PORT") or str(DEFAULT_PORT)
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"PORT is not a port number ({port_text!r}): set it to {_WHERE['PORT']}.")
+    hubspot_url = (get("HUBSPOT_API_URL") or DEFAULT_HUBSPOT_API_URL).rstrip("/")
+    parsed = urlparse(hubspot_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(
+            f"HUBSPOT_API_URL is not an http(s) URL ({hubspot_url!r}): set it to {_WHERE['HUBSPOT_API_URL']}."
+        )
+    secret_key = get("SALESCOACH_SECRET_KEY")
+    if secret_key:
+        try:
+            Fernet(secret_key.encode())
+        except ValueError:
+            raise ConfigError(
+                f"SALESCOACH_SECRET_KEY is not a Fernet key: set it to {_WHERE['SALESCOACH_SECRET_KEY']}."
+            ) from None
+    hubspot_token = get("HUBSPOT_ACCESS_TOKEN")
+    if hubspot_token and not secret_key:
+        raise ConfigError(
+            "HUBSPOT_ACCESS_TOKEN is set but SALESCOACH_SECRET_KEY is not: no HubSpot without a key to keep its "
+            f"token encrypted; set SALESCOACH_SECRET_KEY to {_WHERE['SALESCOACH_SECRET_KEY']}."
+        )
     client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
     _check_oauth(client_id, client_secret, bot_token)
     scopes = tuple(s.strip() for s in (get("SLACK_SCOPES") or ",".join(DEFAULT_SCOPES)).split(",") if s.strip())
@@ -147,6 +180,9 @@ def load(environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Confi
         slack_api_url=api_url,
         database_url=database_url,
         port=int(port_text),
+        hubspot_api_url=hubspot_url,
+        hubspot_access_token=hubspot_token,
+        secret_key=secret_key,
         client_id=client_id,
         client_secret=client_secret,
         scopes=scopes,

@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Config
+from bot.crm.accounts import Accounts
 from bot.outbox.sweep import Sweeper
 from bot.slack.clients import Installations
 from bot.slack.installs import Rotation, Store
@@ -41,6 +42,7 @@ class Runtime:
     reps: RepDirectory
     sweeper: Sweeper
     background: ThreadPoolExecutor
+    crm: Accounts  # each workspace's HubSpot (bot.crm)
 
     def close(self) -> None:
         """Release threads and connections."""
@@ -66,8 +68,10 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
             raise SlackApiError("chat.postMessage failed", response)
         return str(response.get("ts") or "")
 
+    crm = Accounts(config.secret_key, config.hubspot_api_url, config.hubspot_access_token)
+    decide = functools.partial(due.decide, accounts=crm, db=db, reps=reps)
     plan = functools.partial(due.plan, grace=dt.timedelta(days=config.uninstall_grace_days))
     sweeper = Sweeper(
-        db, due.decide, reps.dm_channel, post, clock, plan=plan, after_sent=due.after_sent, prepare=due.PREPARE
+        db, decide, reps.dm_channel, post, clock, plan=plan, after_sent=due.after_sent, prepare=due.PREPARE
     )
-    return Runtime(config, db, installations, clock, reps, sweeper, background)
+    return Runtime(config, db, installations, clock, reps, sweeper, background, crm)

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sweep-outbox"
 SWEEP_SECONDS = 20
+CRM_JOB = "sync-crm"
+CRM_SECONDS = 300  # calls logged in HubSpot reach the coach within about five minutes
 
 
 def run_due(runtime: Runtime, now: dt.datetime | None = None) -> SweepReport:
@@ -37,8 +39,31 @@ def _sweep_job(runtime: Runtime) -> None:
         log.exception("outbox sweep failed")
 
 
+def _crm_job(runtime: Runtime) -> None:
+    from bot.usecases import crm
+
+    try:
+        for team_id, report in crm.sync_all(runtime).items():
+            if report.seen or report.removed or report.stopped:
+                log.info("HubSpot sync %s: %s", team_id, report)
+    except Exception:  # the next run resumes from the stored cursor
+        log.exception("HubSpot sync failed")
+
+
 def install_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
     """Add the bot's jobs with explicit ids (re-adding replaces, never duplicates)."""
+    if runtime.crm.enabled:
+        scheduler.add_job(
+            _crm_job,
+            IntervalTrigger(seconds=CRM_SECONDS),
+            args=[runtime],
+            id=CRM_JOB,
+            name="pull calls from HubSpot",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=dt.datetime.now(dt.UTC),
+        )
     scheduler.add_job(
         _sweep_job,
         IntervalTrigger(seconds=SWEEP_SECONDS),

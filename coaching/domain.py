@@ -148,6 +148,7 @@ class Activity:
     first_attempt: bool = False
     #: Which attempt on its lead a call was (1 for the first call); None for other activities and older calls.
     attempt: int | None = None
+    automatic: bool = False  # logged for the rep from their CRM (HubSpot), not by hand
 
     @property
     def minutes(self) -> float:

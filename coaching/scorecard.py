@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from coaching.benchmarks import CONNECT_RATE_AVERAGE, CONNECT_RATE_TOP_QUARTILE, WIDELY_CITED_ATTEMPTS
-from coaching.domain import Activity, LeadSummary
+from coaching.domain import Activity, ActivityKind, LeadSummary
 from coaching.engine import evaluate, pick_tip
 from coaching.findings import Count, Finding
 from coaching.i18n import t
@@ -49,6 +49,7 @@ class Period:
     breaks: int
     #: Everything logged in the period: calls, work, breaks, focus blocks.
     logged: int = 0
+    calls_automatic: int = 0  # calls logged for the rep from HubSpot (misconception 3: admin automated)
 
     @property
     def attempts_per_lead(self) -> float | None:
@@ -87,6 +88,7 @@ def period(ordered: Sequence[Activity], settings: CoachSettings, start: dt.datet
         longest_streak_minutes=max((s.minutes for s in found), default=0.0),
         breaks=breaks_taken(inside),
         logged=len(inside),
+        calls_automatic=sum(1 for a in inside if a.kind == ActivityKind.CALL and a.automatic),
     )
 
 
@@ -166,6 +168,16 @@ def render_scorecard(card: Scorecard, language: str) -> str:
     out = [t(lang, "scorecard.title")]
     for number, params in lines.items():
         out.append(t(lang, f"scorecard.m{number}", title=t(lang, f"misconception.m{number}"), **params))
+        if number == 3 and week.calls_automatic:
+            # The admin the CRM sync removed: calls nobody had to type (only shown once there are any).
+            out[-1] += " " + t(
+                lang,
+                "scorecard.m3_automatic",
+                auto_today=num(today.calls_automatic),
+                auto_week=num(week.calls_automatic),
+                hand_today=num(today.dials - today.calls_automatic),
+                hand_week=num(week.dials - week.calls_automatic),
+            )
     out.append("")
     if card.tip is None:
         # "On track" only means something about a week with something in it.

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.slack import blockkit
-from bot.usecases import breaks, followups, home, leadcard, privacy, tips
+from bot.usecases import breaks, crm, followups, home, leadcard, privacy, tips
 from handlers.common import guarded, runtime
 
 
@@ -19,6 +19,7 @@ def register(app: App) -> None:
     app.action(blockkit.TIP_MUTE)(tip_mute_clicked)
     app.action(blockkit.TIP_RESUME)(tip_resume_clicked)
     app.action(privacy.FORGET)(forget_clicked)
+    app.action(crm.CHOOSE_ACTION)(record_chosen)
     for action_id in (blockkit.LEAD_CARD, blockkit.LEAD_CARD_PICK):
         app.action(action_id)(lead_card_clicked)
 
@@ -90,3 +91,11 @@ def lead_card_clicked(
         respond(replace_original=True, **message)
     else:
         respond(response_type="ephemeral", replace_original=False, **message)
+
+
+@guarded
+def record_chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, respond: Any) -> None:
+    """A rep says which HubSpot company or contact a lead is: remembered, and the lead's calls go to HubSpot."""
+    ack()
+    message = crm.choose(runtime(context), body["team"]["id"], body["user"]["id"], action.get("value", ""))
+    respond(replace_original=True, **message)

@@ -272,10 +272,15 @@ class Response:
 class CoachBot:
     """The real app over HTTP, with helpers that speak as Slack does."""
 
-    def __init__(self, slack: SlackStandIn, db: Database, clock: Clock, config: Config | None = None) -> None:
+    def __init__(
+        self, slack: SlackStandIn, db: Database, clock: Clock, config: Config | None = None, **settings: Any
+    ) -> None:
         self.slack = slack
         self.clock = clock
-        self.runtime = runtime_module.build(config or make_config(slack, db.url), clock=clock, db=db)
+        config = config or make_config(slack, db.url)
+        if settings:  # e.g. HubSpot's
+            config = Config(**{**config.__dict__, **settings})
+        self.runtime = runtime_module.build(config, clock=clock, db=db)
         self.server = make_server("127.0.0.1", 0, WsgiApp(self.runtime), _ThreadingServer, _QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         # A short poll interval: close() waits for the serving loop to notice, after every test (0.5 s by default).

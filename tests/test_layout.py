@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-ROOMS = ["usecases", "outbox", "slack", "storage"]  # each may import the ones after it, never one before it
+ROOMS = ["usecases", "outbox", "crm", "slack", "storage"]  # each may import the ones after it, never one before it
 WIRING = {"app", "cli", "config", "demo", "runtime", "scheduler", "server"}
 
 

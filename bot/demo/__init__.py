@@ -8,6 +8,7 @@ an expected message is missing.
 - `week`: the scripted week, step by step. `harness`: the real bot served over HTTP with a simulated clock.
 - `workspace`: the demo's people and channel, played by the stand-in. `observed`: what was seen and expected.
 - `terminal` and `page`: the transcripts, in the terminal and as HTML.
+- `crm`: the team's HubSpot (the HubSpot stand-in) checked against what the coach recorded.
 
 It drives the whole bot from outside, as the wiring does; nothing in the bot imports it.
 """
@@ -50,6 +51,7 @@ def run(out: str | os.PathLike[str] | None = None, *, quiet: bool = False, strea
 
     The transcript goes to `stream` (default stdout) as it happens; `quiet` prints only the outcome.
     """
+    from bot.demo.crm import hubspot_failures
     from bot.demo.harness import DemoBot
     from bot.demo.page import Page
     from bot.demo.terminal import Printer
@@ -76,6 +78,7 @@ def run(out: str | os.PathLike[str] | None = None, *, quiet: bool = False, strea
     week = Week(bot, printer)
     try:
         play(week)
+        hubspot = hubspot_failures(bot)
     finally:
         bot.close()
     events = bot.events
@@ -86,6 +89,7 @@ def run(out: str | os.PathLike[str] | None = None, *, quiet: bool = False, strea
         "no text Slack would render wrongly (a stray <, > or &)": list(bot.slack.findings),
         "every App Home chart is a PNG the bot uploaded": chart_failures(events, bot.slack.files),
         "every scripted click found its message": list(week.failures),
+        "HubSpot has every call logged in Slack once (owner, company), and the one logged there came in": hubspot,
     }
     failures = [f for f in (x.failure(events) for x in week.expectations) if f]
     failures += [f for found in invariants.values() for f in found]

@@ -25,15 +25,19 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from cryptography.fernet import Fernet
+
 from bot import runtime as runtime_module
 from bot import scheduler
 from bot.app import EVENTS_PATH, WsgiApp
 from bot.config import Config
+from bot.crm.standin import HubSpotStandIn
 from bot.demo.observed import Event, Kind
-from bot.demo.workspace import BOT_USER, TEAM, TEAM_DOMAIN, workspace
+from bot.demo.workspace import BOT_USER, TEAM, TEAM_DOMAIN, hubspot_account, workspace
 from bot.outbox.sweep import SweepReport
 from bot.slack.standin import Call, SlackStandIn, StandInTimeout, dm_channel
 from bot.storage.database import Database
+from bot.usecases import crm
 
 # How long the bot may take to draw an App Home in the background (a chart is rendered on the first of the day).
 HOME_WAIT = 20.0
@@ -90,6 +94,9 @@ class DemoBot:
         self.token = "xoxb-demo-" + secrets.token_hex(12)
         self.secret = secrets.token_hex(16)
         self.slack = SlackStandIn(workspace(self.token), clock=self.clock).start()
+        hubspot_token = "pat-eu1-demo-" + secrets.token_hex(8)
+        self.hubspot = HubSpotStandIn({hubspot_token}, clock=self.clock).start()
+        self.owners = hubspot_account(self.hubspot.portal)
         self.config = Config(
             bot_token=self.token,
             signing_secret=self.secret,
@@ -97,6 +104,9 @@ class DemoBot:
             slack_api_url=self.slack.api_url,
             database_url=database_url,
             port=0,
+            hubspot_api_url=self.hubspot.api_url,
+            hubspot_access_token=hubspot_token,
+            secret_key=Fernet.generate_key().decode(),
         )
         db = Database(database_url)
         db.migrate()
@@ -117,6 +127,7 @@ class DemoBot:
         self.server.server_close()
         self.runtime.close()
         self.slack.stop()
+        self.hubspot.stop()
 
     # -- speaking as Slack ---------------------------------------------------------------------------------------
 
@@ -247,6 +258,13 @@ class DemoBot:
         except StandInTimeout as err:
             raise DemoError(f"no App Home was published for {user} within {HOME_WAIT:.0f} s") from err
         return events + self.transcriber.collect()
+
+    def sync_crm(self, now: dt.datetime) -> str:
+        """The clock's HubSpot job, once, at `now`: what it did."""
+        self.clock.set(now)
+        reports = crm.sync_all(self.runtime)
+        self.transcriber.collect()
+        return "; ".join(str(report) for report in reports.values()) or "HubSpot not connected"
 
     def sweep(self, now: dt.datetime) -> tuple[SweepReport, list[Event]]:
         """The scheduler's sweep job, once, at `now` (the clock moves there first)."""

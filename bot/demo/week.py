@@ -144,6 +144,22 @@ class Week:
         )
         self.printer.line(line, styled=self.printer.style.dim(line))
 
+    def sync_crm(self, when: dt.datetime, why: str) -> None:
+        """At `when`, the clock's HubSpot job runs once (every five minutes in `salescoach clock`)."""
+        self.at(when)
+        line = f"  ⇄ HubSpot sync ({why}): {self.bot.sync_crm(when)}"
+        self.printer.line(line, styled=self.printer.style.dim(line))
+
+    def in_hubspot(self, when: dt.datetime, user: str, lead: str, disposition: str, note: str) -> None:
+        """At `when`, `user` logs a call in HubSpot itself (not in Slack), on the company `lead`."""
+        self.at(when)
+        portal = self.bot.hubspot.portal
+        company = next(r.id for r in portal.live("companies") if r.properties.get("name") == lead)
+        label = next(d["id"] for d in portal.dispositions if d["label"] == disposition)
+        portal.log_call(self.bot.owners[user], label, when, associate=company, hs_call_body=f"<p>{note}</p>")
+        line = f"{name_of(user):<15} ▸ logs a call in HubSpot: {lead}, {disposition}, “{note}”"
+        self.printer.line(line)
+
     def night(self, until: dt.datetime, why: str) -> None:
         """The rest of the working day (18:00 UTC: 19:00 in Amsterdam, 18:00 in London), then the night's sweeps."""
         now = self.bot.clock()
@@ -292,6 +308,7 @@ def play(week: Week) -> None:
 
     # -- Monday: the first calls, a typo, the channel subscribed ---------------------------------------------------
     with week.day(23, 1, total):
+        week.sync_crm(ams(23, 9, 0), "the team's HubSpot connects from HUBSPOT_ACCESS_TOKEN")
         week.slash(ams(23, 9, 2), PETRA, "/leaderboard", "subscribe", channel=SALES)
         week.slash(ams(23, 9, 3), PETRA, "/leaderboard", "subscribe weekly en", channel=INTL)
         week.expect("#sales-international subscribed in English", Kind.EPHEMERAL, PETRA, "in het Engels")
@@ -376,10 +393,14 @@ def play(week: Week) -> None:
         week.expect("a lead stopped from its reminder, saying why", Kind.UPDATE, SAM, "Stopped following up", BLITZ[9],
                     "bought elsewhere", "doesn't count as dropped early")  # fmt: skip
         week.click(lon(25, 11, 0), SAM, "Tomorrow morning", "Acme BV", "attempt 3")
+        week.in_hubspot(ams(25, 12, 10), ANOUK, "Kaasboerderij De Hoeve", "Connected", "Offerte besproken")
+        week.sync_crm(ams(25, 12, 15), "calls logged in HubSpot come in")
         week.slash(ams(25, 12, 30), ANOUK, "/pauze", "30")
         week.slash(ams(25, 14, 0), ANOUK, "/log", "admin 30 CRM bijwerken")
         week.slash(ams(25, 14, 5), ANOUK, "/coach")
         week.expect("Anouk's scorecard in Dutch", Kind.EPHEMERAL, ANOUK, "Kwaliteit boven kwantiteit", day=date(25))
+        week.expect("her call logged in HubSpot, counted on her scorecard", Kind.EPHEMERAL, ANOUK,
+                    "uit HubSpot voor je zijn gelogd: 1 vandaag", day=date(25))  # fmt: skip
         week.slash(lon(25, 14, 0), SAM, "/log", "admin 30 CRM updates")
         week.slash(lon(25, 14, 5), SAM, "/coach")
         week.expect("Sam's scorecard in English", Kind.EPHEMERAL, SAM, "Quality beats quantity", day=date(25))
@@ -454,7 +475,9 @@ def play(week: Week) -> None:
 
     # -- Monday: the manager's digest; the weekend's reminders arrive --------------------------------------------------
     with week.day(30, 8, total):
+        # The digest also counts the call logged in HubSpot apart from those logged by hand.
         week.expect("Petra's manager digest at 09:00", Kind.DM, PETRA, "Je team vorige week",
+                    "Belpogingen automatisch uit HubSpot gelogd: 1",
                     day=date(30), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip
         week.expect("Anouk's reminder snoozed on Friday", Kind.DM, ANOUK, "Fietsenmaker De Ketting",
                     day=date(30), after=dt.time(9), before=dt.time(9, 15))  # fmt: skip

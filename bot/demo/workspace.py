@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.crm.standin import Portal
 from bot.slack.standin import Workspace
 
 TEAM = "T0DEMO"
@@ -21,8 +22,16 @@ USERS: dict[str, dict[str, Any]] = {
         "tz": "Europe/Amsterdam",
         "locale": "nl-NL",
         "is_admin": False,
+        "email": "anouk@salescoach-demo.example",
     },
-    "U0SAM": {"name": "sam", "real_name": "Sam Carter", "tz": "Europe/London", "locale": "en-GB", "is_admin": False},
+    "U0SAM": {
+        "name": "sam",
+        "real_name": "Sam Carter",
+        "tz": "Europe/London",
+        "locale": "en-GB",
+        "is_admin": False,
+        "email": "sam@salescoach-demo.example",
+    },
     # A rep in New York: Thursday 26 November 2026 is Thanksgiving there, a public holiday (the `holidays` package).
     "U0JORDAN": {
         "name": "jordan",
@@ -30,6 +39,7 @@ USERS: dict[str, dict[str, Any]] = {
         "tz": "America/New_York",
         "locale": "en-US",
         "is_admin": False,
+        "email": "jordan@salescoach-demo.example",
     },
     "U0PETRA": {
         "name": "petra",
@@ -37,6 +47,7 @@ USERS: dict[str, dict[str, Any]] = {
         "tz": "Europe/Amsterdam",
         "locale": "nl-NL",
         "is_admin": True,
+        "email": "petra@salescoach-demo.example",
     },
 }
 CHANNELS = {"C0SALES": "sales", "C0INTL": "sales-international"}
@@ -55,3 +66,19 @@ def workspace(token: str) -> Workspace:
         bot_user_id=BOT_USER,
         bot_id="B0COACH",
     )
+
+
+# The team's HubSpot, played by the HubSpot stand-in: each person is a HubSpot user by the same email, and the
+# account knows some of the companies the reps call. The bot connects with HUBSPOT_ACCESS_TOKEN (single workspace).
+HUBSPOT_COMPANIES = ("Acme BV", "Initech", "Bakkerij Jansen", "Kaasboerderij De Hoeve")
+
+
+def hubspot_account(portal: Portal) -> dict[str, str]:
+    """Fill the demo's HubSpot account; returns each person's owner id by user id."""
+    owners = {}
+    for user_id, person in USERS.items():
+        first, _, last = person["real_name"].partition(" ")
+        owners[user_id] = portal.add_owner(person["email"], first, last)
+    for name in HUBSPOT_COMPANIES:
+        portal.add_company(name)
+    return owners

@@ -119,11 +119,29 @@ class SweepReport:
         )
 
 
+class TryLater(Exception):
+    """Work a nudge stands for failed, and a retry may cure it: at `at` when the other side said when."""
+
+    def __init__(self, error: str, at: dt.datetime | None = None) -> None:
+        super().__init__(error)
+        self.error, self.at = error, at
+
+
+class CannotDeliver(Exception):
+    """Work a nudge stands for failed, and no retry will cure it."""
+
+
 @dataclass(frozen=True)
 class Decision:
-    """What to do with a claimed nudge: send this message, defer it, or cancel it."""
+    """What to do with a claimed nudge: send this message, do this work, defer it, or cancel it.
+
+    `perform` is work other than a Slack message (a call pushed to the CRM): it runs outside any transaction, may
+    raise `TryLater` or `CannotDeliver`, and what it returns is kept in the nudge's payload as `result` (its `id`
+    as `sent_ts`) in the transaction that marks the nudge sent, where `after_sent` reads it.
+    """
 
     message: dict[str, Any] | None = None  # chat.postMessage arguments (without channel)
+    perform: Callable[[], dict[str, Any]] | None = None
     user_id: str | None = None  # DM target
     channel: str | None = None  # channel target
     defer_until: dt.datetime | None = None
@@ -229,12 +247,23 @@ class Sweeper:
                 report.deferred += 1
                 return
             team_id, kind = nudge.team_id, nudge.kind
-        assert decision.message is not None
+        result: dict[str, Any] | None = None
         try:
-            channel = decision.channel or self.open_dm(team_id, decision.user_id or "")
-            ts = self.post(team_id, channel, decision.message)
+            if decision.perform is not None:
+                result = decision.perform()
+                channel, ts = None, str(result.get("id") or "")[:32] or None
+            else:
+                assert decision.message is not None
+                channel = decision.channel or self.open_dm(team_id, decision.user_id or "")
+                ts = self.post(team_id, channel, decision.message)
         except SlackApiError as err:
             self._failed_send(nudge_id, now, err, report)
+            return
+        except TryLater as err:
+            self._retry(nudge_id, now, err.at, err.error, report, count=err.at is None)
+            return
+        except CannotDeliver as err:
+            self._give_up(nudge_id, str(err), report)
             return
         except NotInstalled:  # uninstalled or its token revoked: no retry can cure that
             self._give_up(nudge_id, "not installed", report)
@@ -248,10 +277,12 @@ class Sweeper:
                 .where(Nudge.id == nudge_id, Nudge.status == "sending", Nudge.claimed_by == self.worker)
                 .values(status="sent", sent_at=now, sent_channel=channel, sent_ts=ts, lease_until=None)
             ).rowcount
-            if marked and self.after_sent is not None:
-                # What a delivered nudge causes (a reminder if nobody acts on it) is written with its "sent".
+            if marked:
                 sent = session.get(Nudge, nudge_id)
-                if sent is not None:
+                if sent is not None and result is not None:
+                    sent.payload = {**(sent.payload or {}), "result": result}
+                if sent is not None and self.after_sent is not None:
+                    # What a delivered nudge causes (a reminder if nobody acts on it) is written with its "sent".
                     self.after_sent(session, sent, now)
         if not marked:
             log.warning("nudge %s (%s) was sent but its lease had passed to another sweeper", nudge_id, kind)

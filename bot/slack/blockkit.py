@@ -392,9 +392,17 @@ SETTINGS_FORM = "team_settings"
 
 
 def settings_form(
-    language: str, settings: dict[str, Any], fallback_tz: str, country: str | None = None
+    language: str,
+    settings: dict[str, Any],
+    fallback_tz: str,
+    country: str | None = None,
+    hubspot: str | None = None,
 ) -> dict[str, Any]:
-    """The managers' team settings form, filled with the current values."""
+    """The managers' team settings form, filled with the current values.
+
+    `hubspot` is the key of the line that says where HubSpot stands (the token field is never filled in: a token
+    once given is not shown again); None leaves HubSpot out (no SALESCOACH_SECRET_KEY).
+    """
     from coaching.cadence import CadenceSettings
     from coaching.hours import WorkingHours
     from coaching.seasons import PostSchedule
@@ -459,6 +467,17 @@ def settings_form(
             text_input("connect_floor", "settings.connect_floor", round(thresholds.connect_rate_floor * 100)),
             text_input("streak", "settings.streak", thresholds.streak_max_minutes),
             text_input("admin", "settings.admin", thresholds.admin_max_minutes),
+            *(
+                [
+                    {
+                        **field("hubspot_token", "settings.hubspot_token", {"type": "plain_text_input"}),
+                        "optional": True,
+                        "hint": label(hubspot),
+                    }
+                ]
+                if hubspot
+                else []
+            ),
         ],
     }
 
@@ -488,6 +507,7 @@ def settings_values(state: dict[str, Any]) -> dict[str, Any]:
         "connect_floor": text("connect_floor"),
         "streak": text("streak"),
         "admin": text("admin"),
+        "hubspot_token": text("hubspot_token").strip(),
     }
 
 

@@ -362,6 +362,87 @@ class ChartFile(RepDayRow, Base):
     state: Mapped[str] = mapped_column(String(16), default="processing", server_default="processing")
 
 
+class CrmConnection(Base):
+    """A workspace's HubSpot account: its token (encrypted, bot.crm.secrets), call outcome mapping and sync cursor.
+
+    `status` is `active`, or `revoked` once HubSpot refused the token (the sync stops; the managers are told once,
+    `revoked_told`). The pull reads calls changed at or after `cursor`, from the page `cursor_after` within it.
+    """
+
+    __tablename__ = "crm_connections"
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(Text)  # Fernet token of the access token
+    source: Mapped[str] = mapped_column(String(16))  # settings|environment
+    portal_id: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # our outcome -> HubSpot disposition id
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)  # HubSpot disposition id -> its label
+    cursor: Mapped[dt.datetime | None]
+    cursor_after: Mapped[str | None] = mapped_column(String(32))
+    synced_at: Mapped[dt.datetime | None]
+    pulled: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    revoked_told: Mapped[bool] = mapped_column(Boolean, default=False)
+    connected_by: Mapped[str] = mapped_column(String(32))
+    connected_at: Mapped[dt.datetime]
+
+
+class CrmOwner(Base):
+    """The HubSpot owner a rep is: matched by email, or set by a manager (`by_manager`, which a match never undoes)."""
+
+    __tablename__ = "crm_owners"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
+        Index("ix_crm_owners_owner", "team_id", "owner_id"),
+    )
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(200))
+    by_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CrmLead(Base):
+    """The HubSpot company or contact a lead is, matched by name once and remembered.
+
+    `kind` is `companies` or `contacts` with `object_id`; `none` when HubSpot has no such record; `ambiguous` while
+    the rep is to pick one of `choices` (buttons in a DM). `fields` are the record's key fields as last read from
+    HubSpot (the lead card shows them without asking HubSpot).
+    """
+
+    __tablename__ = "crm_leads"
+    __table_args__ = (Index("ix_crm_leads_object", "team_id", "kind", "object_id"),)
+
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[str | None] = mapped_column(String(32))
+    label: Mapped[str | None] = mapped_column(String(200))
+    choices: Mapped[list[Any] | None] = mapped_column(JSON)
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the record's key fields, for the lead card
+
+
+class CrmCall(Base):
+    """A call that is in HubSpot: pushed from an activity here, or pulled from HubSpot into one.
+
+    Unique by HubSpot id and by activity, so neither side is ever counted twice. A call deleted in HubSpot keeps
+    its row (`deleted`), with its activity removed, so a later pass never brings it back.
+    """
+
+    __tablename__ = "crm_calls"
+    __table_args__ = (UniqueConstraint("team_id", "hubspot_id"), UniqueConstraint("activity_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    hubspot_id: Mapped[str] = mapped_column(String(32))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
+    origin: Mapped[str] = mapped_column(String(8))  # pushed|pulled
+    disposition: Mapped[str | None] = mapped_column(String(64))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 # slack_sdk's OAuth stores (bot.slack.installs) read and write tables of their own: a workspace's installation (its
 # bot token, refresh token and expiry), and the OAuth `state` of installs in progress. They are declared here exactly
 # as slack_sdk builds them, so that migration 0010 creates them and the test that the migrations match the models

@@ -74,6 +74,7 @@ _COLUMNS = (
     Activity.outcome,
     Activity.work,
     Activity.lead_id,
+    Activity.source,
     Activity.researched,
     Activity.decision_maker,
     Activity.attempt,
@@ -107,6 +108,7 @@ def to_domain(row: Any) -> domain.Activity:
         decision_maker=row.decision_maker,
         first_attempt=row.attempt == 1,
         attempt=row.attempt,
+        automatic=row.source == "hubspot",
     )
 
 

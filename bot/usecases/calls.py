@@ -20,6 +20,7 @@ from bot.slack import blockkit
 from bot.storage.database import upsert_insert
 from bot.storage.models import REP_DAY_ATTEMPTS, Activity, Lead, RepDay
 from bot.storage.records import add_entry
+from bot.usecases import crm
 from bot.usecases.breaks import suggest_break
 from bot.usecases.replies import Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
@@ -128,6 +129,8 @@ class CallLogged:
     attempt: int
     next_attempt_at: dt.datetime | None
     cadence: str
+    activity_id: int = 0
+    lead_id: int = 0
 
 
 def log_call(
@@ -137,8 +140,14 @@ def log_call(
     now: dt.datetime,
     *,
     source: str = "command",
+    live: bool = True,
 ) -> CallLogged:
-    """Store a call and move its lead's cadence on: the next attempt is scheduled, or the cadence ends."""
+    """Store a call and move its lead's cadence on: the next attempt is scheduled, or the cadence ends.
+
+    A call logged here goes to HubSpot too, where it is connected (`crm.queue_push`, in this transaction); one read
+    from HubSpot (`source="hubspot"`, `live=False`: it happened a while ago) is not pushed back, nor does it start a
+    break suggestion.
+    """
     lead = _lead_for(session, rep, call.lead, now)
     lead.attempts += 1
     lead.owner_id = rep.user_id
@@ -160,6 +169,8 @@ def log_call(
         **flags,
     )
     _count_in_rep_day(session, activity)
+    if source != "hubspot":
+        crm.queue_push(session, rep, activity, now)
     # Whatever was scheduled for this lead is superseded by the call just made.
     outbox.cancel_followups(session, rep.team_id, lead.id)
     due: dt.datetime | None = None
@@ -176,8 +187,9 @@ def log_call(
             lead.cadence = "active"
             key, attempt = f"followup:{lead.id}:{activity.id}", lead.unreached_attempts + 1
             outbox.schedule_dm(session, rep, "followup", due, key, now, lead_id=lead.id, attempt=attempt)
-    suggest_break(session, rep, now, now, now)
-    return CallLogged(lead.name, call.outcome, lead.attempts, due, lead.cadence)
+    if live:
+        suggest_break(session, rep, now, now, now)
+    return CallLogged(lead.name, call.outcome, lead.attempts, due, lead.cadence, activity.id, lead.id)
 
 
 def _count_in_rep_day(session: Session, call: Activity) -> None:

@@ -2,8 +2,8 @@
 
 `/coach` alone is the scorecard (`scorecard_text`, also on the App Home): today and this week beside each rule's
 threshold. `rules` and `help` come from the rule registry and the catalogs; the rest belong to follow-ups (`away`,
-`back`), preferences (`language`, `hours`, `privacy`, `digest`), managers (`managers`, `settings`) and privacy
-(`export`, `forget`).
+`back`), preferences (`language`, `hours`, `privacy`, `digest`), managers (`managers`, `settings`), privacy
+(`export`, `forget`) and HubSpot (`hubspot`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.slack import blockkit
 from bot.storage.records import lead_summaries, rep_activities
-from bot.usecases import followups, managers, preferences, privacy
+from bot.usecases import crm, followups, managers, preferences, privacy
 from bot.usecases.replies import Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
 from coaching import parser
@@ -33,6 +33,9 @@ def coach(rt: Runtime, team_id: str, user_id: str, text: str) -> Reply:
     """`/coach [rules|help|language ...|away <date>|back|hours ...|privacy|digest|managers|export|forget|settings]`."""
     rep = rt.reps.profile(team_id, user_id)
     now = rt.clock()
+    words = blockkit.unescape(text).split()
+    if words and words[0].casefold() == "hubspot":
+        return Reply(crm.command(rt, rep, words[1:]))
     command = parser.parse_coach(blockkit.unescape(text), now.astimezone(rep.tz).date())
     action = command.action
     if action == "help":

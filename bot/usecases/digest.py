@@ -196,6 +196,11 @@ def _digest_lines(
     lines.append(
         t(lang, "digest.m3", share=fmt_pct(admin / working if working else None, lang), minutes=fmt_num(admin, lang))
     )
+    automatic = int(_sum(now, "calls_automatic"))
+    if automatic:
+        # The admin the HubSpot sync removed: calls the team logged there and nobody typed here.
+        hand = int(_sum(now, "dials")) - automatic
+        lines[-1] += " " + t(lang, "digest.m3_automatic", automatic=automatic, hand=hand)
     active = [p for p in now if p.dials or p.admin_minutes]
     switches = sum(p.max_switches for p in active) / len(active) if active else 0
     lines.append(t(lang, "digest.m4", switches=fmt_num(switches, lang)))

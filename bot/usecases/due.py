@@ -15,10 +15,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.crm.accounts import Accounts
 from bot.outbox.sweep import Decision
+from bot.storage.database import Database
 from bot.storage.models import Nudge, Rep, Team
-from bot.usecases import breaks, digest, followups, installs, posts
-from bot.usecases.reps import profile_of
+from bot.usecases import breaks, crm, digest, followups, installs, posts
+from bot.usecases.reps import RepDirectory, profile_of
 from coaching.hours import is_working, next_working_moment
 
 # Messages that read a team's whole week or month: composed before the write transaction (bot.outbox.sweep).
@@ -28,11 +30,25 @@ PREPARE = {"leaderboard_post": posts.channel_post, "digest": digest.digest}
 HELD_BY_FOCUS = frozenset({"followup", "break"})
 
 
-def decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any = None) -> Decision:
-    """The message for a claimed nudge, or when to try again, or why it is no longer wanted.
+def decide(
+    session: Session,
+    nudge: Nudge,
+    now: dt.datetime,
+    prepared: Any = None,
+    *,
+    accounts: Accounts | None = None,
+    db: Database | None = None,
+    reps: RepDirectory | None = None,
+) -> Decision:
+    """The message for a claimed nudge (or the work it stands for), or when to try again, or why it is no longer wanted.
 
-    `prepared` is the message `PREPARE` composed for this nudge in a read transaction, where it has one.
+    `prepared` is the message `PREPARE` composed for this nudge in a read transaction, where it has one. A call's
+    push to HubSpot (`crm_push`) goes at once, whatever the hours: nobody is interrupted by it.
     """
+    if nudge.kind == crm.PUSH:
+        if accounts is None or db is None or reps is None:
+            return Decision(defer_until=now + crm.REVOKED_WAIT)  # a process without HubSpot leaves it to one with
+        return crm.decide_push(accounts, db, reps, session, nudge, now)
     decision = _decide(session, nudge, now, prepared)
     if decision.message is not None and decision.channel is None and decision.user_id:
         # The rep's row is in this session already: hand the sweeper the DM channel it knows, so sending costs no
@@ -76,6 +92,10 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
         return breaks.decide_focus_summary(session, nudge, profile)
     if nudge.kind == "digest":
         return digest.decide_digest(session, nudge, rep, now, prepared)
+    if nudge.kind == crm.CHOOSE:
+        return crm.choose_message(session, nudge, profile)
+    if nudge.kind == crm.REVOKED:
+        return crm.revoked_message(session, nudge, profile)
     return Decision(cancel_reason=f"unknown nudge kind {nudge.kind}")
 
 
@@ -92,3 +112,5 @@ def after_sent(session: Session, nudge: Nudge, now: dt.datetime) -> None:
     """What a delivered nudge causes, written with its "sent": an ignored follow-up comes back once."""
     if nudge.kind == "followup":
         followups.remind_if_ignored(session, nudge, now)
+    elif nudge.kind == crm.PUSH:
+        crm.after_push(session, nudge, now)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.slack import blockkit
 from bot.storage.models import Activity, Lead, Nudge, Rep
+from bot.usecases import crm
 from bot.usecases.privacy import display_name
 from bot.usecases.replies import Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
@@ -44,8 +45,8 @@ RECENT_NAMES = 5
 #: inside Slack's 3 seconds, so it reads what the CRM sync stored rather than calling the CRM.
 CrmLookup = Callable[["Runtime", RepProfile, Lead], "blockkit.CrmSection | None"]
 
-#: The CRMs whose records join the card, first found first. None yet: the HubSpot sync (issue 13) adds its own.
-CRM_LOOKUPS: tuple[CrmLookup, ...] = ()
+#: The CRMs whose records join the card, first found first: HubSpot's (bot.usecases.crm).
+CRM_LOOKUPS: tuple[CrmLookup, ...] = (crm.lead_card_section,)
 
 
 @refuses_bad_input("lead")

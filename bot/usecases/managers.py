@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.slack import blockkit
 from bot.storage.database import insert_ignore
-from bot.storage.models import Manager, Rep, Team
+from bot.storage.models import CrmConnection, Manager, Rep, Team
 from bot.usecases.reps import RepProfile, reps_by_id, team_calendar
 from coaching.cadence import CadenceSettings
 from coaching.hours import WorkingHours
@@ -87,9 +87,14 @@ def settings_form(rt: Runtime, rep: RepProfile) -> dict[str, Any] | str:
         team = session.get(Team, rep.team_id)
         assert team is not None
         settings = dict(team.settings or {})
+        hubspot = None
+        if rt.crm.enabled:
+            connection = session.get(CrmConnection, rep.team_id)
+            state = connection.status if connection is not None else "none"
+            hubspot = f"settings.hubspot_{state}"
     # The country whose public holidays the team takes off: as set, else that of the team's (the manager's) zone.
     country = team_calendar(settings, rep.tz_name).code
-    return blockkit.settings_form(rep.language, settings, rep.tz_name, country)
+    return blockkit.settings_form(rep.language, settings, rep.tz_name, country, hubspot)
 
 
 def save_settings(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
@@ -149,6 +154,14 @@ def save_settings(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any
         errors["post_time"] = t(lang, "settings.bad_time")
     language = values.get("language") or "auto"
     new["language"] = None if language == "auto" else language
+    if not errors and values.get("hubspot_token"):
+        from bot.usecases import crm  # crm tells managers about HubSpot: it imports this module
+
+        with rt.db.read() as session:
+            allowed = is_manager(session, team_id, user_id)
+        problem = crm.connect(rt, team_id, user_id, values["hubspot_token"]) if allowed else "manager.only"
+        if problem:
+            errors["hubspot_token"] = t(lang, problem)
     if not errors:
         thresholds = {
             "connect_rate_floor": numbers["connect_floor"] / 100,
@@ -163,4 +176,7 @@ def save_settings(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any
             merged = {**(team.settings or {}), **new}
             merged["thresholds"] = {**(merged.get("thresholds") or {}), **thresholds}
             team.settings = merged
-    return errors, t(lang, "settings.saved")
+    saved = t(lang, "settings.saved")
+    if values.get("hubspot_token") and not errors:
+        saved += "\n" + t(lang, "crm.connected")
+    return errors, saved

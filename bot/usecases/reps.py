@@ -161,6 +161,11 @@ class RepDirectory:
                 _apply(rep, info, now)
             return profile_of(rep, session.get(Team, team_id))  # type: ignore[arg-type]
 
+    def email(self, team_id: str, user_id: str) -> str | None:
+        """The rep's email from Slack's profile (scope users:read.email), asked when needed and not kept."""
+        info = self._fetch(team_id, user_id, interactive=False)
+        return ((info or {}).get("profile") or {}).get("email") or None
+
     def _fetch(self, team_id: str, user_id: str, *, interactive: bool = True) -> dict[str, Any] | None:
         try:
             client = self.installations.client_for(team_id, interactive=interactive)

@@ -64,7 +64,12 @@ class Methods:
         if profile is None:
             return {"ok": False, "error": "user_not_found"}
         user = {"id": user_id, "team_id": self.workspace.team_id, "is_bot": False, "deleted": False, "is_admin": False}
-        return {"ok": True, "user": {**user, **profile}}
+        # As Slack answers: the profile's fields nested under `profile`, `email` among them (scope users:read.email).
+        fields = {"real_name": profile.get("real_name", ""), "display_name": profile.get("name", "")}
+        email = profile.pop("email", None)
+        if email:
+            fields["email"] = email
+        return {"ok": True, "user": {**user, **profile, "profile": fields}}
 
     def _conversations_open(self, params: Params) -> Answer:
         user_id = str(params.get("users", "")).split(",")[0]
