@@ -2,7 +2,7 @@
 
 Same Bolt adapter (slack_bolt.adapter.wsgi.SlackRequestHandler on /slack/events, plus /healthz, like bot.app's
 WsgiApp), same gunicorn settings: it is served by a subclass of bot.server.Server that changes only which WSGI
-app is loaded (gthread, WEB_CONCURRENCY workers, GUNICORN_THREADS threads, bound to $PORT).
+app is loaded (gevent, WEB_CONCURRENCY workers, bound to $PORT).
 
     SLACK_SIGNING_SECRET=... SLACK_API_URL=http://127.0.0.1:9/api/ PORT=3100 python -m bench.bare_app
 

@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_call.py            # 50 warm-up, 500 requests at concurrency 1, 2000 at 16
     .venv/bin/python bench/bench_call.py --quick    # a short run
 
-Both apps run as gunicorn subprocesses with the same settings (bot.server.Server: gthread, WEB_CONCURRENCY
-workers, GUNICORN_THREADS threads); the bot uses SQLite in a temporary folder and the Slack stand-in
+Both apps run as gunicorn subprocesses with the same settings (bot.server.Server: gevent, WEB_CONCURRENCY
+workers, WORKER_CONNECTIONS connections each); the bot uses SQLite in a temporary folder and the Slack stand-in
 (bot.slack.standin, counting calls only) served from this process. Requests are signed as Slack signs them. The
 table is printed and written to bench/results/call.md. Targets (issue): the bot's p50 at most 1.5x the bare
 app's, and p99 under 100 ms at concurrency 16. Exit code: 1 on any failed request (or, with --strict, on a missed
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[ServerProcess] = []
     results: list[RunResult] = []
     database_url = f"sqlite:///{tmp / 'bench.db'}"
-    settings = {k: os.environ[k] for k in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "LOG_LEVEL") if k in os.environ}
+    settings = {k: os.environ[k] for k in ("WEB_CONCURRENCY", "WORKER_CONNECTIONS", "LOG_LEVEL") if k in os.environ}
     # The throwaway database is dropped when the block ends, after the run's own clean-up has read it.
     with contextlib.ExitStack() as databases:
         if args.postgres:
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"servers up: salescoach on :{bot_port}, bare bolt on :{bare_port}; "
                 f"WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2 (default)')}, "
-                f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '8 (default)')}",
+                f"WORKER_CONNECTIONS={os.environ.get('WORKER_CONNECTIONS', '1000 (default)')}",
                 flush=True,
             )
 
@@ -302,8 +302,8 @@ def main(argv: list[str] | None = None) -> int:
             f"# /call over signed HTTP: salescoach vs a bare Bolt app ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
             "",
             f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}. "
-            f"gunicorn gthread, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')}, "
-            f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '8')}; {database_kind}; "
+            f"gunicorn gevent, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')}, "
+            f"WORKER_CONNECTIONS={os.environ.get('WORKER_CONNECTIONS', '1000')}; {database_kind}; "
             f"{warmup} warm-up requests per app; keep-alive client connections, one per client thread; "
             f"{args.reps} reps, 1000 leads. Bot code measured: {fingerprint}.",
             "",

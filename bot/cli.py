@@ -6,41 +6,31 @@ import argparse
 import datetime as dt
 import logging
 import os
-import re
 import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import DBAPIError
+
 from bot import config as config_module
+from bot import logs
 from bot.config import Config, ConfigError
+from bot.storage.database import database_problem
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger("salescoach")
 
-_SECRET = re.compile(r"\b(xox[abepr]-|xapp-|pat-[a-z0-9]+-)[A-Za-z0-9-]+")  # xoxe-: OAuth refresh tokens
-
-
-class _RedactSecrets(logging.Filter):
-    """Tokens never reach a log line, whoever logs them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _SECRET.search(message):
-            record.msg, record.args = _SECRET.sub(r"\1***", message), None
-        return True
+# Kept for callers of the old names (bench/bare_app.py): logging lives in bot.logs.
+_RedactSecrets = logs.RedactSecrets
 
 
 def setup_logging(level: str = "INFO") -> None:
-    """Log to stderr, with secrets redacted from every record."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_RedactSecrets())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    """Log to stderr, redacted and escaped; JSON lines when LOG_FORMAT=json."""
+    logs.setup(level, "json" if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "text")
 
 
 def parse_now(text: str) -> dt.datetime:
@@ -56,18 +46,86 @@ def parse_now(text: str) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+#: What each command reads from the environment (or .env), for its --help.
+_READS = {
+    "serve": "SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, DATABASE_URL, PORT, SLACK_API_URL, WEB_CONCURRENCY, "
+    "WORKER_CONNECTIONS, PROMETHEUS_MULTIPROC_DIR, LOG_LEVEL, LOG_FORMAT",
+    "run": "SLACK_BOT_TOKEN, and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET and PORT (HTTP); DATABASE_URL, "
+    "SLACK_API_URL, LOG_LEVEL, LOG_FORMAT",
+    "clock": "SLACK_BOT_TOKEN, DATABASE_URL, SLACK_API_URL, LOG_LEVEL, LOG_FORMAT",
+    "run-due": "SLACK_BOT_TOKEN, DATABASE_URL, SLACK_API_URL, LOG_LEVEL, LOG_FORMAT",
+    "sync-crm": "SLACK_BOT_TOKEN, DATABASE_URL, SALESCOACH_SECRET_KEY, HUBSPOT_ACCESS_TOKEN, HUBSPOT_API_URL, "
+    "SLACK_API_URL, LOG_LEVEL, LOG_FORMAT",
+    "migrate": "DATABASE_URL, LOG_LEVEL, LOG_FORMAT",
+    "demo": "nothing: it brings its own Slack stand-in, tokens and SQLite database",
+}
+
+_DESCRIBE = {
+    "serve": (
+        "serve Slack's HTTP requests with gunicorn on $PORT",
+        "HTTP mode: Bolt behind gunicorn on $PORT. Slack's requests at POST /slack/events, GET /healthz (200 while "
+        "the database answers), GET /metrics (Prometheus). Brings the schema up to date first.",
+    ),
+    "run": (
+        "everything in one process (Socket Mode when SLACK_APP_TOKEN is set)",
+        "Everything in one process: Slack's requests and the scheduler. Socket Mode when SLACK_APP_TOKEN is set, "
+        "HTTP on $PORT otherwise. Brings the schema up to date first.",
+    ),
+    "clock": (
+        "the scheduler alone: deliver nudges as they fall due",
+        "The scheduler alone: sweeps the outbox every 20 s and delivers what is due, until SIGTERM or Ctrl-C. "
+        "Run any number at once (a deploy overlaps two): each nudge is delivered once.",
+    ),
+    "run-due": (
+        "one pass of everything due, then exit",
+        "One pass of everything due at --now (default: now), then exit.",
+    ),
+    "sync-crm": (
+        "one pass of the HubSpot sync (calls logged in HubSpot), then exit",
+        "One pass of the HubSpot sync: reads the calls changed in HubSpot since the sync's cursor (or --since) and "
+        "coaches them like /call, with a progress bar; calls logged in Slack are pushed by the clock.",
+    ),
+    "migrate": (
+        "bring the database schema up to date",
+        "Bring the database schema up to date (Alembic). Safe to run from several processes at once; the "
+        "Procfile's release phase runs it.",
+    ),
+    "demo": (
+        "play a week of a small sales team offline (no Slack account needed)",
+        "A scripted week of a small team against a local Slack stand-in, offline; writes DIR/transcript.html.",
+    ),
+}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("salescoach")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="salescoach", description="Sales Coach, the Slack sales-coaching bot.")
+    parser.add_argument("--version", action="version", version=f"salescoach {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("serve", help="serve Slack's HTTP requests with gunicorn on $PORT")
-    commands.add_parser("run", help="everything in one process (Socket Mode when SLACK_APP_TOKEN is set)")
-    commands.add_parser("clock", help="the scheduler alone: deliver nudges as they fall due")
-    run_due = commands.add_parser("run-due", help="one pass of everything due, then exit")
+
+    def command(name: str) -> argparse.ArgumentParser:
+        summary, description = _DESCRIBE[name]
+        return commands.add_parser(
+            name, help=summary, description=description, epilog=f"Reads: {_READS[name]}. See README, Settings."
+        )
+
+    command("serve")
+    command("run")
+    command("clock")
+    run_due = command("run-due")
     run_due.add_argument("--now", type=parse_now, help="the instant to act as of (ISO-8601 with offset)")
-    sync = commands.add_parser("sync-crm", help="one pass of the HubSpot sync (calls logged in HubSpot), then exit")
+    sync = command("sync-crm")
     sync.add_argument("--since", type=parse_now, help="read the calls changed since then (ISO-8601 with offset)")
-    commands.add_parser("migrate", help="bring the database schema up to date")
-    demo = commands.add_parser("demo", help="play a week of a small sales team offline (no Slack account needed)")
+    command("migrate")
+    demo = command("demo")
     demo.add_argument("--out", metavar="DIR", default="salescoach-demo", help="where to write the transcript")
     demo.add_argument("--quiet", action="store_true", help="print only the outcome and the transcript's path")
     return parser
@@ -78,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
     setup_logging(level if level in logging.getLevelNamesMapping() else "INFO")
+    config: Config | None = None
     try:
         if args.command == "demo":
             # The demo brings all it needs; a half-filled .env must not stop someone trying the bot out.
@@ -86,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](config, args)
     except ConfigError as err:
         print(f"salescoach: {err}", file=sys.stderr)
+        return 2
+    except DBAPIError as err:
+        # An unreachable server, a database that doesn't exist, a refused login: one line, no traceback.
+        print(f"salescoach: {database_problem(err, config.database_url if config else None)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -137,10 +200,21 @@ def cmd_migrate(config: Config, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate_apart() -> None:
+    """`migrate` in a process of its own, for gunicorn's master.
+
+    The migrations import slack_sdk (the OAuth stores' tables); imported in the master, its direct `from ssl import`s
+    would reach the gevent workers unpatched, and a call to Slack over HTTPS would stall every request of a worker.
+    """
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], check=False)
+    if result.returncode:
+        raise SystemExit(result.returncode)  # the child has said why, in one line
+
+
 def cmd_serve(config: Config, _args: argparse.Namespace) -> int:
     """`salescoach serve`: HTTP mode behind gunicorn."""
     config.require("SLACK_SIGNING_SECRET").require_tokens()
-    _migrate(config)
+    _migrate_apart()
     from bot.server import Server
 
     Server(config).run()
@@ -157,7 +231,7 @@ def cmd_run(config: Config, _args: argparse.Namespace) -> int:
         )
     if not config.app_token:
         config.require("SLACK_SIGNING_SECRET")
-        _migrate(config)
+        _migrate_apart()
         from bot.server import Server
 
         Server(config, with_scheduler=True).run()

@@ -33,7 +33,8 @@ DEFAULT_UNINSTALL_GRACE_DAYS = 30
 
 _WHERE = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...) under OAuth & Permissions in your Slack app's settings",
-    "SLACK_SIGNING_SECRET": "the Signing Secret under Basic Information in your Slack app's settings",
+    "SLACK_SIGNING_SECRET": "the Signing Secret under Basic Information in your Slack app's settings (HTTP mode "
+    "needs it; for Socket Mode instead, set SLACK_APP_TOKEN and use `salescoach run`)",
     "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write, under Basic Information > App-Level "
     "Tokens; leave it unset to serve HTTP instead of Socket Mode",
     "SLACK_API_URL": "the Slack Web API base URL; leave it unset for https://slack.com/api/",

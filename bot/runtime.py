@@ -17,7 +17,7 @@ from bot.outbox.sweep import Sweeper
 from bot.slack.clients import Installations
 from bot.slack.installs import Rotation, Store
 from bot.storage.database import Database
-from bot.usecases import due
+from bot.usecases import due, managers
 from bot.usecases.reps import RepDirectory
 
 Clock = Callable[[], dt.datetime]
@@ -70,8 +70,19 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
 
     crm = Accounts(config.secret_key, config.hubspot_api_url, config.hubspot_access_token)
     decide = functools.partial(due.decide, accounts=crm, db=db, reps=reps)
+
+    def authority(team_id: str, user_id: str) -> bool | None:
+        return managers.authority_of(reps, db, team_id, user_id, interactive=False)
+
     plan = functools.partial(due.plan, grace=dt.timedelta(days=config.uninstall_grace_days))
     sweeper = Sweeper(
-        db, decide, reps.dm_channel, post, clock, plan=plan, after_sent=due.after_sent, prepare=due.PREPARE
+        db,
+        decide,
+        reps.dm_channel,
+        post,
+        clock,
+        plan=plan,
+        after_sent=due.after_sent,
+        prepare=due.prepare(authority),
     )
     return Runtime(config, db, installations, clock, reps, sweeper, background, crm)

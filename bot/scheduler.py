@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.outbox.sweep import SweepReport
 from bot.runtime import Runtime
 
@@ -27,6 +28,7 @@ CRM_SECONDS = 300  # calls logged in HubSpot reach the coach within about five m
 def run_due(runtime: Runtime, now: dt.datetime | None = None) -> SweepReport:
     """One pass of everything due at `now` (default: the clock)."""
     report = runtime.sweeper.sweep(now)
+    metrics.count_sweep(report)
     if report.sent or report.deferred or report.retried or report.failed or report.cancelled:
         log.info("sweep: %s", report)
     return report

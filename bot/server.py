@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from typing import Any
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from bot.config import Config
@@ -13,30 +16,59 @@ from bot.config import Config
 log = logging.getLogger(__name__)
 
 
+class _Logger(glogging.Logger):
+    """gunicorn's own lines go through the process's handler too: redacted, escaped, JSON with LOG_FORMAT=json."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        ours = logging.getLogger().handlers
+        if ours:
+            self.error_log.handlers[:] = list(ours)
+
+
+#: Connections one worker holds at once (idle, slow or busy); past it, new ones wait in the listen backlog.
+WORKER_CONNECTIONS = 1000
+
+
 class Server(BaseApplication):
-    """gunicorn with our WSGI app; each worker builds its own runtime after the fork (no shared connections)."""
+    """gunicorn with our WSGI app; each worker builds its own runtime after the fork (no shared connections).
+
+    The workers are gevent's: a greenlet per connection, so hundreds of idle or slow connections (slowloris) cost
+    a little memory each, not a thread each, and Slack's requests go on being answered between them. A request's
+    headers must arrive within `keepalive` seconds (gunicorn drops the connection otherwise) and its body within
+    `bot.app.BODY_SECONDS`; a body over `bot.app.MAX_BODY` is refused from its Content-Length, unread. psycopg 3
+    cooperates with gevent by itself (from 3.1.14); SQLite's calls are short and local and run as they are.
+    """
 
     def __init__(self, config: Config, *, workers: int | None = None, with_scheduler: bool = False) -> None:
         self.config = config
         self.with_scheduler = with_scheduler
-        # Threads, not processes, carry concurrency: listeners wait on Slack and the database, not the CPU.
-        # SQLite takes one writer at a time: one process whose threads queue on the database's lock beats two
+        # Greenlets, not processes, carry concurrency: listeners wait on Slack and the database, not the CPU.
+        # SQLite takes one writer at a time: one process whose requests queue on the database's lock beats two
         # processes polling for SQLite's file lock. PostgreSQL gets two processes unless told otherwise.
         default = "1" if config.database_url.startswith("sqlite") else "2"
         self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", default))
+        self.metrics_dir: str | None = None
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Each worker counts on its own; a scrape of any one adds them up from this folder (bot.metrics).
+            self.metrics_dir = tempfile.mkdtemp(prefix="salescoach-metrics-")
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = self.metrics_dir
         super().__init__()
 
     def load_config(self) -> None:
         settings: dict[str, Any] = {
             "bind": f"0.0.0.0:{self.config.port}",
             "workers": 1 if self.with_scheduler else self.workers,
-            "worker_class": "gthread",
-            "threads": int(os.environ.get("GUNICORN_THREADS", "8")),
+            "worker_class": "gevent",
+            "worker_connections": int(os.environ.get("WORKER_CONNECTIONS", str(WORKER_CONNECTIONS))),
             "timeout": 30,
             "graceful_timeout": 10,
+            # Also how long a connection may take to send a request's headers: a slow sender is dropped after it.
             "keepalive": 5,
             "accesslog": None,
             "errorlog": "-",
+            "logger_class": _Logger,
+            "on_exit": self._on_exit,
             "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
             "proc_name": "salescoach",
             # gunicorn's control socket lives in the home folder by default: two servers on a host would share it.
@@ -45,6 +77,10 @@ class Server(BaseApplication):
         for key, value in settings.items():
             if key in self.cfg.settings:  # control_socket_disable exists from gunicorn 27 on
                 self.cfg.set(key, value)
+
+    def _on_exit(self, _arbiter: Any) -> None:
+        if self.metrics_dir:  # the folder this server made for its workers' counters
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def load(self) -> Any:
         from bot import runtime as runtime_module

@@ -363,6 +363,21 @@ class CoachBot:
 
 
 @pytest.fixture
+def env(tmp_path, slack):
+    """Settings for a `salescoach` subprocess: the stand-in, the test's signing secret, a fresh SQLite file."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k not in ("DATABASE_URL", "PORT")}
+    clean.update(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/coach.db",
+        }
+    )
+    return clean
+
+
+@pytest.fixture
 def coachbot(slack: SlackStandIn, db: Database, clock: Clock) -> Iterator[CoachBot]:
     """The whole bot over HTTP against the Slack stand-in, on each database backend."""
     bot = CoachBot(slack, db, clock)

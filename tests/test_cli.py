@@ -1,7 +1,6 @@
 """The `salescoach` command as a deployment runs it: settings, migrate, serve, run-due."""
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
@@ -22,20 +21,6 @@ EXE = str(Path(sys.executable).with_name("salescoach"))
 
 def run(args, env, cwd, timeout=60):
     return subprocess.run([EXE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture
-def env(tmp_path, slack):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k not in ("DATABASE_URL", "PORT")}
-    clean.update(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path}/coach.db",
-        }
-    )
-    return clean
 
 
 @pytest.mark.parametrize(
@@ -183,3 +168,57 @@ def test_clock_runs_until_told_to_stop_and_then_stops_at_once(env, tmp_path, sto
     assert proc.returncode == 0, output
     assert time.monotonic() - sent < 5, output
     assert f"clock stopping ({stop.name})" in output and "Error" not in output, output
+
+
+def test_run_with_only_a_bot_token_names_both_ways_and_touches_no_disk(env, tmp_path):
+    env.pop("SLACK_SIGNING_SECRET")
+    env["DATABASE_URL"] = "sqlite:///salescoach.db"
+    result = run(["run"], env, tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "SLACK_SIGNING_SECRET" in line and "SLACK_APP_TOKEN" in line and "Socket Mode" in line
+    assert list(tmp_path.iterdir()) == []  # no database file, no Alembic lines
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve", "run-due"])
+def test_an_unreachable_database_stops_with_one_line_naming_it_and_the_servers_reason(env, tmp_path, command):
+    env["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{_free_port()}/coach"
+    result = run([command], env, tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "'coach'" in line and "127.0.0.1" in line and "refused" in line.lower(), line
+
+
+@pytest.mark.postgres
+def test_a_database_that_does_not_exist_stops_with_one_line(env, tmp_path):
+    from tests.conftest import PG_ADMIN_URL, _postgres_available
+
+    if _postgres_available():
+        pytest.skip(_postgres_available())
+    env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/salescoach_no_such_database"
+    result = run(["migrate"], env, tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert 'database "salescoach_no_such_database" does not exist' in line, line
+
+
+def test_migrate_says_one_line_and_json_logs_are_json(env, tmp_path):
+    result = run(["migrate"], env, tmp_path)
+    assert result.returncode == 0
+    [line] = result.stderr.strip().splitlines()  # Alembic's own lines are below INFO
+    assert line.endswith("database schema is up to date")
+    env["LOG_FORMAT"] = "json"
+    result = run(["migrate"], env, tmp_path)
+    [record] = [__import__("json").loads(line) for line in result.stderr.strip().splitlines()]
+    assert record["level"] == "info" and record["message"] == "database schema is up to date"
+
+
+def test_version_and_each_commands_help_say_what_it_does_and_what_it_reads(env, tmp_path):
+    from importlib.metadata import version
+
+    assert run(["--version"], env, tmp_path).stdout.strip() == f"salescoach {version('salescoach')}"
+    for command in ("serve", "run", "clock", "run-due", "migrate", "demo"):
+        text = " ".join(run([command, "--help"], env, tmp_path).stdout.split())
+        assert "Reads:" in text, command
+        assert len(text.split("Reads:")[0]) > 80, command  # a description, not only the usage line
+    assert "SLACK_SIGNING_SECRET" in " ".join(run(["serve", "--help"], env, tmp_path).stdout.split())

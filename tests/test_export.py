@@ -13,7 +13,7 @@ from bot.storage.models import Lead, Rep, Team
 from tests.rows import activity
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-HEADER = ",".join(COLUMNS) + "\r\n"
+HEADER = ",".join(f'"{column}"' for column in COLUMNS) + "\r\n"
 
 
 def utc(*args: int) -> dt.datetime:
@@ -75,19 +75,23 @@ def data(db):
 
 
 SAM_ROWS = (
-    '2026-11-23T09:00:00+00:00,2026-11-23T10:00:00+01:00,Europe/Amsterdam,call,"Acme ""Holland"" BV",'
-    'meeting,,,true,true,2,"demo Tuesday, ""bring slides""\nsecond line"\r\n'
-    '2026-11-23T09:05:00+00:00,2026-11-23T10:05:00+01:00,Europe/Amsterdam,call,"Bakkerij Jansen, Zn.",'
-    "no-answer,,,false,false,1,\r\n"
-    "2026-11-23T10:00:00+00:00,2026-11-23T11:00:00+01:00,Europe/Amsterdam,work,,,admin,30,,,,CRM updates\r\n"
-    "2026-11-23T11:00:00+00:00,2026-11-23T12:00:00+01:00,Europe/Amsterdam,break,,,,10,,,,\r\n"
-    "2026-11-23T13:00:00+00:00,2026-11-23T14:00:00+01:00,Europe/Amsterdam,focus,,,calls,90,,,,'=HYPERLINK(1)\r\n"
-    "2026-11-23T15:00:00+00:00,2026-11-23T16:00:00+01:00,Europe/Amsterdam,work,,,email,0.5,,,,'+31 6 1234\r\n"
+    '"2026-11-23T09:00:00+00:00","2026-11-23T10:00:00+01:00","Europe/Amsterdam","call",'
+    '"Acme ""Holland"" BV","meeting","","","true","true","2","demo Tuesday, ""bring slides""\nsecond line"\r\n'
+    '"2026-11-23T09:05:00+00:00","2026-11-23T10:05:00+01:00","Europe/Amsterdam","call",'
+    '"Bakkerij Jansen, Zn.","no-answer","","","false","false","1",""\r\n'
+    '"2026-11-23T10:00:00+00:00","2026-11-23T11:00:00+01:00","Europe/Amsterdam","work",'
+    '"","","admin","30","","","","CRM updates"\r\n'
+    '"2026-11-23T11:00:00+00:00","2026-11-23T12:00:00+01:00","Europe/Amsterdam","break","","","","10","","","",""\r\n'
+    '"2026-11-23T13:00:00+00:00","2026-11-23T14:00:00+01:00","Europe/Amsterdam","focus",'
+    '"","","calls","90","","","","\'=HYPERLINK(1)"\r\n'
+    '"2026-11-23T15:00:00+00:00","2026-11-23T16:00:00+01:00","Europe/Amsterdam","work",'
+    '"","","email","0.5","","","","\'+31 6 1234"\r\n'
 )
 EVE_ROWS = (
-    '2026-11-24T03:00:00+00:00,2026-11-23T22:00:00-05:00,America/New_York,call,"Acme ""Holland"" BV",'
-    "busy,,,false,false,3,\r\n"
-    "2026-11-24T14:00:00+00:00,2026-11-24T09:00:00-05:00,America/New_York,work,,,prep,45,,,,'@mention -x\r\n"
+    '"2026-11-24T03:00:00+00:00","2026-11-23T22:00:00-05:00","America/New_York","call",'
+    '"Acme ""Holland"" BV","busy","","","false","false","3",""\r\n'
+    '"2026-11-24T14:00:00+00:00","2026-11-24T09:00:00-05:00","America/New_York","work",'
+    '"","","prep","45","","","","\'@mention -x"\r\n'
 )
 
 
@@ -125,9 +129,9 @@ def test_rep_without_activities_gets_only_the_header(data):
 def test_team_csv_holds_every_rep_of_that_team_only(data):
     with data.transaction() as s:
         text = team_csv(s, "T1")
-    sam = "".join(f"U1,Sam de Vries,{line}\r\n" for line in SAM_ROWS.split("\r\n")[:-1])
-    eve = "".join(f"U2,'=Eve,{line}\r\n" for line in EVE_ROWS.split("\r\n")[:-1])
-    assert text == ",".join(TEAM_COLUMNS) + "\r\n" + sam + eve
+    sam = "".join(f'"U1","Sam de Vries",{line}\r\n' for line in SAM_ROWS.split("\r\n")[:-1])
+    eve = "".join(f'"U2","\'=Eve",{line}\r\n' for line in EVE_ROWS.split("\r\n")[:-1])
+    assert text == ",".join(f'"{column}"' for column in TEAM_COLUMNS) + "\r\n" + sam + eve
     assert "SECRET OTHER TEAM" not in text and "Someone Else" not in text
 
 
@@ -178,3 +182,44 @@ def test_many_rows_come_out_in_order(db):
 )
 def test_neutralize(cell, safe):
     assert neutralize(cell) == safe
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("x;=cmd|' /C calc'!A0", "x;'=cmd|' /C calc'!A0"),
+        ("a, +1", "a, '+1"),
+        ('b;"@SUM(1)', "b;\"'@SUM(1)"),
+        ("c\t-2", "c\t'-2"),
+        ("line\n=2", "line\n'=2"),
+        ("=a;=b", "'=a;'=b"),
+        ("Tuesday, bring slides - 2", "Tuesday, bring slides - 2"),
+    ],
+)
+def test_neutralize_after_any_separator(cell, safe):
+    assert neutralize(cell) == safe
+
+
+FORMULAS = ("=", "+", "-", "@")
+
+
+def test_no_cell_starts_a_formula_whichever_separator_a_spreadsheet_splits_on(db):
+    """Excel in English splits on `,`, in Dutch on `;`: neither may find a cell that starts a formula."""
+    notes = ["x;=cmd|' /C calc'!A0", "y,=1+1", 'z;"@SUM(A1)', "w\t+1", "v; -2", "ok"]
+    with db.transaction() as s:
+        add_rep(s, "T1", "U1", "Sam;=EVIL()")
+        lead = add_lead(s, "T1", "Acme,=HYPERLINK(1)")
+        s.add_all(
+            activity("T1", "U1", "call", utc(2026, 11, 23, 9, i), outcome="busy", lead_id=lead, attempt=1, note=note)
+            for i, note in enumerate(notes)
+        )
+    with db.transaction() as s:
+        text = team_csv(s, "T1")
+    for line in text.split("\r\n")[:-1]:
+        assert line.startswith('"') and line.endswith('"')  # every field quoted
+    for separator in (",", ";", "\t"):
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=separator):
+            for cell in row:
+                assert not cell.strip(' "').startswith(FORMULAS), (separator, cell)
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [r["note"] for r in rows][:2] == ["x;'=cmd|' /C calc'!A0", "y,'=1+1"]

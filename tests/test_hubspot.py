@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import urllib.request
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -67,7 +68,9 @@ def settings_submission(bot: CoachBot, user: str, token: str):
             value = {"type": kind, "selected_option": element["initial_option"]}
         values[block["block_id"]] = {element["action_id"]: value}
     values["hubspot_token"] = {"hubspot_token": {"type": "plain_text_input", "value": token}}
-    return bot.interact_as("view_submission", user, view={**view, "id": "V1", "state": {"values": values}})
+    # Each views.open makes a view of its own, with an id Slack's submission carries (replays share it).
+    view_id = f"V{uuid.uuid4().hex[:10].upper()}"
+    return bot.interact_as("view_submission", user, view={**view, "id": view_id, "state": {"values": values}})
 
 
 def connect(bot: CoachBot) -> None:

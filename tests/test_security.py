@@ -53,10 +53,81 @@ def test_health_check_answers_when_the_database_does(coachbot):
 def test_tokens_never_reach_the_logs(coachbot, caplog):
     import logging
 
-    from bot.cli import _RedactSecrets
+    from bot.logs import RedactSecrets as _RedactSecrets
 
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token %s leaked", ("xoxb-123-456-abc",), None)
     _RedactSecrets().filter(record)
     assert "xoxb-123" not in record.getMessage() and "xoxb-***" in record.getMessage()
     assert "xoxb" not in repr(coachbot.runtime.config)
     assert SECRET not in repr(coachbot.runtime.config)
+
+
+def raw_post(coachbot, body: bytes, headers: dict[str, str]) -> int:
+    """A request as an attacker writes it, headers and all (urllib would add a Content-Length of its own)."""
+    import http.client
+
+    host, port = coachbot.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.putrequest("POST", "/slack/events", skip_accept_encoding=True)
+    for name, value in headers.items():
+        conn.putheader(name, value.encode())  # as UTF-8 bytes: an attacker's header needn't be Latin-1
+    conn.endheaders()
+    conn.send(body)
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def test_malformed_headers_get_400_or_401_never_500(coachbot):
+    body = coachbot.slash_body("/call", "Forged BV no-answer", "U0SAM", "T0TEAM001", "C0SALES")
+    form = "application/x-www-form-urlencoded"
+    signed = sign(body)
+    # "²" is a digit to str.isdigit() and a Latin-1 character, so it arrives as sent; int() can't read it.
+    superscript = signed["X-Slack-Request-Timestamp"][:-1] + "\u00b2"
+    assert coachbot.post(body, {**signed, "X-Slack-Request-Timestamp": superscript}, form).status == 401
+    arabic = "".join(chr(0x0660 + int(d)) for d in signed["X-Slack-Request-Timestamp"])
+    arabic_headers = {**signed, "X-Slack-Request-Timestamp": arabic, "Content-Length": str(len(body))}
+    assert raw_post(coachbot, body.encode(), arabic_headers) == 401
+    assert coachbot.post(body, {**signed, "X-Slack-Request-Timestamp": "1" * 40}, form).status == 401
+    assert coachbot.post(body, {**signed, "X-Slack-Signature": "v0=\u00e9\u00e9"}, form).status == 401
+    assert coachbot.post(body, {"X-Slack-Signature": signed["X-Slack-Signature"]}, form).status == 401
+    data = body.encode()
+    for length in ("abc", "-1", "\u0661\u0662", "\u00b2"):
+        status = raw_post(coachbot, data, {**signed, "Content-Type": form, "Content-Length": length})
+        assert 400 <= status < 500, length
+    not_utf8 = b"text=\xff\xfe"
+    status = raw_post(coachbot, not_utf8, {**sign(not_utf8.decode("latin-1")), "Content-Length": str(len(not_utf8))})
+    assert status in (400, 401)
+    assert _stored(coachbot) == 0
+
+
+def test_a_huge_body_is_refused_from_its_content_length_unread(coachbot):
+    from bot.app import MAX_BODY
+
+    headers = {"Content-Type": "application/json", "Content-Length": str(100 * 1024 * 1024)}
+    # Only a few bytes follow the announced 100 MB: the answer comes without waiting for the rest.
+    assert raw_post(coachbot, b"{}", headers) == 413
+    assert MAX_BODY < 1024 * 1024
+
+
+def test_a_bad_signature_is_logged_as_one_line_without_the_body(coachbot, caplog):
+    import logging
+
+    body = "text=secret-note\nFORGED 2026-11-30 INFO admin logged in&" + "x" * 5000
+    with caplog.at_level(logging.INFO):
+        status = coachbot.post(body, sign(body, secret="wrong"), "application/x-www-form-urlencoded").status
+    assert status == 401
+    logged = [r.getMessage() for r in caplog.records]
+    assert not any("secret-note" in line or "FORGED" in line for line in logged)
+    [line] = [line for line in logged if line.startswith("refused")]
+    assert line == f"refused POST /slack/events ({len(body)} bytes): bad signature"
+
+
+def test_log_lines_escape_what_came_from_outside():
+    import logging
+
+    from bot.logs import EscapeControl
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "lead %s", ("Acme\nFORGED INFO line\r\x1b[31m",), None)
+    EscapeControl().filter(record)
+    assert record.getMessage() == "lead Acme\\nFORGED INFO line\\r\\x1b[31m"

@@ -185,7 +185,7 @@ def test_export_sends_the_reps_own_data_as_a_csv_by_dm(coachbot, slack):
     assert "CSV" in reply.text
     [upload] = slack.wait_for("file_upload")
     content = upload.params["bytes"].decode()
-    assert content.startswith("started_at_utc,") and "Acme BV" in content and "Other" not in content
+    assert content.startswith('"started_at_utc",') and "Acme BV" in content and "Other" not in content
     assert "'=cmd|" in content  # a note that a spreadsheet would run as a formula is defused
     [done] = slack.wait_for("files.completeUploadExternal")
     assert done.params.get("channel_id") == "D0SAM"
@@ -375,7 +375,7 @@ def test_a_managers_home_leads_with_the_team_not_an_empty_chart_of_their_own(coa
     blocks = home.params["view"]["blocks"]
     team = texts(blocks[1])
     assert team.startswith("*Je team deze week*")
-    assert "2 verkopers logden 14 belpogingen, 2 gesprekken en 2 afspraken" in team
+    assert "Gelogd door 2 verkopers: 14 belpogingen, 2 gesprekken en 2 afspraken" in team
     assert "1. Anouk de Vries" in team and "2. Sam Carter" in team  # the top of the quality board
     shown = texts(home.params["view"])
     # Petra logs no calls herself: no scorecard saying her numbers are fine, no chart, nothing uploaded.

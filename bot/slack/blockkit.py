@@ -397,8 +397,10 @@ def settings_form(
     fallback_tz: str,
     country: str | None = None,
     hubspot: str | None = None,
+    *,
+    notice: str | None = None,
 ) -> dict[str, Any]:
-    """The managers' team settings form, filled with the current values.
+    """The managers' team settings form, filled with the current values; `notice` above the fields.
 
     `hubspot` is the key of the line that says where HubSpot stands (the token field is never filled in: a token
     once given is not shown again); None leaves HubSpot out (no SALESCOACH_SECRET_KEY).
@@ -446,6 +448,7 @@ def settings_form(
         "submit": label("settings.submit"),
         "close": label("settings.cancel"),
         "blocks": [
+            *([section(notice)] if notice else []),
             time_input("hours_start", "settings.hours_start", hours.start),
             time_input("hours_end", "settings.hours_end", hours.end),
             field(

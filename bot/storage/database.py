@@ -52,6 +52,20 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def database_problem(err: Exception, url: str | None = None) -> str:
+    """One line for an operator: which database could not be used, and the server's own reason."""
+    orig = getattr(err, "orig", None) or err
+    reason = next((line.strip() for line in str(orig).splitlines() if line.strip()), type(orig).__name__)
+    where = "the database"
+    if url:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            where = f"the SQLite database {parsed.database!r}"
+        else:
+            where = f"database {parsed.database!r} at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+    return f"can't use {where} (DATABASE_URL): {reason}"
+
+
 def upsert_insert(dialect: str) -> Any:
     """The INSERT construct with ON CONFLICT support for `dialect` (both backends have one, under one name)."""
     return postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -8,14 +8,17 @@ The rows are read in batches (`yield_per`) and written one by one: `rep_csv_line
 CSV a line at a time for a streamed response; `rep_csv` and `team_csv` join them into one string.
 
 Opened in a spreadsheet, a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return could run as a
-formula. Every such cell gets a leading single quote, as OWASP advises for CSV injection; the csv module quotes
-cells holding commas, quotes or line breaks (RFC 4180).
+formula. Every such cell gets a leading single quote, as OWASP advises for CSV injection. Every field is quoted
+(RFC 4180), and a spreadsheet that splits on another separator than the comma (Excel in Dutch splits on `;`, and
+a tab may split too) could still start a cell inside a field: so wherever `,`, `;`, a tab or a line break is
+followed (after spaces or quotes) by a formula character, a single quote goes before that character as well.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -47,6 +50,8 @@ TEAM_COLUMNS = ("user_id", "rep_name", *COLUMNS)
 BATCH = 1000
 #: Leading characters a spreadsheet may read as the start of a formula (OWASP, CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A formula character after any separator a spreadsheet may split on, with the spaces and quotes between.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ \"]*)([=+\-@])")
 
 
 def rep_csv(session: Session, team_id: str, user_id: str) -> str:
@@ -140,7 +145,8 @@ def _flag(value: bool | None) -> str:
 
 
 def neutralize(cell: str) -> str:
-    """`cell` made safe to open in a spreadsheet: a leading single quote before a formula-like start."""
+    """`cell` made safe to open in a spreadsheet, whatever it splits on: a single quote before any formula start."""
+    cell = _FORMULA_AFTER_SEPARATOR.sub(r"\1'\2", cell)
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
@@ -152,7 +158,7 @@ class _Line:
 
 
 def _lines(header: Iterable[str], rows: Iterable[Iterable[str]]) -> Iterator[str]:
-    writer = csv.writer(_Line(), lineterminator="\r\n")
+    writer = csv.writer(_Line(), lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     yield writer.writerow(header)
     for row in rows:
         yield writer.writerow([neutralize(cell) for cell in row])

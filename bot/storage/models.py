@@ -309,13 +309,18 @@ class RuleMute(Base):
 
 
 class ProcessedEvent(Base):
-    """Events API deliveries already handled: Slack retries (X-Slack-Retry-Num) change nothing."""
+    """Deliveries already handled: Slack's retries and replayed commands or forms change nothing.
+
+    Events are retried with X-Slack-Retry-Num; a slash command is known by its trigger_id, a form by its view id and
+    hash. Kept a day (`bot.usecases.due.plan` prunes older ones): Slack retries within the hour, and a signed request
+    is good for 5 minutes.
+    """
 
     __tablename__ = "processed_events"
 
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class Manager(Base):
@@ -325,7 +330,7 @@ class Manager(Base):
 
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    granted_by: Mapped[str] = mapped_column(String(32))
+    granted_by: Mapped[str | None] = mapped_column(String(32))  # None once its granter asked to be forgotten
     granted_at: Mapped[dt.datetime]
 
 
@@ -342,7 +347,7 @@ class Subscription(Base):
     season: Mapped[str] = mapped_column(String(8))  # week|month: the window a post ranks, reset with a final post
     #: The posts' language (en|nl), chosen at subscribe; None: the team's language at the time of each post.
     language: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
-    created_by: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(32))  # None once its author asked to be forgotten
     created_at: Mapped[dt.datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,12 +38,41 @@ from coaching.rules import by_code
 from coaching.scorecard import Period, period
 from coaching.streaks import in_order
 
+#: While Slack can't say whether the reader is still a manager, the digest waits this long before asking again.
+RECHECK_AFTER = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Vetted:
+    """A digest composed for a reader whose rights Slack was just asked about (`manager` None: Slack didn't answer)."""
+
+    manager: bool | None
+    message: dict[str, Any] | None
+
+
+def vetted_digest(
+    authority: Callable[[str, str], bool | None], session: Session, nudge: Nudge, now: dt.datetime
+) -> Vetted:
+    """Ask Slack whether the reader is still a manager, and compose the digest only if so (before it is sent)."""
+    manager = authority(nudge.team_id, nudge.user_id or "")
+    return Vetted(manager, digest(session, nudge, now) if manager else None)
+
 
 def decide_digest(session: Session, nudge: Nudge, rep: Rep, now: dt.datetime, prepared: Any) -> Decision:
-    """Send the digest composed for this nudge, unless its reader no longer manages the team or wants it."""
-    if not rep.digest or not is_manager(session, rep.team_id, rep.user_id):
-        return Decision(cancel_reason="no longer a manager, or digests turned off")
-    message = prepared if prepared is not None else digest(session, nudge, now)
+    """Send the digest composed for this nudge, unless its reader no longer manages the team or wants it.
+
+    The reader's rights are asked of Slack before each digest (`vetted_digest`); when Slack can't be asked, the
+    digest waits (fails closed), and is dropped once it would come too late to be worth reading.
+    """
+    if not rep.digest:
+        return Decision(cancel_reason="digests turned off")
+    if not isinstance(prepared, Vetted) or prepared.manager is None:
+        if now - nudge.created_at > STALE_AFTER:
+            return Decision(cancel_reason="manager rights could not be checked with Slack")
+        return Decision(defer_until=now + RECHECK_AFTER)
+    if not prepared.manager or not is_manager(session, rep.team_id, rep.user_id):
+        return Decision(cancel_reason="no longer a manager")
+    message = prepared.message
     return Decision(message=message, user_id=rep.user_id) if message else Decision(cancel_reason="gone")
 
 

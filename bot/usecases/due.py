@@ -11,20 +11,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.crm.accounts import Accounts
 from bot.outbox.sweep import Decision
 from bot.storage.database import Database
-from bot.storage.models import Nudge, Rep, Team
+from bot.storage.models import Nudge, ProcessedEvent, Rep, Team
 from bot.usecases import breaks, crm, digest, followups, installs, posts
 from bot.usecases.reps import RepDirectory, profile_of
 from coaching.hours import is_working, next_working_moment
 
-# Messages that read a team's whole week or month: composed before the write transaction (bot.outbox.sweep).
-PREPARE = {"leaderboard_post": posts.channel_post, "digest": digest.digest}
+
+def prepare(authority: Callable[[str, str], bool | None]) -> dict[str, Callable[[Session, Nudge, dt.datetime], Any]]:
+    """Messages that read a team's whole week or month, composed before the write transaction (bot.outbox.sweep).
+
+    A digest is composed only once Slack has said its reader is still a manager (`authority`).
+    """
+    return {"leaderboard_post": posts.channel_post, "digest": functools.partial(digest.vetted_digest, authority)}
+
 
 # Nudges that wait while the rep is in a focus block or on a break.
 HELD_BY_FOCUS = frozenset({"followup", "break"})
@@ -42,8 +51,8 @@ def decide(
 ) -> Decision:
     """The message for a claimed nudge (or the work it stands for), or when to try again, or why it is no longer wanted.
 
-    `prepared` is the message `PREPARE` composed for this nudge in a read transaction, where it has one. A call's
-    push to HubSpot (`crm_push`) goes at once, whatever the hours: nobody is interrupted by it.
+    `prepared` is what `prepare` composed for this nudge in a read transaction, where it has one. A call's push
+    to HubSpot (`crm_push`) goes at once, whatever the hours: nobody is interrupted by it.
     """
     if nudge.kind == crm.PUSH:
         if accounts is None or db is None or reps is None:
@@ -99,12 +108,18 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
     return Decision(cancel_reason=f"unknown nudge kind {nudge.kind}")
 
 
+#: How long a handled delivery is remembered against replays and retries.
+DELIVERIES_KEPT = dt.timedelta(days=1)
+
+
 def plan(session: Session, now: dt.datetime, grace: dt.timedelta = installs.GRACE) -> int:
     """Write the outbox rows of every post and digest whose moment has come; returns how many are new.
 
-    Workspaces that uninstalled the bot more than `grace` ago are deleted in the same pass.
+    Workspaces that uninstalled the bot more than `grace` ago are deleted in the same pass, and so are records of
+    deliveries handled more than `DELIVERIES_KEPT` ago.
     """
     installs.purge(session, now, grace)
+    session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - DELIVERIES_KEPT))
     return posts.plan_posts(session, now) + digest.plan_digests(session, now)
 
 

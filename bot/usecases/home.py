@@ -39,7 +39,7 @@ from bot.storage.standings import standings
 from bot.usecases.coach import scorecard_text
 from bot.usecases.followups import pending_followups
 from bot.usecases.leaderboard import board_line, quality_settings
-from bot.usecases.managers import is_manager
+from bot.usecases.managers import authority, is_manager
 from bot.usecases.privacy import display_name
 from bot.usecases.reps import RepProfile, reps_by_id
 from coaching.domain import Outcome
@@ -87,11 +87,13 @@ def publish(rt: Runtime, team_id: str, user_id: str) -> None:
 def _home_parts(rt: Runtime, rep: RepProfile, now: dt.datetime) -> dict[str, Any]:
     """Everything on the rep's Home but the chart, in their language."""
     lang = rep.language
+    # The team's week only for someone Slack still vouches for (asked at most a few minutes ago).
+    vouched = authority(rt, rep.team_id, rep.user_id) is True
     with rt.db.read() as session:
         card = scorecard_text(session, rep, now)
         pending = pending_followups(session, rep)
         today = _today_line(session, rep, now)
-        manager = is_manager(session, rep.team_id, rep.user_id)
+        manager = vouched and is_manager(session, rep.team_id, rep.user_id)
         team_line = team_summary(session, rep, now) if manager else None
         logged = _logged_since(session, rep, local_week_start(now, rep.tz))
     return {

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.slack import blockkit
 from bot.storage.models import Rep, Subscription, Team
 from bot.storage.standings import standings
-from bot.usecases.managers import is_manager
+from bot.usecases.managers import is_manager, refusal
 from bot.usecases.privacy import display_name
 from bot.usecases.replies import Reply
 from bot.usecases.reps import RepProfile, reps_by_id
@@ -49,6 +49,9 @@ def leaderboard(rt: Runtime, team_id: str, user_id: str, channel_id: str, text: 
     if command.action == "show":
         with rt.db.read() as session:
             return Reply(rep_board(session, rep, command.window, now))
+    refused = refusal(rt, rep)
+    if refused:
+        return Reply(refused)
     with rt.db.transaction() as session:
         if not is_manager(session, rep.team_id, rep.user_id):
             return Reply(t(lang, "manager.only"))

@@ -14,9 +14,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.slack import blockkit
-from bot.storage.database import insert_ignore
+from bot.storage.database import Database, insert_ignore
 from bot.storage.models import CrmConnection, Manager, Rep, Team
-from bot.usecases.reps import RepProfile, reps_by_id, team_calendar
+from bot.usecases.reps import LANGUAGES, RepDirectory, RepProfile, reps_by_id, team_calendar, valid_settings
 from coaching.cadence import CadenceSettings
 from coaching.hours import WorkingHours
 from coaching.i18n import t
@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 
 
 def is_manager(session: Session, team_id: str, user_id: str) -> bool:
-    """Workspace admins and owners are managers, and so is whoever a manager granted it."""
+    """Workspace admins and owners are managers, and so is whoever a manager granted it (as the database knows it).
+
+    Before a manager-only action, `refusal` asks Slack first; this is the check inside its transaction.
+    """
     rep = session.get(Rep, (team_id, user_id))
     if rep is not None and rep.is_admin:
         return True
@@ -52,9 +55,39 @@ def revoke(session: Session, team_id: str, user_id: str) -> bool:
     return bool(session.execute(delete(Manager).where(Manager.team_id == team_id, Manager.user_id == user_id)).rowcount)
 
 
+def authority(rt: Runtime, team_id: str, user_id: str, *, interactive: bool = True) -> bool | None:
+    """Whether the user holds manager rights now: Slack's admin flag (asked at most a few minutes ago) or a grant.
+
+    None when Slack can't be asked: rights are never assumed from an old answer.
+    """
+    return authority_of(rt.reps, rt.db, team_id, user_id, interactive=interactive)
+
+
+def authority_of(reps: RepDirectory, db: Database, team_id: str, user_id: str, *, interactive: bool) -> bool | None:
+    """`authority` from its parts (the sweeper has them before there is a runtime)."""
+    admin = reps.slack_admin(team_id, user_id, interactive=interactive)
+    if admin is None:
+        return None
+    if admin:
+        return True
+    with db.read() as session:
+        return session.get(Manager, (team_id, user_id)) is not None
+
+
+def refusal(rt: Runtime, rep: RepProfile) -> str | None:
+    """The answer for someone who may not act as a manager now (or whom Slack can't vouch for); None for a manager."""
+    allowed = authority(rt, rep.team_id, rep.user_id)
+    if allowed is None:
+        return t(rep.language, "manager.unverified")
+    return None if allowed else t(rep.language, "manager.only")
+
+
 def managers(rt: Runtime, rep: RepProfile, verb: str, user_id: str | None) -> str:
-    """`/coach managers [add|remove @name]`: managers only."""
+    """`/coach managers [add|remove @name]`: managers only; a refused command asks Slack and stores nothing."""
     lang, now = rep.language, rt.clock()
+    refused = refusal(rt, rep)
+    if refused:
+        return refused
     if verb != "list" and user_id:
         rt.reps.profile(rep.team_id, user_id)  # know the person (name, admin flag) before naming them
     with rt.db.transaction() as session:
@@ -80,27 +113,52 @@ def managers(rt: Runtime, rep: RepProfile, verb: str, user_id: str | None) -> st
 
 
 def settings_form(rt: Runtime, rep: RepProfile) -> dict[str, Any] | str:
-    """`/coach settings`: the form for managers, a refusal for everyone else."""
+    """`/coach settings`: the form for managers, a refusal for everyone else.
+
+    A stored value that isn't valid (the database edited by hand) shows its default, and the form says which.
+    """
+    refused = refusal(rt, rep)
+    if refused:
+        return refused
     with rt.db.read() as session:
         if not is_manager(session, rep.team_id, rep.user_id):
             return t(rep.language, "manager.only")
         team = session.get(Team, rep.team_id)
         assert team is not None
-        settings = dict(team.settings or {})
+        settings, reset = valid_settings(dict(team.settings or {}))
         hubspot = None
         if rt.crm.enabled:
             connection = session.get(CrmConnection, rep.team_id)
             state = connection.status if connection is not None else "none"
             hubspot = f"settings.hubspot_{state}"
+    notice = None
+    if reset:
+        fields = ", ".join(t(rep.language, f"settings.{SETTING_LABELS[name]}") for name in reset)
+        notice = t(rep.language, "settings.reset", fields=fields)
     # The country whose public holidays the team takes off: as set, else that of the team's (the manager's) zone.
     country = team_calendar(settings, rep.tz_name).code
-    return blockkit.settings_form(rep.language, settings, rep.tz_name, country, hubspot)
+    return blockkit.settings_form(rep.language, settings, rep.tz_name, country, hubspot, notice=notice)
+
+
+#: Each stored setting, and the form field whose label names it.
+SETTING_LABELS = {
+    "work_hours": "days",
+    "tz": "tz",
+    "country": "country",
+    "cadence": "gaps",
+    "leaderboard": "post_day",
+    "language": "language",
+    "thresholds": "connect_floor",
+}
 
 
 def save_settings(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
     """Check and store the settings form: field errors, or the confirmation."""
     rep = rt.reps.profile(team_id, user_id)
     lang = rep.language
+    refused = refusal(rt, rep)
+    if refused:
+        return {"hours_start": refused}, ""
     errors: dict[str, str] = {}
     new: dict[str, Any] = {}
     try:
@@ -153,7 +211,10 @@ def save_settings(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any
     except (ValueError, TypeError):
         errors["post_time"] = t(lang, "settings.bad_time")
     language = values.get("language") or "auto"
-    new["language"] = None if language == "auto" else language
+    if language == "auto" or language in LANGUAGES:
+        new["language"] = None if language == "auto" else language
+    else:
+        errors["language"] = t(lang, "settings.bad_language")
     if not errors and values.get("hubspot_token"):
         from bot.usecases import crm  # crm tells managers about HubSpot: it imports this module
 

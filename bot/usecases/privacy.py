@@ -10,12 +10,23 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from bot.slack import blockkit
 from bot.storage import export as csv_export
-from bot.storage.models import Activity, ChartFile, Lead, Nudge, Rep, RepDay, RuleMute, TipShown
-from bot.usecases.managers import is_manager
+from bot.storage.models import (
+    Activity,
+    ChartFile,
+    Lead,
+    Manager,
+    Nudge,
+    Rep,
+    RepDay,
+    RuleMute,
+    Subscription,
+    TipShown,
+)
+from bot.usecases.managers import is_manager, refusal
 from bot.usecases.replies import Reply
 from bot.usecases.reps import RepProfile
 from coaching.findings import Count
@@ -36,9 +47,9 @@ def export(rt: Runtime, rep: RepProfile, scope: str) -> Reply:
     Uploads take Slack calls, which must not hold the command's answer past Slack's 3 seconds.
     """
     if scope == "team":
-        with rt.db.read() as session:
-            if not is_manager(session, rep.team_id, rep.user_id):
-                return Reply(t(rep.language, "manager.only"), ok=False)
+        refused = refusal(rt, rep)
+        if refused:
+            return Reply(refused, ok=False)
     future = rt.background.submit(send_export, rt, rep, scope)
     future.add_done_callback(_log_failure)
     return Reply(t(rep.language, "export.sent_team" if scope == "team" else "export.sent"))
@@ -97,6 +108,32 @@ def forget(rt: Runtime, team_id: str, user_id: str) -> str:
         )
         session.execute(delete(Nudge).where(Nudge.team_id == team_id, Nudge.lead_id.in_(orphans)))
         session.execute(delete(Lead).where(Lead.id.in_(orphans.scalar_subquery())))
+        # A lead the rep owned that a teammate also called passes to the teammate who called it last.
+        last_caller = (
+            select(Activity.user_id)
+            .where(Activity.lead_id == Lead.id)
+            .order_by(Activity.started_at.desc(), Activity.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        session.execute(
+            update(Lead).where(Lead.team_id == team_id, Lead.owner_id == user_id).values(owner_id=last_caller)
+        )
+        # Roles and subscriptions the rep made stay, with no one named as their author.
+        session.execute(delete(Manager).where(Manager.team_id == team_id, Manager.user_id == user_id))
+        session.execute(
+            update(Manager).where(Manager.team_id == team_id, Manager.granted_by == user_id).values(granted_by=None)
+        )
+        session.execute(
+            update(Subscription)
+            .where(Subscription.team_id == team_id, Subscription.created_by == user_id)
+            .values(created_by=None)
+        )
+        # A channel post planned from the rep's subscription names its subscriber (for the post's language).
+        posts = session.scalars(select(Nudge).where(Nudge.team_id == team_id, Nudge.kind == "leaderboard_post"))
+        for post in posts:
+            if (post.payload or {}).get("by") == user_id:
+                post.payload = {**post.payload, "by": None}
         for model in (TipShown, RuleMute, ChartFile, RepDay):
             session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
         session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from bot.storage.models import Rep, Team
 from coaching.cadence import CadenceSettings
 from coaching.hours import WorkingHours, zone
 from coaching.i18n import language_for
+from coaching.seasons import PostSchedule
 from coaching.settings import CoachSettings
 from coaching.workdays import NO_HOLIDAYS, HolidayCalendar, country_of_locale
 
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 
 PROFILE_MAX_AGE = dt.timedelta(days=1)
+# Manager rights follow Slack: an admin or owner demoted in Slack loses them within this long.
+RIGHTS_MAX_AGE = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,36 @@ class RepProfile:
     def coach_settings(self) -> CoachSettings:
         """The coaching thresholds, with the workspace's overrides."""
         return CoachSettings().with_overrides(self.team_settings.get("thresholds") or {})
+
+
+LANGUAGES = ("en", "nl")
+
+
+def valid_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The stored team settings without the values that don't read back, and the names of those left out.
+
+    Settings are checked field by field when saved; this keeps a value stored otherwise (by hand, or by an older
+    bot) from breaking anything: it counts as unset, so its default applies.
+    """
+    checks: dict[str, Callable[[Any], object]] = {
+        "work_hours": WorkingHours.from_dict,
+        "tz": lambda value: ZoneInfo(str(value)),
+        "cadence": CadenceSettings.from_dict,
+        "leaderboard": PostSchedule.from_dict,
+        "language": LANGUAGES.index,
+        "country": lambda value: HolidayCalendar.parse(str(value)),
+        "thresholds": lambda value: CoachSettings().with_overrides(dict(value)),
+    }
+    clean, reset = dict(settings), []
+    for name, check in checks.items():
+        if settings.get(name) is None:
+            continue
+        try:
+            check(settings[name])
+        except (ValueError, TypeError, KeyError, AttributeError, ZoneInfoNotFoundError):
+            clean.pop(name)
+            reset.append(name)
+    return clean, reset
 
 
 @functools.cache
@@ -99,6 +132,8 @@ def _calendar(code: str | None) -> HolidayCalendar:
 def profile_of(rep: Rep, team: Team) -> RepProfile:
     """A rep row and its workspace's settings as one profile."""
     settings = team.settings or {}
+    if settings:
+        settings = valid_settings(settings)[0]
     own = rep.work_hours or {}
     # The rep's own country; else the one managers set for the team; else the country of the rep's own zone (a
     # rep in New York on an Amsterdam team has Thanksgiving off until told otherwise); else the team's default.
@@ -166,6 +201,25 @@ class RepDirectory:
         info = self._fetch(team_id, user_id, interactive=False)
         return ((info or {}).get("profile") or {}).get("email") or None
 
+    def slack_admin(self, team_id: str, user_id: str, *, interactive: bool = True) -> bool | None:
+        """Whether Slack says the user is an admin or owner, asked at most `RIGHTS_MAX_AGE` ago.
+
+        None when Slack can't be asked: whoever acts on rights then refuses (fails closed).
+        """
+        with self.db.read() as session:
+            rep = session.get(Rep, (team_id, user_id))
+            fetched = rep.profile_fetched_at if rep is not None else None
+            if rep is not None and fetched is not None and self.clock() - fetched <= RIGHTS_MAX_AGE:
+                return rep.is_admin
+        info = self._fetch(team_id, user_id, interactive=interactive)
+        if info is None:
+            return None
+        with self.db.transaction() as session:
+            rep = session.get(Rep, (team_id, user_id))
+            if rep is not None:
+                _apply(rep, info, self.clock())
+        return _admin(info)
+
     def _fetch(self, team_id: str, user_id: str, *, interactive: bool = True) -> dict[str, Any] | None:
         try:
             client = self.installations.client_for(team_id, interactive=interactive)
@@ -209,5 +263,11 @@ def _apply(rep: Rep, info: dict[str, Any], now: dt.datetime) -> None:
     rep.name = info.get("real_name") or info.get("profile", {}).get("real_name") or info.get("name") or rep.name
     rep.tz = info.get("tz") or rep.tz or "UTC"
     rep.locale = info.get("locale") or rep.locale
-    rep.is_admin = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+    rep.is_admin = _admin(info)
     rep.profile_fetched_at = now
+
+
+def _admin(info: dict[str, Any]) -> bool:
+    # A deactivated account keeps its flags in users.info but holds no rights.
+    admin = info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner")
+    return bool(admin and not info.get("deleted"))

@@ -1,7 +1,7 @@
 """subscription language
 
 Revision ID: 0009
-Revises: 0012
+Revises: 0011
 Create Date: 2026-11-30 18:00:00.000000
 
 A channel's leaderboard posts are in the language chosen at subscribe (`/leaderboard subscribe weekly en`). Rows
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
