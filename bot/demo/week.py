@@ -25,6 +25,7 @@ AMS, LON, NY = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London"), ZoneInfo
 LIST_MARK = "list_line:"  # the block id of a line of the day's follow-up list (bot.slack.blockkit.followup_line)
 BUDGET = 4  # notifying DMs a rep gets a working day: the team's default (coaching.daylist)
 ANOUK, SAM, PETRA, JORDAN, SALES = "U0ANOUK", "U0SAM", "U0PETRA", "U0JORDAN", "C0SALES"
+INTL = "C0INTL"  # #sales-international: English posts in a Dutch team
 START = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)  # Monday, before anyone's working day
 END = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)  # the next Monday, 11:00 in Amsterdam, 10:00 in London
 BLITZ = (
@@ -361,6 +362,8 @@ def play(week: Week) -> None:
     with week.day(23, 1, total):
         week.sync_crm(ams(23, 9, 0), "the team's HubSpot connects from HUBSPOT_ACCESS_TOKEN")
         week.slash(ams(23, 9, 2), PETRA, "/leaderboard", "subscribe", channel=SALES)
+        week.slash(ams(23, 9, 3), PETRA, "/leaderboard", "subscribe weekly en", channel=INTL)
+        week.expect("#sales-international subscribed in English", Kind.EPHEMERAL, PETRA, "in het Engels")
         for when, who, call in (
             (ams(23, 9, 10), ANOUK, "Bakkerij Jansen geen-gehoor"),
             (ams(23, 9, 25), ANOUK, "Hoogendijk & Zn. afspraak +onderzocht +beslisser"),
@@ -520,8 +523,13 @@ def play(week: Week) -> None:
         week.open_home(ams(27, 15, 30), ANOUK)
         week.open_home(ams(27, 15, 32), ANOUK)
         week.expect("Anouk's App Home in Dutch with her chart", Kind.HOME, ANOUK, "scorekaart", "Je week", day=date(27))
+        week.open_home(ams(27, 15, 40), PETRA)  # a manager who makes no calls: the team first, no empty chart
+        week.expect("Petra's App Home leads with the team", Kind.HOME, PETRA, "Je team deze week", "1. Anouk de Vries",
+                    "zelf niets gelogd", day=date(27))  # fmt: skip
         week.expect("the Friday leaderboard post in #sales", Kind.POST, SALES, "Anouk de Vries", "Sam Carter",
                     "Gerangschikt op", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
+        week.expect("the same post in English in #sales-international", Kind.POST, INTL, "Season final",
+                    "Ranked by what calls", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
         week.slash(lon(27, 15, 20), SAM, "/leaderboard", "week")
         week.expect("Jordan's follow-up list the day after Thanksgiving, at the start of his day", Kind.DM, JORDAN,
                     "Your follow-ups for Fri 27 Nov", "Hudson Freight", "attempt 2 of 6",
