@@ -233,3 +233,32 @@ def test_the_standin_refuses_bad_token_requests_as_hubspot_does(bot, hubspot):
         f"{hubspot.oauth_authorize_url}?client_id={CLIENT_ID}&scope=oauth&redirect_uri=http://elsewhere/&state=s"
     )
     assert authorize[0].status_code == 400 and authorize[0].json()["status"] == "BAD_REDIRECT_URI"
+
+
+def test_the_public_apps_settings_are_checked_at_start_up():
+    from bot.config import ConfigError, load
+
+    base = {"SLACK_BOT_TOKEN": "xoxb-1", "SALESCOACH_SECRET_KEY": KEY, "HUBSPOT_CLIENT_ID": CLIENT_ID}
+    redirect = "https://coach.example.com/hubspot/oauth_redirect"
+    for environ, named in (
+        (base, "HUBSPOT_CLIENT_SECRET is not set"),
+        ({**base, "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET}, "HUBSPOT_REDIRECT_URL is not set"),
+        (
+            {**base, "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET, "HUBSPOT_REDIRECT_URL": "https://coach.example.com/"},
+            "HUBSPOT_REDIRECT_URL is not valid",
+        ),
+        (
+            {
+                **base,
+                "SALESCOACH_SECRET_KEY": "",
+                "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET,
+                "HUBSPOT_REDIRECT_URL": redirect,
+            },
+            "SALESCOACH_SECRET_KEY is not",
+        ),
+    ):
+        with pytest.raises(ConfigError, match=named):
+            load(environ, dotenv=False)
+    config = load({**base, "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET, "HUBSPOT_REDIRECT_URL": redirect}, dotenv=False)
+    assert config.hubspot_oauth and CLIENT_SECRET not in repr(config)
+    assert not load({"SLACK_BOT_TOKEN": "xoxb-1"}, dotenv=False).hubspot_oauth
