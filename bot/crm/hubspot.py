@@ -120,6 +120,18 @@ class Expiry:
     renew: Renew
 
 
+def request(function: Any, *args: Any, errors: Callable[[Any], HubSpotError] = _error, **kwargs: Any) -> Any:
+    """Call one of hubspot-api-client's generated methods; every failure a HubSpotError (`errors` reads its body)."""
+    try:
+        return function(*args, _request_timeout=TIMEOUT, **kwargs)
+    except (OSError, requests.RequestException) as err:
+        raise HubSpotError(0, "NO_ANSWER", type(err).__name__) from err
+    except Exception as err:
+        if hasattr(err, "status"):
+            raise errors(err) from err
+        raise
+
+
 class HubSpot:
     """One account's HubSpot, by its access token; an OAuth token (`expiry`) is renewed before it expires."""
 
@@ -151,14 +163,7 @@ class HubSpot:
         self._connect(token)
 
     def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, _request_timeout=TIMEOUT, **kwargs)
-        except (OSError, requests.RequestException) as err:
-            raise HubSpotError(0, "NO_ANSWER", type(err).__name__) from err
-        except Exception as err:
-            if hasattr(err, "status"):
-                raise _error(err) from err
-            raise
+        return request(function, *args, **kwargs)
 
     def _raw(self, method: str, path: str) -> Any:
         """An endpoint the generated client doesn't cover (calling/v1/dispositions, account-info)."""

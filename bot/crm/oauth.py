@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import hubspot
-import requests
 
-from bot.crm.hubspot import DEFAULT_API_URL, TIMEOUT, HubSpotError
+from bot.crm.hubspot import DEFAULT_API_URL, HubSpotError, request
 
 
 @dataclass(frozen=True)
@@ -77,16 +76,9 @@ class HubSpotApp:
 
     def _tokens(self, **form: str) -> Tokens:
         api = hubspot.Client.create(host=self.api_url.rstrip("/")).oauth.tokens_api
-        try:
-            answer = api.create(
-                client_id=self.client_id, client_secret=self.client_secret, _request_timeout=TIMEOUT, **form
-            )
-        except (OSError, requests.RequestException) as err:
-            raise HubSpotError(0, "NO_ANSWER", type(err).__name__) from err
-        except Exception as err:
-            if hasattr(err, "status"):
-                raise _oauth_error(err) from err
-            raise
+        answer = request(
+            api.create, client_id=self.client_id, client_secret=self.client_secret, errors=_oauth_error, **form
+        )
         return Tokens(str(answer.access_token), str(answer.refresh_token), int(answer.expires_in or 0))
 
 
