@@ -17,6 +17,7 @@ from bot.storage import export as csv_export
 from bot.storage.models import (
     Activity,
     ChartFile,
+    CrmOAuthState,
     Lead,
     Manager,
     Nudge,
@@ -132,7 +133,7 @@ def forget(rt: Runtime, team_id: str, user_id: str) -> str:
         for post in posts:
             if (post.payload or {}).get("by") == user_id:
                 post.payload = {**post.payload, "by": None}
-        for model in (TipShown, RuleMute, ChartFile, RepDay):
+        for model in (TipShown, RuleMute, ChartFile, RepDay, CrmOAuthState):
             session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
         session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
     return t(lang, "forget.done", activities=activities, nudges=nudges)
