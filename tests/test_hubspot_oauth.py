@@ -124,7 +124,8 @@ def test_a_manager_connects_through_hubspots_consent_and_calls_go_with_the_oauth
     assert len(calls) == 1 and calls[0].associations == {"companies": {acme}}
     assert calls[0].properties["hubspot_owner_id"] == hubspot.owner["U0SAM"]  # owners matched on connect
     status = bot.slash("/coach", "hubspot", user="U0PETRA").text
-    assert "is connected" in status or "gekoppeld" in status
+    assert f"HubSpot-account {hubspot.portal.portal_id} is gekoppeld" in status  # Petra reads Dutch
+    assert f"<{bot.url}/hubspot/install?state=" in status  # and a fresh link to connect again
     with bot.db.read() as session:  # the link was used up
         assert session.scalar(select(func.count()).select_from(CrmOAuthState)) == 1  # only /coach hubspot's new one
 
@@ -205,9 +206,7 @@ def test_a_refused_refresh_stops_the_sync_and_tells_the_managers_once(bot, hubsp
     assert crm.sync(bot.runtime, TEAM).recorded == 0
     bot.sweep()
     bot.sweep()
-    told = [
-        p for p in bot.dms(mark, user="U0PETRA") if "refused" in p.get("text", "") or "weigerde" in p.get("text", "")
-    ]
+    told = [p for p in bot.dms(mark, user="U0PETRA") if "laat de bot niet meer toe" in p.get("text", "")]
     assert len(told) == 1
     assert stored(bot).status == "revoked" and not pushed(hubspot, "Globex")
     # Connecting again sends what waited.

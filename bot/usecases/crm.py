@@ -278,7 +278,8 @@ def revoked_message(session: Session, nudge: Nudge, rep: RepProfile) -> Decision
     row = session.get(CrmConnection, nudge.team_id)
     if row is None or row.status == "active":
         return Decision(cancel_reason="connected again")
-    return Decision(message={"text": t(rep.language, "crm.revoked")}, user_id=rep.user_id)
+    key = "hubspot_oauth.revoked" if row.source == "oauth" else "crm.revoked"
+    return Decision(message={"text": t(rep.language, key)}, user_id=rep.user_id)
 
 
 # -- reps and owners ---------------------------------------------------------------------------------------------
