@@ -184,8 +184,9 @@ def oauth_finish(rt: Runtime, state: str, code: str, error: str) -> str:
         if row is None:
             raise NotConnected("bad_state", 401)
         team_id, user_id, fresh = row.team_id, row.user_id, row.expires_at > now
-        session.delete(row)
-    if not fresh:
+        # Whoever deletes the row uses the state: of two redirects with it at once, the second deletes nothing.
+        used = session.execute(delete(CrmOAuthState).where(CrmOAuthState.digest == row.digest)).rowcount
+    if not fresh or used != 1:
         raise NotConnected("bad_state", 401)
     if error:
         raise NotConnected("denied", 200)
