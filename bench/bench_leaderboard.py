@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bench.common import ROOT, publish  # noqa: E402
 from bench.throwaway_postgres import PG_ADMIN_URL, server_version, shown, throwaway_database  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
-from bot.storage.standings import first_meetings, persistence, rebuild_rep_days, standings  # noqa: E402
+from bot.storage.standings import first_meetings, lead_attempts, rebuild_rep_days, standings  # noqa: E402
 from coaching.domain import CONVERSATIONS  # noqa: E402
 from coaching.quality import QualitySettings, RepFigures  # noqa: E402
 
@@ -338,14 +338,14 @@ def measure(db: Database, label: str, indexes: str, runs: int) -> tuple[list[Row
             for _ in range(runs):  # alternating, so both meet the same caches and the same neighbours
                 ours_ms.append(timed(ours))
                 hand_ms.append(timed(hand))
-            persistence_ms = [timed(lambda s=start, e=end: persistence(session, TEAM, s, e)) for _ in range(runs)]
+            persistence_ms = [timed(lambda s=start, e=end: lead_attempts(session, TEAM, s, e)) for _ in range(runs)]
             first_ms = [timed(lambda s=start, e=end: first_meetings(session, TEAM, s, e)) for _ in range(runs)]
             median = statistics.median
             row = Row(label, indexes, window, sum(f.dials for f in got), median(ours_ms), median(hand_ms),
                       median(persistence_ms), median(first_ms))  # fmt: skip
             rows.append(row)
             print(f"  {label} {window:<16} standings {row.ours_ms:7.1f} ms, hand-written "
-                  f"{row.hand_ms:7.1f} ms, persistence {row.persistence_ms:7.1f} ms, first_meetings "
+                  f"{row.hand_ms:7.1f} ms, lead_attempts {row.persistence_ms:7.1f} ms, first_meetings "
                   f"{row.first_meetings_ms:6.1f} ms", flush=True)  # fmt: skip
     return rows, problems
 
@@ -426,7 +426,7 @@ def tables(rows: list[Row]) -> list[str]:
         "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     others = [
-        "| database | indexes | window | persistence() ms | first_meetings() ms |",
+        "| database | indexes | window | lead_attempts() ms | first_meetings() ms |",
         "| --- | --- | --- | ---: | ---: |",
     ]
     for r in rows:

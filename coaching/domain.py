@@ -146,6 +146,8 @@ class Activity:
     researched: bool = False
     decision_maker: bool = False
     first_attempt: bool = False
+    #: Which attempt on its lead a call was (1 for the first call); None for other activities and older calls.
+    attempt: int | None = None
     automatic: bool = False  # logged for the rep from their CRM (HubSpot), not by hand
 
     @property

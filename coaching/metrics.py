@@ -1,7 +1,21 @@
-"""The rep's own figures, computed once and read by both the rules and the scorecard.
+"""The rep's own figures, computed once and read by the rules, the scorecard, the chart, the digest and the board.
 
 Every function takes activities already in `ACTIVITY_ORDER` where order matters, makes a single pass, and returns
 None rather than dividing by zero, so a day with no dials is a day without a connect rate, not an error.
+
+**One definition per figure.** Each figure a rep or manager reads is defined here once, and every surface shows
+this one: where a figure is counted in SQL instead (the chart and the board never load a team's calls into Python),
+the SQL counts the same parts and hands them to the function here for the last step, and
+tests/test_figures.py computes each figure through every surface for the same calls and holds them equal.
+
+- *Connect rate* (`connect_rate`): conversations per dial (Gong/30MPC's definition); conversations are the
+  outcomes in `CONVERSATIONS`.
+- *Research share* (`research_share`): the share of first calls to new leads (attempt 1) made after research.
+- *Attempts per lead* (`LeadAttempts`): over the leads the rep called in a period and didn't reach with any of
+  those calls, the mean of each lead's attempts so far (the highest attempt number among those calls; the number
+  of the calls when no attempt number was kept). It is what the widely cited 1.3 and the target of 6 measure:
+  how many tries the leads still to be reached have had. Leads reached are out: they need no more tries.
+- *Quality score*: `coaching.quality.score`, the leaderboard's.
 """
 
 from __future__ import annotations
@@ -22,6 +36,56 @@ def _share(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
 
 
+def connect_rate(conversations: float, dials: float) -> float | None:
+    """Conversations per dial (Gong/30MPC's definition); None without dials."""
+    return _share(conversations, dials)
+
+
+def research_share(researched_first_calls: float, first_calls: float) -> float | None:
+    """The share of first calls to new leads made after research; None without first calls."""
+    return _share(researched_first_calls, first_calls)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadAttempts:
+    """Attempts per lead (see the module docstring): the leads not reached and their attempts so far, summed.
+
+    Kept as a sum and a count so that periods and reps add up exactly (`+`) before the one division.
+    """
+
+    leads: int = 0
+    attempts: int = 0
+
+    @property
+    def per_lead(self) -> float | None:
+        """Mean attempts per lead not reached; None when there is no such lead."""
+        return _share(self.attempts, self.leads)
+
+    def __add__(self, other: LeadAttempts) -> LeadAttempts:
+        return LeadAttempts(self.leads + other.leads, self.attempts + other.attempts)
+
+
+def lead_attempts(activities: Iterable[Activity]) -> LeadAttempts:
+    """Attempts per lead over the calls among `activities` (one rep's, one period's)."""
+    reached: set[str] = set()
+    highest: dict[str, int | None] = {}
+    calls: dict[str, int] = {}
+    for call in activities:
+        lead = call.lead_key
+        if call.kind is not ActivityKind.CALL or lead is None:
+            continue
+        calls[lead] = calls.get(lead, 0) + 1
+        if call.attempt is not None:
+            known = highest.get(lead)
+            highest[lead] = call.attempt if known is None else max(known, call.attempt)
+        else:
+            highest.setdefault(lead, None)
+        if call.outcome is not None and call.outcome.reached:
+            reached.add(lead)
+    open_leads = [lead for lead in calls if lead not in reached]
+    return LeadAttempts(len(open_leads), sum(highest[lead] or calls[lead] for lead in open_leads))
+
+
 @dataclass(frozen=True, slots=True)
 class CallStats:
     """What the calls of a period add up to (misconception 1)."""
@@ -37,13 +101,13 @@ class CallStats:
 
     @property
     def connect_rate(self) -> float | None:
-        """Conversations per dial (Gong/30MPC's definition)."""
-        return _share(self.conversations, self.dials)
+        """Conversations per dial (`connect_rate`)."""
+        return connect_rate(self.conversations, self.dials)
 
     @property
     def research_share(self) -> float | None:
-        """Share of first calls to new leads made after research."""
-        return _share(self.researched_first_calls, self.first_calls)
+        """Share of first calls to new leads made after research (`research_share`)."""
+        return research_share(self.researched_first_calls, self.first_calls)
 
     @property
     def unresearched_share(self) -> float | None:

@@ -378,21 +378,36 @@ def parse_coach(text: str | None, today: dt.date) -> CoachCommand:
 class LeaderboardCommand:
     """A parsed `/leaderboard` line."""
 
-    action: str  # show|subscribe|unsubscribe
+    action: str  # show|subscribe|unsubscribe|subscriptions
     window: str = "week"  # today|week|month
     frequency: str = "weekly"  # daily|weekly
     season: str = "week"  # week|month
+    #: The language of the channel's posts; None: the team's language.
+    language: str | None = None
 
 
 _WINDOWS = {"": "week", "today": "today", "vandaag": "today", "week": "week", "month": "month", "maand": "month"}
+#: What a manager may type for a channel's language at subscribe; "team" returns to the team's language.
+_POST_LANGUAGES = {
+    "en": "en",
+    "english": "en",
+    "engels": "en",
+    "nl": "nl",
+    "dutch": "nl",
+    "nederlands": "nl",
+    "team": None,
+}
 
 
 def parse_leaderboard(text: str | None) -> LeaderboardCommand:
-    """Parse `/leaderboard [today|week|month]`, `subscribe [daily|weekly] [week|month]`, `unsubscribe`."""
+    """Parse `/leaderboard [today|week|month]`, `subscribe [daily|weekly] [week|month] [en|nl]`, `unsubscribe`.
+
+    Also `subscriptions`, the list of channels with posts.
+    """
     tokens = [word.casefold() for word in clean_text(text).split()]
     first = tokens[0] if tokens else ""
     if first in ("subscribe", "aanmelden"):
-        frequency, season = "weekly", "week"
+        frequency, season, language = "weekly", "week", None
         for word in tokens[1:]:
             if word in ("daily", "dagelijks"):
                 frequency = "daily"
@@ -402,11 +417,18 @@ def parse_leaderboard(text: str | None) -> LeaderboardCommand:
                 season = "month"
             elif word in ("week",):
                 season = "week"
+            elif word in _POST_LANGUAGES:
+                language = _POST_LANGUAGES[word]
+            elif len(word) in (2, 3) and word.isalpha():
+                # Reads as a language code (fr, de, es, ...): say which languages the posts can be in.
+                raise ParseError("error.leaderboard_language", word=word)
             else:
                 raise ParseError("error.leaderboard", word=word)
-        return LeaderboardCommand("subscribe", frequency=frequency, season=season)
+        return LeaderboardCommand("subscribe", frequency=frequency, season=season, language=language)
     if first in ("unsubscribe", "afmelden"):
         return LeaderboardCommand("unsubscribe")
+    if first in ("subscriptions", "abonnementen") and len(tokens) == 1:
+        return LeaderboardCommand("subscriptions")
     if first in _WINDOWS and len(tokens) <= 1:
         return LeaderboardCommand("show", window=_WINDOWS[first])
     raise ParseError("error.leaderboard", word=first)

@@ -48,6 +48,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 # The same field/validation helpers as CoachSettings, so both read and reject a team's JSON the same way.
+from coaching.metrics import connect_rate
 from coaching.settings import Thresholds, _setting
 
 #: Scores are sums of fractional weights; rounding makes equal work compare equal (0.1 * 3 != 0.3 in floats).
@@ -113,13 +114,8 @@ class RepFigures:
 
     @property
     def connect_rate(self) -> float | None:
-        """Conversations per dial; None without dials."""
-        return self.conversations / self.dials if self.dials else None
-
-    @property
-    def research_share(self) -> float | None:
-        """Share of calls made after research; None without dials."""
-        return self.researched_calls / self.dials if self.dials else None
+        """Conversations per dial (`coaching.metrics.connect_rate`); None without dials."""
+        return connect_rate(self.conversations, self.dials)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,11 +16,11 @@ from coaching.engine import evaluate, pick_tip
 from coaching.findings import Count, Finding
 from coaching.i18n import t
 from coaching.metrics import (
+    LeadAttempts,
     admin_minutes,
-    average_attempts,
     breaks_taken,
     call_stats,
-    closed_unreached,
+    lead_attempts,
     max_switches,
     working_minutes,
 )
@@ -38,15 +38,23 @@ class Period:
     conversations: int
     connect_rate: float | None
     first_calls: int
+    researched_first_calls: int
     research_share: float | None
-    unreached_leads: int
-    average_attempts_unreached: float | None
+    #: Attempts per lead (`coaching.metrics.LeadAttempts`): the leads called and not reached, and their attempts.
+    lead_attempts: LeadAttempts
     admin_minutes: float
     admin_share: float | None
     max_switches: int
     longest_streak_minutes: float
     breaks: int
+    #: Everything logged in the period: calls, work, breaks, focus blocks.
+    logged: int = 0
     calls_automatic: int = 0  # calls logged for the rep from HubSpot (misconception 3: admin automated)
+
+    @property
+    def attempts_per_lead(self) -> float | None:
+        """Mean attempts so far on the leads called and not reached in the period."""
+        return self.lead_attempts.per_lead
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +67,10 @@ class Scorecard:
     tip: Finding | None
 
 
-def period(
-    ordered: Sequence[Activity],
-    leads: Iterable[LeadSummary],
-    settings: CoachSettings,
-    start: dt.datetime,
-    end: dt.datetime,
-) -> Period:
-    """The figures of activities (in `ACTIVITY_ORDER`) that started in [start, end), and of leads closed then."""
+def period(ordered: Sequence[Activity], settings: CoachSettings, start: dt.datetime, end: dt.datetime) -> Period:
+    """The figures of activities (in `ACTIVITY_ORDER`) that started in [start, end)."""
     inside = [a for a in ordered if start <= a.started_at < end]
     stats = call_stats(inside)
-    given_up = closed_unreached(leads, start, end)
     admin = admin_minutes(inside)
     working = working_minutes(inside, start)
     found, _ = chain(inside, settings.streak_gap_minutes)
@@ -78,14 +79,15 @@ def period(
         conversations=stats.conversations,
         connect_rate=stats.connect_rate,
         first_calls=stats.first_calls,
+        researched_first_calls=stats.researched_first_calls,
         research_share=stats.research_share,
-        unreached_leads=len(given_up),
-        average_attempts_unreached=average_attempts(given_up),
+        lead_attempts=lead_attempts(inside),
         admin_minutes=admin,
         admin_share=min(admin / working, 1.0) if working > 0 else None,
         max_switches=max_switches(inside, settings.switch_window_minutes),
         longest_streak_minutes=max((s.minutes for s in found), default=0.0),
         breaks=breaks_taken(inside),
+        logged=len(inside),
         calls_automatic=sum(1 for a in inside if a.kind == ActivityKind.CALL and a.automatic),
     )
 
@@ -109,8 +111,8 @@ def scorecard(
     leads = tuple(leads)
     findings = evaluate(ordered, leads, settings, now, day_start=day_start, day_end=day_end)
     return Scorecard(
-        today=period(ordered, leads, settings, day_start, day_end),
-        week=period(ordered, leads, settings, min(week_start, day_start), day_end),
+        today=period(ordered, settings, day_start, day_end),
+        week=period(ordered, settings, min(week_start, day_start), day_end),
         settings=settings,
         tip=pick_tip(findings, already_sent),
     )
@@ -142,7 +144,7 @@ def render_scorecard(card: Scorecard, language: str) -> str:
             top=pct(CONNECT_RATE_TOP_QUARTILE),
         ),
         2: dict(
-            **both("avg", num, "average_attempts_unreached"),
+            **both("avg", num, "attempts_per_lead"),
             widely_cited=num(WIDELY_CITED_ATTEMPTS),
             target=count(Count(s.target_attempts, "attempt"), lang),
         ),
@@ -178,7 +180,8 @@ def render_scorecard(card: Scorecard, language: str) -> str:
             )
     out.append("")
     if card.tip is None:
-        out.append(t(lang, "scorecard.all_clear"))
+        # "On track" only means something about a week with something in it.
+        out.append(t(lang, "scorecard.all_clear" if week.logged else "scorecard.nothing_yet"))
     else:
         out.append(t(lang, "scorecard.tip", tip=render_finding(card.tip, lang)))
     return "\n".join(out)

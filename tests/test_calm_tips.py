@@ -91,7 +91,7 @@ def test_a_stop_with_a_reason_is_not_dropped_early_and_the_tip_names_only_the_ot
 def test_dutch_stop_reasons_and_tip(coachbot, slack):
     shown = dropped_and_stopped(coachbot, slack, "U0ANOUK", AMS, "Bakkerij Jansen", "Van Dijk BV", "do-not-call")
     assert "Gestopt met opvolgen van *Bakkerij Jansen* na 1 poging: wil niet gebeld worden." in shown
-    assert "telt niet als te vroeg opgegeven" in shown
+    assert "telt niet als te vroeg losgelaten" in shown
     reply = coachbot.slash("/log", "e-mail 10", user="U0ANOUK")
     assert M201_NL in reply.text and "Van Dijk BV" in reply.text and "Bakkerij Jansen" not in reply.text
     assert "Zet ze terug in de opvolging" in reply.text and "Deze tip een week uitzetten" in reply.text

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import struct
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.slack.charts import DayFigures, WeekData, render_week_chart, week_data
+from bot.slack.charts import DayFigures, WeekData, render_week_chart, week_data, week_figure
 from bot.storage.models import Activity, Lead, Rep, Team
 from coaching.hours import local_datetime, local_week_start, zone
+from coaching.metrics import LeadAttempts
 from tests.rows import activity
 
 AMS = zone("Europe/Amsterdam")
@@ -124,9 +126,10 @@ def test_week_data_counts_per_local_day(busy_week):
     assert thu.connect_rate == pytest.approx(1 / 3)
     assert fri == DayFigures(dt.date(2026, 11, 27))
     assert (data.dials, data.conversations) == (6, 3)
-    # Leads called: Acme (attempts 1 and 2), Initech (1 and 2), Globex (3): the highest of each, averaged.
-    assert data.leads_called == 3
-    assert data.attempts_per_lead == pytest.approx((2 + 2 + 3) / 3)
+    # Leads called: Acme (reached with the meeting), Initech (reached: connected), Globex (attempt 3, not reached):
+    # attempts per lead counts the leads not reached, each with its highest attempt (coaching.metrics).
+    assert data.lead_attempts == LeadAttempts(leads=1, attempts=3)
+    assert (data.leads_called, data.attempts_per_lead) == (1, 3.0)
 
 
 def test_other_reps_and_workspaces_are_invisible(busy_week):
@@ -135,9 +138,9 @@ def test_other_reps_and_workspaces_are_invisible(busy_week):
         other_team = week_data(s, "T2", "U1", WEEK_START, WEEK_END, AMS)
         nobody = week_data(s, "T3", "U1", WEEK_START, WEEK_END, AMS)
     assert other_rep.dials == 1 and other_rep.days[0].work_minutes == {"admin": pytest.approx(120)}
-    assert other_rep.attempts_per_lead == 5
+    assert other_rep.attempts_per_lead is None  # their one lead was reached
     assert other_team.dials == 1 and other_team.days[0].work_minutes == {"prep": pytest.approx(120)}
-    assert other_team.attempts_per_lead == 9
+    assert other_team.attempts_per_lead is None
     assert nobody.dials == 0 and nobody.attempts_per_lead is None and nobody.leads_called == 0
     assert len(nobody.days) == 5 and all(d == DayFigures(d.day) for d in nobody.days)
 
@@ -237,16 +240,14 @@ BUSY = WeekData(
         DayFigures(MONDAY + dt.timedelta(days=5), {"admin": 15}, 3, 3, 4),
         DayFigures(MONDAY + dt.timedelta(days=6)),
     ),
-    leads_called=37,
-    attempts_per_lead=2.43,
+    lead_attempts=LeadAttempts(leads=37, attempts=90),
 )
 # Far beyond the usual: many dials, every dial a conversation, more attempts than the target.
 EXTREME = WeekData(
     MONDAY,
     dt.date(2026, 11, 29),
     tuple(DayFigures(MONDAY + dt.timedelta(days=i), {"admin": 600}, 900, 900, 900) for i in range(5)),
-    leads_called=1,
-    attempts_per_lead=14,
+    lead_attempts=LeadAttempts(leads=1, attempts=14),
 )
 
 
@@ -275,3 +276,78 @@ def test_charts_render_in_parallel_threads():
         results = list(pool.map(lambda lang: render_week_chart(BUSY, lang), ["nl", "en", "nl", "en"]))
     assert results[0] == results[2] == serial
     assert results[1] == results[3]
+
+
+# -- no label overlaps another -----------------------------------------------------------------------------------
+
+# Seven busy days with every kind of work, four-digit dials and rates a point apart: the widest labels side by side.
+CROWDED = WeekData(
+    MONDAY,
+    dt.date(2026, 11, 29),
+    tuple(
+        DayFigures(
+            MONDAY + dt.timedelta(days=i),
+            {"email": 45 + i * 30, "research": 300, "admin": 200, "meeting": 120, "prep": 90},
+            1000 + i * 111,
+            (1000 + i * 111) // 3 + i,
+            10,
+        )
+        for i in range(7)
+    ),
+    lead_attempts=LeadAttempts(leads=1234, attempts=12345),
+)
+# Every day's connect rate right on the average, where the average's label used to sit.
+ON_AVERAGE = WeekData(
+    MONDAY,
+    dt.date(2026, 11, 29),
+    tuple(DayFigures(MONDAY + dt.timedelta(days=i), {"admin": 30}, 1000 + i, 54 + i, 10) for i in range(5)),
+    lead_attempts=LeadAttempts(leads=1, attempts=1),
+)
+
+
+def drawn_labels(fig):
+    """Every piece of text the chart draws, with its box in pixels: tick labels only for ticks inside the view."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    not_drawn = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            slack = (high - low) * 1e-6
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - slack <= tick.get_loc() <= high + slack:
+                    not_drawn.update((id(tick.label1), id(tick.label2)))
+    labels = []
+    for text in fig.findobj(Text):
+        if id(text) in not_drawn or not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.width > 0 and box.height > 0:
+            labels.append((text.get_text(), box))
+    return labels
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+@pytest.mark.parametrize(
+    "data", [EMPTY, BUSY, EXTREME, CROWDED, ON_AVERAGE], ids=["empty", "busy", "extreme", "crowded", "on_average"]
+)
+def test_no_label_overlaps_another_or_leaves_the_picture(data, language):
+    fig = week_figure(data, language)
+    labels = drawn_labels(fig)
+    assert len(labels) > 20  # titles, ticks, legend, values, captions: measured, not skipped
+    width, height = fig.canvas.get_width_height()
+    for text, box in labels:
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, text
+    overlapping = [(a, b) for (a, box_a), (b, box_b) in itertools.combinations(labels, 2) if box_a.overlaps(box_b)]
+    assert overlapping == []
+
+
+def test_the_overlap_check_sees_overlapping_labels():
+    fig = week_figure(BUSY, "en")
+    fig.axes[0].text(0.5, 0.5, "on top", transform=fig.axes[0].transAxes)
+    fig.axes[0].text(0.5, 0.5, "of each other", transform=fig.axes[0].transAxes)
+    texts_ = [text for text, _ in drawn_labels(fig)]
+    boxes = dict(drawn_labels(fig))
+    assert "on top" in texts_ and boxes["on top"].overlaps(boxes["of each other"])

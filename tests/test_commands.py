@@ -147,7 +147,7 @@ def test_log_break_and_focus(coachbot):
     bad = coachbot.slash("/log", "coffee 10")
     assert "coffee" in bad.text and "admin" in bad.text and "Example" in bad.text
     assert "10-minute break" in coachbot.slash("/break", "").text
-    assert "15 minuten" in coachbot.slash("/pauze", "15", user="U0ANOUK").text
+    assert "pauze (15 min)" in coachbot.slash("/pauze", "15", user="U0ANOUK").text
     assert "lunch" in coachbot.slash("/break", "lunch").text
     focus = coachbot.slash("/focus", "calls 60")
     assert "60 min of calls" in focus.text

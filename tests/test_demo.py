@@ -53,6 +53,7 @@ def test_the_html_transcript_shows_the_week_like_slack(demo):
         "Hoogendijk &amp; Zn.",  # Slack's &amp; undone, then escaped once for HTML
         "Only visible to you",
         "Seizoensfinale",  # the Friday post in #sales, in the subscribing manager's Dutch
+        "Season final",  # the same post in #sales-international, in the English chosen at subscribe
         "Je team vorige week",  # Petra's digest
         "You have been working for",  # Sam's break DM
         '<span class="mention">#sales</span>',  # <#C0SALES> as #sales

@@ -399,7 +399,7 @@ def test_away_pauses_nudges_and_shifts_the_cadence(coachbot):
     coachbot.clock.set(local(LON, 2026, 11, 26, 11, 0))  # Thursday
     coachbot.slash("/call", "Acme BV no-answer")  # due Friday 27th
     reply = coachbot.slash("/coach", "away 2026-12-04")
-    assert "Mon 7 Dec" in reply.text and "1 follow-ups moved" in reply.text
+    assert "Mon 7 Dec" in reply.text and "1 follow-up moved" in reply.text
     [pending] = nudges(coachbot, status="pending")
     assert pending.due_at == local(LON, 2026, 12, 8, 11, 0)  # 2nd working day from today -> 2nd after return
     for day in range(1, 14):

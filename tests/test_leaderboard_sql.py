@@ -6,7 +6,8 @@ import datetime as dt
 from sqlalchemy import event, text
 
 from bot.storage.models import Activity, Lead, Rep, Team
-from bot.storage.standings import figures, first_meetings, persistence, rebuild_rep_days, standings
+from bot.storage.standings import figures, first_meetings, lead_attempts, rebuild_rep_days, standings
+from coaching.metrics import LeadAttempts
 from coaching.quality import QualitySettings, RepFigures
 from tests.rows import activity
 
@@ -175,7 +176,7 @@ def test_another_workspace_is_invisible(db):
         seed.call("U0EVE", at(MON, 9), "meeting", team=OTHER, lead=lead)
     with read(db) as session:
         assert figures(session, TEAM, START, END, settings=SETTINGS) == [RepFigures("U0ANN", dials=1, capped_dials=1)]
-        assert persistence(session, TEAM, START, END) == {}
+        assert lead_attempts(session, TEAM, START, END) == {}
         assert first_meetings(session, TEAM, START, END) == []
         assert [r.figures.user_id for r in standings(session, TEAM, START, END, SETTINGS)] == ["U0ANN"]
         assert first_meetings(session, OTHER, START, END) == ["U0ANN", "U0EVE"]
@@ -183,7 +184,7 @@ def test_another_workspace_is_invisible(db):
         assert (other_ann.dials, other_ann.meetings, other_ann.followup_attempts) == (5, 5, 5)
 
 
-def test_persistence_averages_calls_on_leads_not_reached_by_the_window_end(db):
+def test_attempts_per_lead_counts_each_lead_not_reached_in_the_window_at_its_highest_attempt(db):
     with seeding(db) as seed:
         open_a = seed.lead(TEAM, "Acme")
         open_b = seed.lead(TEAM, "Bakkerij Jansen")
@@ -203,10 +204,15 @@ def test_persistence_averages_calls_on_leads_not_reached_by_the_window_end(db):
         seed.call("U0BOB", at(TUE, 12), lead=open_a, attempt=4)  # Bob's calls count for Bob
         seed.call("U0CAT", at(TUE, 12), "meeting", lead=reached_inside, attempt=3)  # Cat only called a reached lead
     with read(db) as session:
-        assert persistence(session, TEAM, START, END) == {"U0ANN": (3 + 1 + 2) / 3, "U0BOB": 1.0}
+        # Ann: Acme at attempt 3, Bakkerij Jansen 2, Hooli 2; Initech and Umbrella were reached by her calls.
+        assert lead_attempts(session, TEAM, START, END) == {
+            "U0ANN": LeadAttempts(leads=3, attempts=3 + 2 + 2),
+            "U0BOB": LeadAttempts(leads=1, attempts=4),
+        }
+        assert lead_attempts(session, TEAM, START, END, user_id="U0BOB") == {"U0BOB": LeadAttempts(1, 4)}
         # Seen from a window that closed as Initech was reached, Initech was still open, too.
-        assert persistence(session, TEAM, START, at(TUE, 10)) == {"U0ANN": (3 + 1 + 1 + 2) / 4}
-        assert persistence(session, TEAM, END, END + dt.timedelta(days=7)) == {}
+        assert lead_attempts(session, TEAM, START, at(TUE, 10)) == {"U0ANN": LeadAttempts(4, 3 + 2 + 1 + 2)}
+        assert lead_attempts(session, TEAM, END, END + dt.timedelta(days=7)) == {}
 
 
 def test_first_meetings_are_the_first_ever_meetings_booked_in_the_window(db):

@@ -59,7 +59,8 @@ def test_a_call_typed_to_the_bot_is_logged_like_call_and_answered_in_the_dm(coac
 
 def test_a_dutch_rep_types_a_call_in_dutch_and_reads_the_answer_in_dutch(coachbot, slack):
     answer = say(coachbot, slack, "Hoogendijk &amp; Zn. geen-gehoor +onderzocht", user="U0ANOUK")
-    assert "Gesprek met *Hoogendijk &amp; Zn.* gelogd: geen gehoor (onderzocht)" in answer["text"]  # escaped for Slack
+    # Escaped for Slack.
+    assert "Belpoging naar *Hoogendijk &amp; Zn.* gelogd: geen gehoor (onderzocht)" in answer["text"]
     [call] = entries(coachbot)
     assert call.user_id == "U0ANOUK" and call.outcome == "no-answer" and call.researched
     with coachbot.db.transaction() as s:

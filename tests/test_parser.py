@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coaching import parser
 from coaching.domain import OUTCOME_ALIASES, OUTCOME_DUTCH, Outcome, WorkType
 from coaching.parser import (
     MAX_TEXT,
@@ -223,3 +224,17 @@ def test_what_a_message_to_the_bot_reads_like(text, reads_like):
 @given(st.text(max_size=200))
 def test_reading_a_message_never_raises(text):
     assert message_command(text) in ("call", "log", "help", None)
+
+
+def test_leaderboard_subscribe_takes_the_posts_language_and_refuses_others():
+    assert parser.parse_leaderboard("subscribe weekly en").language == "en"
+    assert parser.parse_leaderboard("aanmelden maand Nederlands").language == "nl"
+    assert parser.parse_leaderboard("subscribe daily").language is None
+    assert parser.parse_leaderboard("subscribe en team").language is None  # back to the team's language
+    assert parser.parse_leaderboard("subscriptions").action == "subscriptions"
+    with pytest.raises(parser.ParseError) as err:
+        parser.parse_leaderboard("subscribe weekly fr")
+    assert err.value.key == "error.leaderboard_language" and err.value.params == {"word": "fr"}
+    with pytest.raises(parser.ParseError) as err:
+        parser.parse_leaderboard("subscribe fortnightly")
+    assert err.value.key == "error.leaderboard"

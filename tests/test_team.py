@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.slack.standin import texts
-from bot.storage.models import Activity, Lead, Nudge, Rep, Team
+from bot.storage.models import Activity, Lead, Nudge, Rep, Subscription, Team
 from tests.conftest import OTHER_TEAM, TEAM
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -91,7 +91,7 @@ def test_a_manager_subscribes_a_channel_and_each_period_is_posted_once(coachbot,
     # Petra subscribed the channel and reads Dutch; the team has no language of its own.
     assert "Seizoensfinale" in shown and "1. Anouk de Vries" in shown and "Sam Carter" in shown
     assert "Eerste afspraak gemaakt: Anouk de Vries" in shown
-    assert "Gerangschikt op wat gesprekken opleveren" in shown
+    assert "Gerangschikt op wat belpogingen opleveren" in shown
     coachbot.sweep(local(2026, 12, 4, 16, 0))  # the next Friday: the next season's post
     assert len(channel_posts(coachbot)) == 2
     with coachbot.db.transaction() as s:
@@ -100,6 +100,36 @@ def test_a_manager_subscribes_a_channel_and_each_period_is_posted_once(coachbot,
     assert "afgemeld" in subscribe(coachbot, "unsubscribe").text
     coachbot.sweep(local(2026, 12, 11, 16, 0))
     assert len(channel_posts(coachbot)) == 2
+
+
+def test_each_channel_gets_its_posts_in_the_language_chosen_at_subscribe(coachbot):
+    coachbot.clock.set(local(2026, 11, 23, 9, 0))
+    refused = coachbot.slash("/leaderboard", "subscribe weekly fr", user=MANAGER, channel="C0WORLD")
+    assert "`fr`" in refused.text and "`en`" in refused.text and "`nl`" in refused.text  # Petra reads Dutch
+    assert "Nog geen kanaal" in coachbot.slash("/leaderboard", "subscriptions", user=MANAGER).text
+    english = coachbot.slash("/leaderboard", "subscribe weekly en", user=MANAGER, channel="C0WORLD")
+    assert "<#C0WORLD>" in english.text and "in het Engels" in english.text
+    assert "in de taal van het team (nu Nederlands)" in subscribe(coachbot).text
+    listing = coachbot.slash("/leaderboard", "subscriptions", user=MANAGER).text
+    assert "<#C0SALES>" in listing and "<#C0WORLD>: elke vr om 16:00, in het Engels" in listing
+    assert "Only managers" in coachbot.slash("/leaderboard", "subscriptions", user="U0SAM").text
+    quality_rep(coachbot)
+    coachbot.sweep(local(2026, 11, 27, 16, 0))
+    posts = {p["channel"]: texts(p) for p in coachbot.dms() if p.get("channel") in ("C0SALES", "C0WORLD")}
+    assert "Seizoensfinale" in posts["C0SALES"] and "Season final" in posts["C0WORLD"]
+    assert "Ranked by what calls achieve" in posts["C0WORLD"] and "1. Anouk de Vries" in posts["C0WORLD"]
+    with coachbot.db.transaction() as s:
+        assert {c: lang for c, lang in s.execute(select(Subscription.channel_id, Subscription.language))} == {
+            "C0SALES": None,
+            "C0WORLD": "en",
+        }
+    # A manager sets the team's language to English: the channel that follows the team follows along.
+    with coachbot.db.transaction() as s:
+        team = s.get(Team, TEAM)
+        team.settings = {**(team.settings or {}), "language": "en"}
+    coachbot.sweep(local(2026, 12, 4, 16, 0))
+    later = [texts(p) for p in coachbot.dms() if p.get("channel") == "C0SALES"]
+    assert len(later) == 2 and "Season final" in later[-1]
 
 
 def test_privacy_shows_a_rep_as_a_teammate_in_posts_but_not_to_themselves(coachbot):
@@ -334,9 +364,33 @@ def test_the_app_home_shows_scorecard_follow_ups_with_buttons_and_the_weekly_cha
     mark = slack.mark()
     [third] = open_home(coachbot, slack, "U0ANOUK", "EvHome3")
     assert len(images(third.params["view"])) == 1 and not slack.since(mark, "files.info")
-    # Managers also see the team's week.
-    [manager_home] = open_home(coachbot, slack, MANAGER, "EvHome2")
-    assert manager_home.ok and "Je team deze week" in texts(manager_home.params["view"])
+
+
+def test_a_managers_home_leads_with_the_team_not_an_empty_chart_of_their_own(coachbot, slack):
+    coachbot.clock.set(local(2026, 11, 26, 10, 0))
+    quality_rep(coachbot)
+    busy_dialer(coachbot, n=4)
+    mark = slack.mark()
+    [home] = open_home(coachbot, slack, MANAGER, "EvHomeM1")
+    blocks = home.params["view"]["blocks"]
+    team = texts(blocks[1])
+    assert team.startswith("*Je team deze week*")
+    assert "Gelogd door 2 verkopers: 14 belpogingen, 2 gesprekken en 2 afspraken" in team
+    assert "1. Anouk de Vries" in team and "2. Sam Carter" in team  # the top of the quality board
+    shown = texts(home.params["view"])
+    # Petra logs no calls herself: no scorecard saying her numbers are fine, no chart, nothing uploaded.
+    assert "zitten goed" not in shown and "scorekaart" in shown and images(home.params["view"]) == []
+    assert not slack.since(mark, "file_upload")
+    # Once she logs a call herself, her own scorecard comes back, below the team.
+    coachbot.slash("/call", "Petra's Lead no-answer", user=MANAGER)
+    [later] = open_home(coachbot, slack, MANAGER, "EvHomeM2")
+    later_texts = [texts(b) for b in later.params["view"]["blocks"]]
+    assert later_texts[1].startswith("*Je team deze week*")
+    assert any(text.startswith("*Je scorekaart*") for text in later_texts[2:])
+    assert slack.since(mark, "file_upload")  # and her chart
+    # A rep's Home has no team section.
+    [rep_home] = open_home(coachbot, slack, "U0SAM", "EvHomeR1")
+    assert "Your team this week" not in texts(rep_home.params["view"])
 
 
 def test_a_home_slack_refuses_with_the_chart_is_published_without_it_and_logged_once(

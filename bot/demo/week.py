@@ -23,6 +23,7 @@ from bot.storage.models import Nudge
 
 AMS, LON, NY = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
 ANOUK, SAM, PETRA, JORDAN, SALES = "U0ANOUK", "U0SAM", "U0PETRA", "U0JORDAN", "C0SALES"
+INTL = "C0INTL"  # #sales-international: English posts in a Dutch team
 START = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)  # Monday, before anyone's working day
 END = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)  # the next Monday, 11:00 in Amsterdam, 10:00 in London
 BLITZ = (
@@ -309,6 +310,8 @@ def play(week: Week) -> None:
     with week.day(23, 1, total):
         week.sync_crm(ams(23, 9, 0), "the team's HubSpot connects from HUBSPOT_ACCESS_TOKEN")
         week.slash(ams(23, 9, 2), PETRA, "/leaderboard", "subscribe", channel=SALES)
+        week.slash(ams(23, 9, 3), PETRA, "/leaderboard", "subscribe weekly en", channel=INTL)
+        week.expect("#sales-international subscribed in English", Kind.EPHEMERAL, PETRA, "in het Engels")
         for when, who, call in (
             (ams(23, 9, 10), ANOUK, "Bakkerij Jansen geen-gehoor"),
             (ams(23, 9, 25), ANOUK, "Hoogendijk & Zn. afspraak +onderzocht +beslisser"),
@@ -451,8 +454,13 @@ def play(week: Week) -> None:
         week.open_home(ams(27, 15, 30), ANOUK)
         week.open_home(ams(27, 15, 32), ANOUK)
         week.expect("Anouk's App Home in Dutch with her chart", Kind.HOME, ANOUK, "scorekaart", "Je week", day=date(27))
+        week.open_home(ams(27, 15, 40), PETRA)  # a manager who makes no calls: the team first, no empty chart
+        week.expect("Petra's App Home leads with the team", Kind.HOME, PETRA, "Je team deze week", "1. Anouk de Vries",
+                    "zelf niets gelogd", day=date(27))  # fmt: skip
         week.expect("the Friday leaderboard post in #sales", Kind.POST, SALES, "Anouk de Vries", "Sam Carter",
                     "Gerangschikt op", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
+        week.expect("the same post in English in #sales-international", Kind.POST, INTL, "Season final",
+                    "Ranked by what calls", day=date(27), after=dt.time(16), before=dt.time(16, 15))  # fmt: skip
         week.slash(lon(27, 15, 20), SAM, "/leaderboard", "week")
         week.expect("Jordan's follow-up the day after Thanksgiving", Kind.DM, JORDAN, "Hudson Freight",
                     "attempt 2 of 6", day=date(27), after=dt.time(10), before=dt.time(10, 15))  # fmt: skip

@@ -1,4 +1,4 @@
-"""The demo's Slack workspace: a small team (two reps and a manager) and its #sales channel.
+"""The demo's Slack workspace: a small team (two reps and a manager), its #sales and its English #sales-international.
 
 The stand-in plays it closed: only these people and channels exist (anyone else is `user_not_found`, any other
 channel `channel_not_found`) and only the demo's own bot token is let in, so a wrong call by the bot shows.
@@ -50,7 +50,7 @@ USERS: dict[str, dict[str, Any]] = {
         "email": "petra@salescoach-demo.example",
     },
 }
-CHANNELS = {"C0SALES": "sales"}
+CHANNELS = {"C0SALES": "sales", "C0INTL": "sales-international"}
 
 
 def workspace(token: str) -> Workspace:

@@ -349,18 +349,20 @@ def home_view(
     team_line: str | None,
     chart_file: str | None,
     commands: str,
+    logged_this_week: bool = True,
 ) -> dict[str, Any]:
-    """The App Home tab: scorecard, today, chart, follow-ups with buttons, the team (managers), commands.
+    """The App Home tab: scorecard, today, chart, follow-ups with buttons, commands; a manager's starts with the team.
 
     `chart_file` is the id of a chart Slack has shown ready and shared with the rep (bot.usecases.home); without
-    one, the Home has no image.
+    one, the Home has no image. A manager who logged nothing this week gets one line instead of an empty scorecard.
     """
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Sales Coach"}},
-        section(scorecard),
-        {"type": "divider"},
-        section(t(language, "home.today") + "\n" + today),
-    ]
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": "Sales Coach"}}]
+    if team_line:
+        blocks += [section(t(language, "home.team") + "\n" + team_line), {"type": "divider"}]
+    if team_line and not logged_this_week:
+        blocks.append(context(t(language, "home.own_none")))
+    else:
+        blocks += [section(scorecard), {"type": "divider"}, section(t(language, "home.today") + "\n" + today)]
     if chart_file:
         blocks.append({"type": "image", "slack_file": {"id": chart_file}, "alt_text": t(language, "home.chart_alt")})
     blocks += [{"type": "divider"}, section(t(language, "home.followups"))]
@@ -382,8 +384,6 @@ def home_view(
                 ],
             }
         )
-    if team_line:
-        blocks += [{"type": "divider"}, section(t(language, "home.team") + "\n" + team_line)]
     blocks += [{"type": "divider"}, section(commands)]
     return {"type": "home", "blocks": blocks[:100]}
 

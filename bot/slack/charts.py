@@ -13,11 +13,11 @@ What counts:
   minutes (no invented minutes per call): the chart draws the day's dials as a line on a second axis instead.
   Focus blocks are reserved time that the calls and work logged inside them already cover, and breaks aren't
   work: neither is counted.
-- *Connect rate* is conversations per dial (`Outcome.conversation`, Gong/30MPC's definition), per local day; a
-  day without dials has no rate (a gap, not 0%).
-- *Attempts per lead* is, over the leads the rep called that week, the mean of each lead's highest attempt number
-  among those calls: how many tries those leads had had by the rep's last call of the week. It is set beside
-  the target (6 by default) and the widely cited 1.3 at which reps give up.
+- *Connect rate* is `coaching.metrics.connect_rate` (conversations per dial), per local day; a day without dials
+  has no rate (a gap, not 0%).
+- *Attempts per lead* is `coaching.metrics`' (the leads the rep called that week and didn't reach, each with its
+  attempts so far), counted by `bot.storage.standings.lead_attempts`, the same figure the scorecard, the digest
+  and the board show. It is set beside the target (6 by default) and the widely cited 1.3 at which reps give up.
 """
 
 from __future__ import annotations
@@ -34,14 +34,19 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Activity
+from bot.storage.standings import lead_attempts
 from coaching.benchmarks import CONNECT_RATE_AVERAGE, CONVERTED_REACHED_BY_CALL, WIDELY_CITED_ATTEMPTS
 from coaching.domain import CONVERSATIONS, LOGGABLE_WORK, ActivityKind
+from coaching.findings import Count
 from coaching.hours import local_datetime, zone
 from coaching.i18n import t
+from coaching.metrics import LeadAttempts, connect_rate
 from coaching.numbers import MISSING, fmt_num, fmt_pct
+from coaching.render import count
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: The PNG's size: 12 x 6 inches at 100 dpi is 1200 x 600 pixels.
 FIGSIZE = (12.0, 6.0)
@@ -79,7 +84,7 @@ class DayFigures:
     @property
     def connect_rate(self) -> float | None:
         """Conversations per dial; None on a day without dials."""
-        return self.conversations / self.dials if self.dials else None
+        return connect_rate(self.conversations, self.dials)
 
     @property
     def total_work_minutes(self) -> float:
@@ -97,10 +102,18 @@ class WeekData:
     first_day: dt.date
     last_day: dt.date
     days: tuple[DayFigures, ...]
-    #: Leads the rep called that week.
-    leads_called: int = 0
-    #: Mean of each called lead's highest attempt number that week; None when no lead was called.
-    attempts_per_lead: float | None = None
+    #: Attempts per lead (`coaching.metrics.LeadAttempts`): the leads called that week and not reached.
+    lead_attempts: LeadAttempts = LeadAttempts()
+
+    @property
+    def leads_called(self) -> int:
+        """Leads the rep called that week and didn't reach."""
+        return self.lead_attempts.leads
+
+    @property
+    def attempts_per_lead(self) -> float | None:
+        """Mean attempts so far on those leads; None when there are none."""
+        return self.lead_attempts.per_lead
 
     @property
     def dials(self) -> int:
@@ -115,7 +128,7 @@ class WeekData:
     @property
     def connect_rate(self) -> float | None:
         """Conversations per dial over the week; None without dials."""
-        return self.conversations / self.dials if self.dials else None
+        return connect_rate(self.conversations, self.dials)
 
     def day(self, day: dt.date) -> DayFigures:
         """The figures of one day of the week."""
@@ -201,23 +214,8 @@ def week_data(
         if day.weekday() < 5 or any(activities[j] for j, d in enumerate(dates) if d.weekday() >= 5)
     ]
 
-    per_lead = (
-        select(
-            Activity.lead_id,
-            func.coalesce(func.max(Activity.attempt), func.count()).label("attempts"),
-        )
-        .where(*rep_week, Activity.kind == ActivityKind.CALL.value, Activity.lead_id.is_not(None))
-        .group_by(Activity.lead_id)
-        .subquery()
-    )
-    leads, mean = session.execute(select(func.count(), func.avg(per_lead.c.attempts))).one()
-    return WeekData(
-        first_day=first,
-        last_day=last,
-        days=tuple(days),
-        leads_called=int(leads or 0),
-        attempts_per_lead=float(mean) if mean is not None else None,
-    )
+    attempts = lead_attempts(session, team_id, week_start, week_end, user_id=user_id).get(user_id, LeadAttempts())
+    return WeekData(first_day=first, last_day=last, days=tuple(days), lead_attempts=attempts)
 
 
 def _minutes_expression(session: Session) -> Any:
@@ -238,6 +236,14 @@ def render_week_chart(data: WeekData, language: str, *, target_attempts: int = C
     axis. Left, bottom: connect rate per day (%) beside the 5.4% average. Right: the week's attempts per lead
     beside the widely cited 1.3 and the target.
     """
+    fig = week_figure(data, language, target_attempts=target_attempts)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def week_figure(data: WeekData, language: str, *, target_attempts: int = CONVERTED_REACHED_BY_CALL) -> Figure:
+    """The chart as a matplotlib `Figure` on an Agg canvas, laid out and ready to save (or to measure)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -266,10 +272,7 @@ def render_week_chart(data: WeekData, language: str, *, target_attempts: int = C
     _draw_rate(rate_ax, data, labels, language)
     _draw_attempts(attempts_ax, data, language, target_attempts)
     work_ax.tick_params(labelbottom=False)
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
-    return buffer.getvalue()
+    return fig
 
 
 def _date(day: dt.date, language: str) -> str:
@@ -383,16 +386,22 @@ def _draw_rate(ax: Axes, data: WeekData, labels: list[str], language: str) -> No
     rates = [day.connect_rate for day in data.days]
     shown = [(i, r) for i, r in zip(x, rates, strict=True) if r is not None]
     top = max([r for _, r in shown] + [CONNECT_RATE_AVERAGE * 2.2])
-    ax.set_ylim(0, min(top * 1.25, 1.1))
+    # Headroom for the two-line point labels above the highest point, however high: no tick above 100% though.
+    ceiling = top * 1.4
+    ax.set_ylim(0, ceiling)
     ax.axhline(CONNECT_RATE_AVERAGE, color=_MUTED, linestyle="--", linewidth=1)
+    # The average's label sits just outside the plot, at the line's height: inside, a day's point label could
+    # land on it (the layout makes room for it, as for the tick labels).
     ax.text(
-        len(x) - 0.45,
+        1.01,
         CONNECT_RATE_AVERAGE,
         t(language, "chart.connect.average", rate=fmt_pct(CONNECT_RATE_AVERAGE, language)),
-        ha="right",
-        va="bottom",
+        transform=ax.get_yaxis_transform(),
+        ha="left",
+        va="center",
         fontsize=8.5,
         color=_MUTED,
+        linespacing=1.2,
     )
     # No dials, no rate: a gap in the line rather than a drop to 0%.
     ax.plot(x, [float("nan") if r is None else r for r in rates], color=_YOU, marker="o", markersize=6, linewidth=2)
@@ -410,12 +419,15 @@ def _draw_rate(ax: Axes, data: WeekData, labels: list[str], language: str) -> No
             textcoords="offset points",
             xytext=(0, 7),
             ha="center",
+            va="bottom",
             fontsize=8.5,
             color=_INK,
+            linespacing=1.15,
         )
     if not shown:
         _say_empty(ax, t(language, "chart.connect.empty"), 0.6)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0, ceiling)
+    ax.set_yticks([tick for tick in ticks if 0 <= tick <= min(ceiling, 1.0) + 1e-9])
     ax.yaxis.set_major_formatter(_formatter(lambda v: fmt_pct(v, language)))
     ax.set_ylabel(t(language, "chart.connect.axis"), color=_INK, fontsize=10)
     ax.set_title(t(language, "chart.connect.title"), loc="left", fontsize=12, color=_INK)
@@ -441,9 +453,8 @@ def _draw_attempts(ax: Axes, data: WeekData, language: str, target: int) -> None
     ax.set_xlim(0, max(target, you or 0.0) * 1.2 + 0.5)
     ax.xaxis.set_major_formatter(_formatter(lambda v: fmt_num(v, language)))
     ax.set_title(t(language, "chart.attempts.title"), loc="left", fontsize=12, color=_INK)
-    unit = "one" if data.leads_called == 1 else "other"
     note = (
-        t(language, "chart.attempts.leads", leads=t(language, f"unit.lead.{unit}", n=data.leads_called))
+        t(language, "chart.attempts.leads", leads=count(Count(data.leads_called, "lead"), language))
         if data.leads_called
         else t(language, "chart.attempts.none")
     )

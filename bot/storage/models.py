@@ -345,6 +345,8 @@ class Subscription(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     frequency: Mapped[str] = mapped_column(String(8))  # daily|weekly
     season: Mapped[str] = mapped_column(String(8))  # week|month: the window a post ranks, reset with a final post
+    #: The posts' language (en|nl), chosen at subscribe; None: the team's language at the time of each post.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
     created_by: Mapped[str | None] = mapped_column(String(32))  # None once its author asked to be forgotten
     created_at: Mapped[dt.datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)

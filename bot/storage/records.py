@@ -107,6 +107,7 @@ def to_domain(row: Any) -> domain.Activity:
         researched=row.researched,
         decision_maker=row.decision_maker,
         first_attempt=row.attempt == 1,
+        attempt=row.attempt,
         automatic=row.source == "hubspot",
     )
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, Select, case, cast, delete, func, insert, literal_column, or_, select, union_all
+from sqlalchemy import Date, Select, case, cast, delete, func, insert, literal_column, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from bot.storage.models import REP_DAY_ATTEMPTS, Activity, Lead, RepDay
+from bot.storage.models import REP_DAY_ATTEMPTS, Activity, RepDay
 from coaching.domain import CONVERSATIONS, ActivityKind, Outcome
+from coaching.metrics import LeadAttempts
 from coaching.quality import QualitySettings, Ranked, RepFigures, rank
 
 
@@ -33,6 +34,7 @@ def _word(value: str) -> ColumnElement[str]:
 _CALL = _word(ActivityKind.CALL.value)
 _MEETING = _word(Outcome.MEETING.value)
 _CONVERSATION_WORDS = [_word(outcome.value) for outcome in sorted(CONVERSATIONS)]
+_REACHED_WORDS = [_word(outcome.value) for outcome in sorted(Outcome) if outcome.reached]
 
 
 def _calls_in(team_id: str, start: dt.datetime, end: dt.datetime) -> tuple[ColumnElement[bool], ...]:
@@ -149,27 +151,30 @@ def standings(
     return rank(figures(session, team_id, start, end, settings=settings), settings)
 
 
-def persistence(session: Session, team_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, float]:
-    """Per rep: the average number of their calls in [start, end) on each lead they called then and hadn't reached.
+def lead_attempts(
+    session: Session, team_id: str, start: dt.datetime, end: dt.datetime, *, user_id: str | None = None
+) -> dict[str, LeadAttempts]:
+    """Per rep (or for `user_id` alone): attempts per lead over their calls in [start, end), counted in SQL.
 
-    A lead counts for a rep when the rep called it in the window and nobody had reached it by the window's end
-    (`reached_at` empty, or at or after `end`), so a past week's figure doesn't change when a lead is reached later.
-    For each such lead the rep's own calls on it in the window are counted; the figure is the mean over those leads.
-    Reps without such leads are absent.
+    `coaching.metrics.lead_attempts` defines the figure: the leads a rep called in the window and didn't reach with
+    any of those calls, each with its attempts so far (its highest attempt number among them, else the number of
+    them). One row per rep leaves the database, the count of such leads and the sum of their attempts; reps without
+    such leads are absent. A past window's figure never changes: it reads only the window's calls.
     """
+    rep_calls = [*_calls_in(team_id, start, end), Activity.lead_id.is_not(None)]
+    if user_id is not None:
+        rep_calls.append(Activity.user_id == user_id)
     per_lead = (
-        select(Activity.user_id, func.count().label("calls"))
-        .join(Lead, Lead.id == Activity.lead_id)
-        .where(
-            *_calls_in(team_id, start, end),
-            Lead.team_id == team_id,
-            or_(Lead.reached_at.is_(None), Lead.reached_at >= end),
-        )
+        select(Activity.user_id, func.coalesce(func.max(Activity.attempt), func.count()).label("attempts"))
+        .where(*rep_calls)
         .group_by(Activity.user_id, Activity.lead_id)
+        .having(_count(Activity.outcome.in_(_REACHED_WORDS)) == 0)
         .subquery("per_lead")
     )
-    rows = session.execute(select(per_lead.c.user_id, func.avg(per_lead.c.calls)).group_by(per_lead.c.user_id))
-    return {user_id: float(average) for user_id, average in rows}
+    rows = session.execute(
+        select(per_lead.c.user_id, func.count(), func.sum(per_lead.c.attempts)).group_by(per_lead.c.user_id)
+    )
+    return {user: LeadAttempts(int(leads), int(attempts)) for user, leads, attempts in rows}
 
 
 def first_meetings(session: Session, team_id: str, start: dt.datetime, end: dt.datetime) -> list[str]:

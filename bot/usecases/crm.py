@@ -60,8 +60,10 @@ from bot.usecases.managers import manager_ids
 from bot.usecases.reps import RepDirectory, RepProfile, profile_of
 from coaching.dispositions import by_label, outcome_for, outcome_of
 from coaching.domain import CONVERSATIONS, Outcome
+from coaching.findings import Count
 from coaching.i18n import t
 from coaching.parser import CallCommand
+from coaching.render import count
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -396,7 +398,7 @@ def status(rt: Runtime, rep: RepProfile) -> str:
                     lang,
                     "crm.status_synced",
                     when=blockkit.local_when(lang, row.synced_at, rt.clock(), rep.tz),
-                    n=row.pulled,
+                    n=count(Count(row.pulled, "call"), lang),
                 )
             )
     return "\n".join(lines)

@@ -21,18 +21,21 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage.models import Activity, Manager, Nudge, Rep, Team
-from bot.storage.records import lead_summaries, to_domain
+from bot.storage.records import to_domain
 from bot.usecases.managers import is_manager
 from bot.usecases.posts import STALE_AFTER
 from bot.usecases.reps import profile_of, reps_by_id
 from bot.usecases.tips import tip_counts
 from coaching import domain
 from coaching.engine import evaluate
+from coaching.findings import Count
 from coaching.hours import local_datetime, zone
 from coaching.i18n import t
+from coaching.metrics import LeadAttempts, connect_rate, research_share
 from coaching.numbers import fmt_num, fmt_pct
+from coaching.render import count
 from coaching.rules import by_code
-from coaching.scorecard import period
+from coaching.scorecard import Period, period
 from coaching.streaks import in_order
 
 #: While Slack can't say whether the reader is still a manager, the digest waits this long before asking again.
@@ -134,9 +137,8 @@ def digest(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, Any] |
     examples: dict[tuple[str, str], str] = {}
     for user_id, acts in sorted(by_rep.items()):
         ordered = in_order(acts)
-        leads = lead_summaries(session, team.id, user_id, before)
-        this_week.append(period(ordered, leads, settings, start, end))
-        last_week.append(period(ordered, leads, settings, before, start))
+        this_week.append(period(ordered, settings, start, end))
+        last_week.append(period(ordered, settings, before, start))
         rep_tz = zone(reps[user_id].tz) if user_id in reps else tz
         counted: Counter[str] = Counter()
         first_day = start.astimezone(tz).date()
@@ -186,19 +188,15 @@ def _digest_lines(
     examples: dict[tuple[str, str], str],
     reps: dict[str, Rep],
 ) -> list[str]:
-    def rate(periods: list[Any]) -> float | None:
-        dials = _sum(periods, "dials")
-        return _sum(periods, "conversations") / dials if dials else None
+    # The team's figures: each rep's parts added up, then divided once by the one definition (coaching.metrics).
+    def rate(periods: list[Period]) -> float | None:
+        return connect_rate(_sum(periods, "conversations"), _sum(periods, "dials"))
 
-    def attempts(periods: list[Any]) -> float | None:
-        leads = _sum(periods, "unreached_leads")
-        if not leads:
-            return None
-        return sum((p.average_attempts_unreached or 0) * p.unreached_leads for p in periods) / leads
+    def attempts(periods: list[Period]) -> float | None:
+        return sum((p.lead_attempts for p in periods), LeadAttempts()).per_lead
 
-    def research(periods: list[Any]) -> float | None:
-        first = _sum(periods, "first_calls")
-        return sum((p.research_share or 0) * p.first_calls for p in periods) / first if first else None
+    def research(periods: list[Period]) -> float | None:
+        return research_share(_sum(periods, "researched_first_calls"), _sum(periods, "first_calls"))
 
     now_rate, before_rate = rate(now), rate(before)
     trend_key = "digest.trend_same"
@@ -238,7 +236,8 @@ def _digest_lines(
     switches = sum(p.max_switches for p in active) / len(active) if active else 0
     lines.append(t(lang, "digest.m4", switches=fmt_num(switches, lang)))
     streak = max((p.longest_streak_minutes for p in now), default=0)
-    lines.append(t(lang, "digest.m5", breaks=int(_sum(now, "breaks")), streak=fmt_num(round(streak), lang)))
+    breaks = count(Count(int(_sum(now, "breaks")), "break"), lang)
+    lines.append(t(lang, "digest.m5", breaks=breaks, streak=fmt_num(round(streak), lang)))
     lines.append(t(lang, "digest.talk_title"))
     ranked = sorted(
         ((user, code, days) for user, counted in talks.items() for code, days in counted.items() if days > 1),
@@ -256,7 +255,7 @@ def _digest_lines(
                 "digest.talk_line",
                 name=blockkit.escape(rep.name if rep and rep.name else user),
                 rule=f"{code} {t(lang, by_code(code).name)}",
-                days=days,
+                days=count(Count(days, "day"), lang),
                 example=examples[(user, code)],
             )
         )

@@ -109,7 +109,14 @@ def away(rt: Runtime, rep: RepProfile, until: dt.date | None) -> Reply:
     if until is None:
         return Reply(t(rep.language, "coach.back"))
     back_on = add_working_days(until, 1, rep.hours)
-    return Reply(t(rep.language, "coach.away_set", date=blockkit.local_date(rep.language, back_on), moved=moved))
+    return Reply(
+        t(
+            rep.language,
+            "coach.away_set",
+            date=blockkit.local_date(rep.language, back_on),
+            moved=count(Count(moved, "followup"), rep.language),
+        )
+    )
 
 
 def _snooze_until(action_id: str, rep: RepProfile, now: dt.datetime) -> dt.datetime:

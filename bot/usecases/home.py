@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select, update
@@ -39,14 +38,16 @@ from bot.storage.models import Activity, ChartFile
 from bot.storage.standings import standings
 from bot.usecases.coach import scorecard_text
 from bot.usecases.followups import pending_followups
+from bot.usecases.leaderboard import board_line, quality_settings
 from bot.usecases.managers import authority, is_manager
-from bot.usecases.reps import RepProfile
+from bot.usecases.privacy import display_name
+from bot.usecases.reps import RepProfile, reps_by_id
 from coaching.domain import Outcome
 from coaching.findings import Count
 from coaching.hours import local_day_bounds, local_week_start
 from coaching.i18n import t
+from coaching.metrics import connect_rate
 from coaching.numbers import fmt_pct
-from coaching.quality import QualitySettings
 from coaching.render import count
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def publish(rt: Runtime, team_id: str, user_id: str) -> None:
     rep = rt.reps.profile(team_id, user_id)
     now = rt.clock()
     parts = _home_parts(rt, rep, now)
-    chart = _chart_file(rt, rep, now)
+    # A manager who logs nothing gets the team's week, not an empty chart of their own.
+    chart = _chart_file(rt, rep, now) if parts["logged_this_week"] or not parts["team_line"] else None
     client = rt.installations.client_for(team_id)
     try:
         client.views_publish(user_id=user_id, view=blockkit.home_view(rep.language, chart_file=chart, **parts))
@@ -92,7 +94,8 @@ def _home_parts(rt: Runtime, rep: RepProfile, now: dt.datetime) -> dict[str, Any
         pending = pending_followups(session, rep)
         today = _today_line(session, rep, now)
         manager = vouched and is_manager(session, rep.team_id, rep.user_id)
-        team_line = team_summary(session, rep.team_id, now, rep.tz, lang) if manager else None
+        team_line = team_summary(session, rep, now) if manager else None
+        logged = _logged_since(session, rep, local_week_start(now, rep.tz))
     return {
         "scorecard": card,
         "followups": [
@@ -102,6 +105,7 @@ def _home_parts(rt: Runtime, rep: RepProfile, now: dt.datetime) -> dict[str, Any
         "target": rep.cadence.target,
         "today": today,
         "team_line": team_line,
+        "logged_this_week": logged,
         "commands": t(lang, "coach.help", works=blockkit.works_list(lang)),
     }
 
@@ -218,18 +222,40 @@ def _work_minutes(session: Session, rep: RepProfile, start: dt.datetime, end: dt
     return round(sum((b - a).total_seconds() for a, b in spans) / 60)
 
 
-def team_summary(session: Session, team_id: str, now: dt.datetime, tz: ZoneInfo, lang: str) -> str:
-    """One line about the team's week, for a manager's App Home."""
-    start = local_week_start(now, tz)
-    board = standings(session, team_id, start, now, QualitySettings())
+def _logged_since(session: Session, rep: RepProfile, start: dt.datetime) -> bool:
+    """Whether the rep logged anything (a call, work, a break, a focus block) since `start`."""
+    mine = (Activity.team_id == rep.team_id, Activity.user_id == rep.user_id, Activity.started_at >= start)
+    return session.scalar(select(Activity.id).where(*mine).limit(1)) is not None
+
+
+def team_summary(session: Session, rep: RepProfile, now: dt.datetime) -> str:
+    """The team's week for a manager's App Home: the totals, then the top of the quality board."""
+    lang = rep.language
+    start = local_week_start(now, rep.tz)
+    q = quality_settings(rep.team_settings)
+    board = [r for r in standings(session, rep.team_id, start, now, q) if r.figures.dials]
     dials = sum(r.figures.dials for r in board)
     conversations = sum(r.figures.conversations for r in board)
-    return t(
-        lang,
-        "home.team_line",
-        reps=sum(1 for r in board if r.figures.dials),
-        dials=dials,
-        conversations=conversations,
-        meetings=sum(r.figures.meetings for r in board),
-        rate=fmt_pct(conversations / dials if dials else None, lang),
-    )
+    if not board:
+        return t(lang, "home.team_none")
+    lines = [
+        t(
+            lang,
+            "home.team_line",
+            reps=count(Count(len(board), "rep"), lang),
+            dials=count(Count(dials, "dial"), lang),
+            conversations=count(Count(conversations, "conversation"), lang),
+            meetings=count(Count(sum(r.figures.meetings for r in board), "meeting"), lang),
+            rate=fmt_pct(connect_rate(conversations, dials), lang),
+        )
+    ]
+    reps = reps_by_id(session, rep.team_id)
+    teammate = t(lang, "board.teammate")
+    for ranked in board[:HOME_TOP]:
+        name = display_name(reps.get(ranked.figures.user_id), ranked.figures.user_id, teammate, viewer=rep.user_id)
+        lines.append(board_line(lang, ranked, name))
+    return "\n".join(lines)
+
+
+#: Reps of the quality board on a manager's Home: the top, enough to see who leads; `/leaderboard` has the rest.
+HOME_TOP = 3

@@ -14,17 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.slack import blockkit
-from bot.storage.models import Subscription, Team
+from bot.storage.models import Rep, Subscription, Team
 from bot.storage.standings import standings
 from bot.usecases.managers import is_manager, refusal
 from bot.usecases.privacy import display_name
 from bot.usecases.replies import Reply
 from bot.usecases.reps import RepProfile, reps_by_id
 from coaching import parser
+from coaching.findings import Count
 from coaching.hours import WorkingHours, local_datetime, local_day_bounds, local_week_start
-from coaching.i18n import t
+from coaching.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for, t
 from coaching.numbers import fmt_num
 from coaching.quality import QualitySettings, Ranked
+from coaching.render import count
 from coaching.seasons import PostSchedule
 
 if TYPE_CHECKING:
@@ -34,7 +36,10 @@ TOP = 5
 
 
 def leaderboard(rt: Runtime, team_id: str, user_id: str, channel_id: str, text: str) -> Reply:
-    """`/leaderboard [today|week|month]`; managers in a channel: `subscribe [daily|weekly] [month]`, `unsubscribe`."""
+    """`/leaderboard [today|week|month]`, and for managers `subscribe`, `unsubscribe`, `subscriptions`.
+
+    In a channel: `subscribe [daily|weekly] [month] [en|nl]` and `unsubscribe`.
+    """
     rep = rt.reps.profile(team_id, user_id)
     lang, now = rep.language, rt.clock()
     try:
@@ -53,20 +58,80 @@ def leaderboard(rt: Runtime, team_id: str, user_id: str, channel_id: str, text: 
         if command.action == "unsubscribe":
             done = unsubscribe(session, rep.team_id, channel_id)
             return Reply(t(lang, "board.unsubscribed" if done else "board.not_subscribed", channel=channel_id))
-        subscribe(session, rep.team_id, channel_id, command.frequency, command.season, rep.user_id, rep.tz_name, now)
+        if command.action == "subscriptions":
+            return Reply(subscriptions(session, rep.team_id, lang))
+        sub = subscribe(
+            session,
+            rep.team_id,
+            channel_id,
+            command.frequency,
+            command.season,
+            rep.user_id,
+            rep.tz_name,
+            now,
+            language=command.language,
+        )
         team = session.get(Team, rep.team_id)
         assert team is not None
-        schedule, _ = schedule_of(team)
         tz = team_tz(team)
-    clock = schedule.time.strftime("%H:%M")
-    weekday = blockkit.weekday_name(lang, schedule.weekday)
-    when = (
-        t(lang, "board.subscribed_daily", time=clock)
-        if command.frequency == "daily"
-        else t(lang, "board.subscribed_weekly", weekday=weekday, time=clock)
-    )
+        when, language = _when(lang, team, sub.frequency), _in_language(session, lang, team, sub)
     season = t(lang, f"board.season_{command.season}")
-    return Reply(t(lang, "board.subscribed", channel=channel_id, when=when, tz=tz, season=season))
+    return Reply(t(lang, "board.subscribed", channel=channel_id, when=when, tz=tz, season=season, language=language))
+
+
+def _when(lang: str, team: Team, frequency: str) -> str:
+    """When a channel's posts go out: "every Fri at 16:00", "every working day at 16:00"."""
+    schedule, _ = schedule_of(team)
+    clock = schedule.time.strftime("%H:%M")
+    if frequency == "daily":
+        return t(lang, "board.subscribed_daily", time=clock)
+    return t(lang, "board.subscribed_weekly", weekday=blockkit.weekday_name(lang, schedule.weekday), time=clock)
+
+
+def _in_language(session: Session, lang: str, team: Team, sub: Subscription) -> str:
+    """The language of a channel's posts, as `lang` reads it: "in English", "in the team's language (now Dutch)"."""
+    posted_in = t(lang, f"board.language_{post_language(session, team, sub.language, sub.created_by)}")
+    return t(lang, "board.in_language" if sub.language else "board.in_team_language", language=posted_in)
+
+
+def post_language(session: Session, team: Team, chosen: str | None, subscriber: str | None) -> str:
+    """The language of a channel's post: the one chosen at subscribe, else the team's.
+
+    The team's is the one a manager set in `/coach settings`, else that of the manager who subscribed the channel
+    (their `/coach language`, else their Slack locale).
+    """
+    if chosen in LANGUAGES:
+        return chosen  # type: ignore[return-value]
+    team_language = (team.settings or {}).get("language")
+    if team_language in LANGUAGES:
+        return team_language
+    rep = session.get(Rep, (team.id, subscriber or ""))
+    return language_for(rep.locale, rep.language) if rep else DEFAULT_LANGUAGE
+
+
+def subscriptions(session: Session, team_id: str, lang: str) -> str:
+    """`/leaderboard subscriptions`: every channel with posts, when they go out, their language and season."""
+    team = session.get(Team, team_id)
+    found = session.scalars(
+        select(Subscription)
+        .where(Subscription.team_id == team_id, Subscription.active.is_(True))
+        .order_by(Subscription.channel_id)
+    ).all()
+    if team is None or not found:
+        return t(lang, "board.subscriptions_none")
+    lines = [t(lang, "board.subscriptions_title")]
+    for sub in found:
+        lines.append(
+            t(
+                lang,
+                "board.subscription_line",
+                channel=sub.channel_id,
+                when=_when(lang, team, sub.frequency),
+                language=_in_language(session, lang, team, sub),
+                season=t(lang, f"board.season_{sub.season}"),
+            )
+        )
+    return "\n".join(lines)
 
 
 def quality_settings(team_settings: dict[str, Any]) -> QualitySettings:
@@ -101,19 +166,26 @@ def how_scored(language: str, q: QualitySettings) -> str:
     )
 
 
-def board_line(language: str, ranked: Ranked, name: str) -> str:
+def _counted(language: str, ranked: Ranked) -> dict[str, str]:
+    """A board line's figures, each with its noun in the right plural ("1 meeting", "2 afspraken")."""
     f = ranked.figures
-    return t(
-        language,
-        "board.line",
-        position=ranked.position,
-        name=blockkit.escape(name),
-        score=fmt_num(ranked.score, language),
-        meetings=f.meetings,
-        dm=f.dm_conversations,
-        researched=f.researched_calls,
-        followups=f.followup_attempts,
-    )
+
+    def n(value: float, unit: str) -> str:
+        return count(Count(value, unit), language)
+
+    return {
+        "score": n(ranked.score, "point"),
+        "meetings": n(f.meetings, "meeting"),
+        "dm": n(f.dm_conversations, "dm_conversation"),
+        "researched": n(f.researched_calls, "researched_call"),
+        "followups": n(f.followup_attempts, "followup"),
+        "dials": n(f.dials, "dial"),
+    }
+
+
+def board_line(language: str, ranked: Ranked, name: str) -> str:
+    figures = {k: v for k, v in _counted(language, ranked).items() if k != "dials"}
+    return t(language, "board.line", position=ranked.position, name=blockkit.escape(name), **figures)
 
 
 def rep_board(session: Session, rep: RepProfile, window: str, now: dt.datetime) -> str:
@@ -134,21 +206,7 @@ def rep_board(session: Session, rep: RepProfile, window: str, now: dt.datetime) 
     if mine is None:
         lines.append(t(lang, "board.you_none"))
     else:
-        f = mine.figures
-        lines.append(
-            t(
-                lang,
-                "board.you",
-                position=mine.position,
-                total=len(board),
-                score=fmt_num(mine.score, lang),
-                meetings=f.meetings,
-                dm=f.dm_conversations,
-                researched=f.researched_calls,
-                followups=f.followup_attempts,
-                dials=f.dials,
-            )
-        )
+        lines.append(t(lang, "board.you", position=mine.position, total=len(board), **_counted(lang, mine)))
     lines.append(how_scored(lang, q))
     return "\n".join(lines)
 
@@ -165,9 +223,21 @@ def schedule_of(team: Team) -> tuple[PostSchedule, WorkingHours]:
 
 
 def subscribe(
-    session: Session, team_id: str, channel_id: str, frequency: str, season: str, by: str, tz: str, now: dt.datetime
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    frequency: str,
+    season: str,
+    by: str,
+    tz: str,
+    now: dt.datetime,
+    *,
+    language: str | None = None,
 ) -> Subscription:
-    """Subscribe a channel (or change its schedule); the team's posting zone defaults to the subscriber's."""
+    """Subscribe a channel (or change its schedule or language); `language` None follows the team's language.
+
+    The team's posting zone defaults to the subscriber's.
+    """
     team = session.get(Team, team_id)
     assert team is not None
     if not (team.settings or {}).get("tz"):
@@ -178,7 +248,7 @@ def subscribe(
     if found is None:
         found = Subscription(team_id=team_id, channel_id=channel_id, created_by=by, created_at=now)
         session.add(found)
-    found.frequency, found.season, found.active = frequency, season, True
+    found.frequency, found.season, found.language, found.active = frequency, season, language, True
     session.flush()
     return found
 

@@ -19,13 +19,22 @@ from sqlalchemy.orm import Session
 from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
-from bot.storage.models import Nudge, Rep, Subscription, Team
-from bot.storage.standings import first_meetings, persistence, standings
-from bot.usecases.leaderboard import TOP, board_line, how_scored, quality_settings, schedule_of, team_tz
+from bot.storage.models import Nudge, Subscription, Team
+from bot.storage.standings import first_meetings, lead_attempts, standings
+from bot.usecases.leaderboard import (
+    TOP,
+    board_line,
+    how_scored,
+    post_language,
+    quality_settings,
+    schedule_of,
+    team_tz,
+)
 from bot.usecases.privacy import display_name
 from bot.usecases.reps import reps_by_id, team_calendar
 from coaching.hours import add_working_days, local_datetime, zone
-from coaching.i18n import language_for, t
+from coaching.i18n import t
+from coaching.metrics import LeadAttempts
 from coaching.numbers import fmt_num
 from coaching.seasons import Post, latest_post, previous_window
 
@@ -55,6 +64,7 @@ def plan_posts(session: Session, now: dt.datetime) -> int:
             "final": post.final,
             "tz": tz.key,
             "by": sub.created_by,
+            "language": sub.language,
             "frequency": sub.frequency,
         }
         channel = sub.channel_id
@@ -97,11 +107,7 @@ def channel_post(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, 
         return None
     payload = nudge.payload or {}
     tz = zone(payload.get("tz") or team_tz(team))
-    # The team's language when a manager set one, else that of the manager who subscribed the channel.
-    lang = (team.settings or {}).get("language")
-    if lang not in ("en", "nl"):
-        subscriber = session.get(Rep, (team.id, payload.get("by") or ""))
-        lang = language_for(subscriber.locale, subscriber.language) if subscriber else "en"
+    lang = post_language(session, team, payload.get("language"), payload.get("by"))
     post = Post(
         at=dt.datetime.fromisoformat(payload["at"]),
         season_start=dt.datetime.fromisoformat(payload["season_start"]),
@@ -145,8 +151,8 @@ def _celebrations(
 ) -> list[str]:
     cheers = []
     before_start, before_end = previous_window(season, post, tz)
-    now_avg = persistence(session, team_id, post.season_start, post.at)
-    before_avg = persistence(session, team_id, before_start, before_end)
+    now_avg = _per_lead(lead_attempts(session, team_id, post.season_start, post.at))
+    before_avg = _per_lead(lead_attempts(session, team_id, before_start, before_end))
     gains = {
         user: now_avg[user] - before_avg[user]
         for user in now_avg.keys() & before_avg.keys()
@@ -167,3 +173,8 @@ def _celebrations(
     if firsts:
         cheers.append(t(lang, "board.first_meeting", names=", ".join(name(user) for user in sorted(firsts))))
     return cheers
+
+
+def _per_lead(by_rep: dict[str, LeadAttempts]) -> dict[str, float]:
+    """Each rep's attempts per lead not reached (every rep present has at least one such lead)."""
+    return {user: figure.per_lead for user, figure in by_rep.items() if figure.per_lead is not None}

@@ -30,7 +30,9 @@ from bot.storage.models import (
 from bot.usecases.managers import is_manager, refusal
 from bot.usecases.replies import Reply
 from bot.usecases.reps import RepProfile
+from coaching.findings import Count
 from coaching.i18n import t
+from coaching.render import count
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -136,7 +138,8 @@ def forget(rt: Runtime, team_id: str, user_id: str) -> str:
         for model in (TipShown, RuleMute, ChartFile, RepDay, CrmOAuthState):
             session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
         session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
-    return t(lang, "forget.done", activities=activities, nudges=nudges)
+    done = {"activities": count(Count(activities, "activity"), lang), "nudges": count(Count(nudges, "reminder"), lang)}
+    return t(lang, "forget.done", **done)
 
 
 def display_name(rep: Rep | None, user_id: str, private_label: str, viewer: str | None = None) -> str:

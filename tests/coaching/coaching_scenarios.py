@@ -42,6 +42,7 @@ class Day:
         researched: bool = False,
         dm: bool = False,
         lead: str | None = None,
+        attempt: int | None = None,
     ) -> Day:
         return self._add(
             ActivityKind.CALL,
@@ -51,6 +52,7 @@ class Day:
             researched=researched,
             decision_maker=dm,
             lead_key=lead,
+            attempt=attempt,
         )
 
     def calls(self, start: dt.datetime, count: int, every: float, outcome: Outcome = Outcome.NO_ANSWER) -> Day:

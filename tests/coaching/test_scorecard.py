@@ -6,6 +6,7 @@ from coaching_scenarios import DAY, DEFAULTS, Day, at, lead
 from coaching.domain import Outcome, WorkType
 from coaching.engine import evaluate
 from coaching.i18n import t
+from coaching.metrics import LeadAttempts
 from coaching.scorecard import render_scorecard, scorecard
 
 TODAY = {"day_start": at(0, day=2), "day_end": at(24, day=2), "week_start": DAY}
@@ -14,13 +15,20 @@ NOW = at(17, day=2)
 
 def week() -> Day:
     day = Day()
-    # Monday: 40 dials, 4 conversations; half of 4 first calls researched.
+    # Monday: 40 dials, 4 conversations; half of 4 first calls researched. Initech's 2nd and Globex's 1st attempt.
+    monday_leads = {4: ("Initech", 2), 5: ("Globex", 1)}
     for i in range(40):
-        day.call(at(9, i * 2), Outcome.CONNECTED if i < 4 else Outcome.NO_ANSWER, first=i < 4, researched=i < 2)
+        lead, attempt = monday_leads.get(i, (None, None))
+        outcome = Outcome.CONNECTED if i < 4 else Outcome.NO_ANSWER
+        day.call(at(9, i * 2), outcome, first=i < 4, researched=i < 2, lead=lead, attempt=attempt)
     day.work(at(14), 30, WorkType.ADMIN)
-    # Wednesday (today): 21 dials, 1 conversation; 45 minutes of admin; a break.
+    # Wednesday (today): 21 dials, 1 conversation (Umbrella's meeting, at attempt 6); 45 minutes of admin; a break.
+    # Acme's 2nd and Initech's 3rd attempt go unanswered.
+    wednesday_leads = {0: ("Umbrella", 6), 1: ("Acme", 2), 2: ("Initech", 3)}
     for i in range(21):
-        day.call(at(9, i * 3, day=2), Outcome.MEETING if i == 0 else Outcome.VOICEMAIL, first=True)
+        lead, attempt = wednesday_leads.get(i, (None, None))
+        outcome = Outcome.MEETING if i == 0 else Outcome.VOICEMAIL
+        day.call(at(9, i * 3, day=2), outcome, first=True, lead=lead, attempt=attempt)
     day.pause(at(10, 5, day=2), 10).work(at(10, 15, day=2), 45, WorkType.ADMIN).call(at(11, 20, day=2))
     return day
 
@@ -39,8 +47,9 @@ def test_figures_for_today_and_the_week():
     assert today.connect_rate == pytest.approx(1 / 22)
     assert week_.dials == 62 and week_.conversations == 5
     assert today.research_share == 0 and week_.research_share == pytest.approx(2 / 25)
-    assert (today.unreached_leads, today.average_attempts_unreached) == (1, 1.0)
-    assert (week_.unreached_leads, week_.average_attempts_unreached) == (2, 1.5)
+    # Attempts per lead: the leads called and not reached, each at its highest attempt; Umbrella was reached.
+    assert today.lead_attempts == LeadAttempts(leads=2, attempts=2 + 3) and today.attempts_per_lead == 2.5
+    assert week_.lead_attempts == LeadAttempts(leads=3, attempts=2 + 3 + 1) and week_.attempts_per_lead == 2.0
     assert (today.admin_minutes, week_.admin_minutes) == (45, 75)
     # Today: 09:00-11:20 is 140 minutes, less a 10-minute break.
     assert today.admin_share == pytest.approx(45 / 130)
@@ -67,6 +76,7 @@ def test_tip_is_the_most_relevant_finding():
                 "8.1% this week",  # 5/62
                 "average 5.4%, top quarter 13.3%",
                 "widely cited 1.3; target 6 attempts",
+                "yet 2.5 today · 2 this week",
                 "admin 45 min today (34.6% of working time) · 75 min this week",
                 "*Your tip:* *Only 4.5% of your dials",
                 "_Evidence: Gong/30MPC 2024 (B)_",
@@ -79,8 +89,8 @@ def test_tip_is_the_most_relevant_finding():
                 "4,5% vandaag",
                 "8,1% deze week",
                 "gemiddeld 5,4%, beste kwart 13,3%",
-                "veelgeciteerd 1,3; doel 6 pogingen",
-                "1,5 deze week",
+                "veelgenoemd 1,3; doel 6 pogingen",
+                "2,5 vandaag · 2 deze week",
                 "*Je tip:* *Maar 4,5% van je belpogingen",
                 "_Onderbouwing: Gong/30MPC 2024 (B)_",
             ),
@@ -98,13 +108,15 @@ def test_renders_in_the_reps_language(language, title, expected):
         assert snippet in text
 
 
-def test_an_empty_week_renders_dashes_and_encouragement():
+def test_an_empty_week_renders_dashes_and_says_there_is_nothing_to_judge_yet():
     empty = scorecard([], [], DEFAULTS, NOW, **TODAY)
     assert empty.tip is None
     for language in ("en", "nl"):
         text = render_scorecard(empty, language)
         assert "–" in text
-        assert text.endswith(t(language, "scorecard.all_clear"))
+        # Never "your numbers are on track" over a week with nothing in it.
+        assert text.endswith(t(language, "scorecard.nothing_yet"))
+        assert t(language, "scorecard.all_clear") not in text
 
 
 def test_week_reaches_back_to_week_start_only():

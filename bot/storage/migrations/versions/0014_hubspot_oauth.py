@@ -1,7 +1,7 @@
 """hubspot oauth
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0009
 Create Date: 2026-11-30 19:30:00.000000
 
 HubSpot through a public app's OAuth: a connection keeps its refresh token (encrypted) and when its access token
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
