@@ -394,7 +394,7 @@ class CrmConnection(Base):
     pulled: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
     revoked_told: Mapped[bool] = mapped_column(Boolean, default=False)
-    connected_by: Mapped[str] = mapped_column(String(32))
+    connected_by: Mapped[str | None] = mapped_column(String(32))  # None once they are forgotten
     connected_at: Mapped[dt.datetime]
 
 
