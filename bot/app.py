@@ -1,7 +1,8 @@
 """The Bolt app and the WSGI application that serves it: `POST /slack/events`, `GET /healthz`.
 
 With OAuth (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET), also `GET /slack/install` and `GET /slack/oauth_redirect`
-(bot.oauth).
+(bot.oauth); with a HubSpot public app (HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET), also `GET /hubspot/install`
+and `GET /hubspot/oauth_redirect` (bot.hubspot_oauth).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bot.storage.models import ProcessedEvent, Team
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+HUBSPOT_PATHS = ("/hubspot/install", "/hubspot/oauth_redirect")  # bot.hubspot_oauth's
 
 
 def build_app(runtime: Runtime) -> App:
@@ -188,6 +190,10 @@ class WsgiApp:
             body, content_type = metrics.exposition(self.runtime.db, self.runtime.clock)
             start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
             return [body]
+        if path in HUBSPOT_PATHS and method == "GET" and self.runtime.crm.app is not None:
+            from bot import hubspot_oauth
+
+            return hubspot_oauth.serve(self.runtime, environ, start_response)
         if path == EVENTS_PATH and method == "POST":
             started, kind = time.perf_counter(), ["refused"]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 from cryptography.fernet import Fernet
@@ -17,6 +18,17 @@ DEFAULT_DATABASE_URL = "sqlite:///salescoach.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 DEFAULT_HUBSPOT_API_URL = "https://api.hubapi.com"
+DEFAULT_HUBSPOT_AUTHORIZE_URL = "https://app.hubspot.com/oauth/authorize"
+HUBSPOT_REDIRECT_PATH = "/hubspot/oauth_redirect"
+# What a HubSpot public app asks for: the objects the sync reads and writes, the owners, our call property.
+DEFAULT_HUBSPOT_SCOPES = (
+    "oauth",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.write",
+    "crm.objects.companies.read",
+    "crm.objects.companies.write",
+    "crm.objects.owners.read",
+)
 # The bot scopes an OAuth install asks for: manifest.yml's (a test holds the two together). SLACK_SCOPES overrides.
 DEFAULT_SCOPES = (
     "commands",
@@ -45,6 +57,12 @@ _WHERE = {
     "SALESCOACH_SECRET_KEY": "a Fernet key, which encrypts HubSpot tokens at rest: make one with "
     '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`',
     "HUBSPOT_ACCESS_TOKEN": "a HubSpot private-app access token (pat-...); it needs SALESCOACH_SECRET_KEY too",
+    "HUBSPOT_CLIENT_ID": "the Client ID of your HubSpot public app (its Auth tab); set HUBSPOT_CLIENT_SECRET and "
+    "HUBSPOT_REDIRECT_URL with it",
+    "HUBSPOT_CLIENT_SECRET": "the Client secret of your HubSpot public app (its Auth tab)",
+    "HUBSPOT_REDIRECT_URL": "this server's public address followed by /hubspot/oauth_redirect, e.g. "
+    "https://coach.example.com/hubspot/oauth_redirect, listed as a Redirect URL in your HubSpot app's Auth tab",
+    "HUBSPOT_AUTHORIZE_URL": "HubSpot's authorize page; leave it unset for https://app.hubspot.com/oauth/authorize",
     "SLACK_CLIENT_ID": "the Client ID under Basic Information > App Credentials in your Slack app's settings",
     "SLACK_CLIENT_SECRET": "the Client Secret under Basic Information > App Credentials in your Slack app's settings",
     "SLACK_SCOPES": "a comma-separated list of bot scopes such as commands,chat:write; leave it unset for the "
@@ -74,6 +92,16 @@ class Config:
     client_secret: str | None = None
     scopes: tuple[str, ...] = DEFAULT_SCOPES
     uninstall_grace_days: int = DEFAULT_UNINSTALL_GRACE_DAYS
+    hubspot_client_id: str | None = None
+    hubspot_client_secret: str | None = None
+    hubspot_redirect_url: str | None = None
+    hubspot_authorize_url: str = DEFAULT_HUBSPOT_AUTHORIZE_URL
+    hubspot_scopes: tuple[str, ...] = DEFAULT_HUBSPOT_SCOPES
+
+    @property
+    def hubspot_oauth(self) -> bool:
+        """Whether managers connect HubSpot through a public app's OAuth (besides a private-app token)."""
+        return bool(self.hubspot_client_id and self.hubspot_client_secret and self.secret_key)
 
     @property
     def oauth(self) -> bool:
@@ -113,6 +141,8 @@ class Config:
             f"client_id={self.client_id!r}, client_secret={'set' if self.client_secret else 'unset'}, "
             f"hubspot_api_url={self.hubspot_api_url!r}, "
             f"hubspot_access_token={'set' if self.hubspot_access_token else 'unset'}, "
+            f"hubspot_client_id={self.hubspot_client_id!r}, "
+            f"hubspot_client_secret={'set' if self.hubspot_client_secret else 'unset'}, "
             f"secret_key={'set' if self.secret_key else 'unset'})"
         )
 
@@ -164,6 +194,7 @@ def load(environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Confi
             "HUBSPOT_ACCESS_TOKEN is set but SALESCOACH_SECRET_KEY is not: no HubSpot without a key to keep its "
             f"token encrypted; set SALESCOACH_SECRET_KEY to {_WHERE['SALESCOACH_SECRET_KEY']}."
         )
+    hubspot_app = _hubspot_app(get, secret_key)
     client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
     _check_oauth(client_id, client_secret, bot_token)
     scopes = tuple(s.strip() for s in (get("SLACK_SCOPES") or ",".join(DEFAULT_SCOPES)).split(",") if s.strip())
@@ -188,7 +219,45 @@ def load(environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Confi
         client_secret=client_secret,
         scopes=scopes,
         uninstall_grace_days=int(grace),
+        **hubspot_app,
     )
+
+
+def _hubspot_app(get: Any, secret_key: str | None) -> dict[str, Any]:
+    """HubSpot OAuth: a public app's id and secret, where HubSpot sends the manager back, and its authorize page."""
+    client_id, client_secret = get("HUBSPOT_CLIENT_ID"), get("HUBSPOT_CLIENT_SECRET")
+    authorize = (get("HUBSPOT_AUTHORIZE_URL") or DEFAULT_HUBSPOT_AUTHORIZE_URL).rstrip("/")
+    if not _http_url(authorize):
+        raise ConfigError(
+            f"HUBSPOT_AUTHORIZE_URL is not an http(s) URL ({authorize!r}): set it to {_WHERE['HUBSPOT_AUTHORIZE_URL']}."
+        )
+    if not client_id and not client_secret:
+        return {"hubspot_authorize_url": authorize}
+    for name, value in (("HUBSPOT_CLIENT_ID", client_id), ("HUBSPOT_CLIENT_SECRET", client_secret)):
+        if not value:
+            raise ConfigError(f"{name} is not set while the other is: set it to {_WHERE[name]}.")
+    if not secret_key:
+        raise ConfigError(
+            "HUBSPOT_CLIENT_ID is set but SALESCOACH_SECRET_KEY is not: no HubSpot without a key to keep its "
+            f"tokens encrypted; set SALESCOACH_SECRET_KEY to {_WHERE['SALESCOACH_SECRET_KEY']}."
+        )
+    redirect = get("HUBSPOT_REDIRECT_URL")
+    if not redirect or not _http_url(redirect) or not redirect.endswith(HUBSPOT_REDIRECT_PATH):
+        raise ConfigError(
+            f"HUBSPOT_REDIRECT_URL is {'not set' if not redirect else f'not valid ({redirect!r})'}: "
+            f"set it to {_WHERE['HUBSPOT_REDIRECT_URL']}."
+        )
+    return {
+        "hubspot_client_id": client_id,
+        "hubspot_client_secret": client_secret,
+        "hubspot_redirect_url": redirect,
+        "hubspot_authorize_url": authorize,
+    }
+
+
+def _http_url(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
 def _check_oauth(client_id: str | None, client_secret: str | None, bot_token: str | None) -> None:

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Config
 from bot.crm.accounts import Accounts
+from bot.crm.oauth import HubSpotApp
 from bot.outbox.sweep import Sweeper
 from bot.slack.clients import Installations
 from bot.slack.installs import Rotation, Store
@@ -73,7 +74,18 @@ def build(config: Config, *, clock: Clock = utcnow, db: Database | None = None) 
         if not response.get("ok"):
             raise SlackApiError("chat.update failed", response)
 
-    crm = Accounts(config.secret_key, config.hubspot_api_url, config.hubspot_access_token)
+    app = None
+    if config.hubspot_oauth:
+        assert config.hubspot_client_id and config.hubspot_client_secret and config.hubspot_redirect_url
+        app = HubSpotApp(
+            config.hubspot_client_id,
+            config.hubspot_client_secret,
+            config.hubspot_redirect_url,
+            config.hubspot_authorize_url,
+            config.hubspot_scopes,
+            config.hubspot_api_url,
+        )
+    crm = Accounts(config.secret_key, config.hubspot_api_url, config.hubspot_access_token, app=app, db=db, clock=clock)
     decide = functools.partial(due.decide, accounts=crm, db=db, reps=reps)
 
     def authority(team_id: str, user_id: str) -> bool | None:

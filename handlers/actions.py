@@ -24,6 +24,12 @@ def register(app: App) -> None:
     app.action(crm.CHOOSE_ACTION)(record_chosen)
     for action_id in (blockkit.LEAD_CARD, blockkit.LEAD_CARD_PICK):
         app.action(action_id)(lead_card_clicked)
+    app.action(blockkit.HUBSPOT_CONNECT)(link_opened)
+
+
+def link_opened(ack: Ack) -> None:
+    """A link button (Connect HubSpot): the browser opens the link; Slack still wants the click acknowledged."""
+    ack()
 
 
 @guarded

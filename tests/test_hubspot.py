@@ -465,3 +465,22 @@ def test_a_new_environment_token_connects_again_after_the_old_one_was_refused(sl
             assert row.status == "active" and row.source == "environment"
     finally:
         rotated.close()
+
+
+def test_forget_leaves_no_trace_of_the_rep_or_the_manager_who_connected_hubspot(bot, hubspot):
+    from bot.storage.models import Base
+
+    connect(bot)
+    bot.sweep()  # Sam's call goes to HubSpot, as Sam's owner
+    bot.click("coach_forget", "U0SAM", user="U0SAM")
+    bot.click("coach_forget", "U0PETRA", user="U0PETRA")
+    with bot.db.read() as session:
+        found = [
+            f"{table.name}.{column}"
+            for table in Base.metadata.sorted_tables
+            for row in session.execute(table.select()).mappings()
+            for column, value in row.items()
+            if any(user in json.dumps(value, default=str) for user in ("U0SAM", "U0PETRA"))
+        ]
+        assert found == []
+        assert session.get(CrmConnection, TEAM).status == "active"  # HubSpot stays connected for the team

@@ -665,3 +665,15 @@ def test_salescoach_serve_takes_installs_and_run_due_sends_with_each_workspaces_
     assert result.returncode == 0 and "sent 1" in result.stdout, result.stderr
     [dm] = standin.since(mark, "chat.postMessage")
     assert dm.ok and dm.params["channel"] == "D0BEA" and standin.team_of(dm.token) == BRAVO
+
+
+def test_forget_leaves_the_installers_id_in_no_installation_row(bot: OAuthBot, standin: SlackStandIn):
+    bot.install(BRAVO)
+    with bot.db.read() as session:
+        installer = session.execute(select(SLACK_INSTALLATIONS.c.user_id)).scalar_one()
+    bot.slash("/call", "Acme BV no-answer", user=installer, team=BRAVO)
+    bot.click("coach_forget", installer, user=installer, team=BRAVO)
+    with bot.db.read() as session:
+        assert session.execute(select(SLACK_INSTALLATIONS.c.user_id)).scalar_one() == ""
+    # The workspace's bot token still serves everyone else.
+    assert bot.slash("/call", "Acme BV busy", user="U0BEA", team=BRAVO).status == 200

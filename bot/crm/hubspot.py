@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,7 @@ PAGE = 200  # the most a search page holds
 SEARCH_WINDOW = 10_000  # a search pages through at most this many results; then the filter moves on
 ASSOCIATION_TYPE = {"companies": 182, "contacts": 194}  # HUBSPOT_DEFINED, from a call
 TIMEOUT = 10
+RENEW_BEFORE = dt.timedelta(minutes=5)  # an OAuth access token this close to expiring is renewed before a call
 
 
 class HubSpotError(Exception):
@@ -105,29 +107,67 @@ def _error(err: Exception) -> HubSpotError:
     return HubSpotError(status, category, message, wait)
 
 
-class HubSpot:
-    """One account's HubSpot, by its access token."""
+# An expiring token's renewal: a fresh access token and when it expires (raises HubSpotError when refused).
+Renew = Callable[[], tuple[str, dt.datetime]]
 
-    def __init__(self, token: str, api_url: str = DEFAULT_API_URL) -> None:
+
+@dataclass(frozen=True)
+class Expiry:
+    """When an OAuth access token expires, the clock to read, and how to renew the token."""
+
+    at: dt.datetime
+    clock: Callable[[], dt.datetime]
+    renew: Renew
+
+
+def request(function: Any, *args: Any, errors: Callable[[Any], HubSpotError] = _error, **kwargs: Any) -> Any:
+    """Call one of hubspot-api-client's generated methods; every failure a HubSpotError (`errors` reads its body)."""
+    try:
+        return function(*args, _request_timeout=TIMEOUT, **kwargs)
+    except (OSError, requests.RequestException) as err:
+        raise HubSpotError(0, "NO_ANSWER", type(err).__name__) from err
+    except Exception as err:
+        if hasattr(err, "status"):
+            raise errors(err) from err
+        raise
+
+
+class HubSpot:
+    """One account's HubSpot, by its access token; an OAuth token (`expiry`) is renewed before it expires."""
+
+    def __init__(self, token: str, api_url: str = DEFAULT_API_URL, expiry: Expiry | None = None) -> None:
         self.api_url = api_url.rstrip("/")
-        self.client = hubspot.Client.create(access_token=token, host=self.api_url, base_url=self.api_url)
+        self.expiry = expiry
+        self._connect(token)
+
+    def _connect(self, token: str) -> None:
+        self._client = hubspot.Client.create(access_token=token, host=self.api_url, base_url=self.api_url)
         self._token = token
+
+    @property
+    def client(self) -> Any:
+        """The generated client, its token renewed first when it is about to expire (every call goes through here)."""
+        self._fresh()
+        return self._client
 
     def __repr__(self) -> str:
         return f"HubSpot(api_url={self.api_url!r}, token=***)"
 
+    def _fresh(self) -> None:
+        """Renew an OAuth access token about to expire, before the call that would meet a 401."""
+        expiry = self.expiry
+        if expiry is None or expiry.clock() < expiry.at - RENEW_BEFORE:
+            return
+        token, expires_at = expiry.renew()
+        self.expiry = Expiry(expires_at, expiry.clock, expiry.renew)
+        self._connect(token)
+
     def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, _request_timeout=TIMEOUT, **kwargs)
-        except (OSError, requests.RequestException) as err:
-            raise HubSpotError(0, "NO_ANSWER", type(err).__name__) from err
-        except Exception as err:
-            if hasattr(err, "status"):
-                raise _error(err) from err
-            raise
+        return request(function, *args, **kwargs)
 
     def _raw(self, method: str, path: str) -> Any:
         """An endpoint the generated client doesn't cover (calling/v1/dispositions, account-info)."""
+        self._fresh()
         try:
             response = requests.request(
                 method,

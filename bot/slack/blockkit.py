@@ -463,11 +463,13 @@ def settings_form(
     hubspot: str | None = None,
     *,
     notice: str | None = None,
+    hubspot_link: str | None = None,
 ) -> dict[str, Any]:
     """The managers' team settings form, filled with the current values; `notice` above the fields.
 
     `hubspot` is the key of the line that says where HubSpot stands (the token field is never filled in: a token
-    once given is not shown again); None leaves HubSpot out (no SALESCOACH_SECRET_KEY).
+    once given is not shown again); None leaves HubSpot out (no SALESCOACH_SECRET_KEY). `hubspot_link`, when a
+    HubSpot public app is configured, is the manager's own "Connect HubSpot" link (OAuth), shown as a button.
     """
     from coaching.cadence import CadenceSettings
     from coaching.daylist import DEFAULT_BUDGET
@@ -547,8 +549,30 @@ def settings_form(
                 if hubspot
                 else []
             ),
+            *(
+                [
+                    {
+                        "type": "actions",
+                        "block_id": HUBSPOT_CONNECT,
+                        "elements": [
+                            {
+                                "type": "button",
+                                "action_id": HUBSPOT_CONNECT,
+                                "text": label("hubspot_oauth.button"),
+                                "url": hubspot_link,
+                                "style": "primary",
+                            }
+                        ],
+                    }
+                ]
+                if hubspot and hubspot_link
+                else []
+            ),
         ],
     }
+
+
+HUBSPOT_CONNECT = "hubspot_connect"  # the settings form's "Connect HubSpot" link button (opens our /hubspot/install)
 
 
 def settings_values(state: dict[str, Any]) -> dict[str, Any]:

@@ -394,13 +394,18 @@ class CrmConnection(Base):
 
     `status` is `active`, or `revoked` once HubSpot refused the token (the sync stops; the managers are told once,
     `revoked_told`). The pull reads calls changed at or after `cursor`, from the page `cursor_after` within it.
+    `source` says how it was connected: a private-app token pasted in `settings`, HUBSPOT_ACCESS_TOKEN
+    (`environment`), or a public app's `oauth`, whose access token expires at `expires_at` and is renewed with
+    `refresh_token` (encrypted too).
     """
 
     __tablename__ = "crm_connections"
 
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     token: Mapped[str] = mapped_column(Text)  # Fernet token of the access token
-    source: Mapped[str] = mapped_column(String(16))  # settings|environment
+    source: Mapped[str] = mapped_column(String(16))  # settings|environment|oauth
+    refresh_token: Mapped[str | None] = mapped_column(Text)  # Fernet token of an OAuth refresh token
+    expires_at: Mapped[dt.datetime | None]  # when an OAuth access token expires
     portal_id: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="active")
     outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # our outcome -> HubSpot disposition id
@@ -411,8 +416,22 @@ class CrmConnection(Base):
     pulled: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
     revoked_told: Mapped[bool] = mapped_column(Boolean, default=False)
-    connected_by: Mapped[str] = mapped_column(String(32))
+    connected_by: Mapped[str | None] = mapped_column(String(32))  # None once they are forgotten
     connected_at: Mapped[dt.datetime]
+
+
+class CrmOAuthState(Base):
+    """A "Connect HubSpot" link handed to a manager: single-use, short-lived, bound to the workspace and manager.
+
+    Only a digest of the state is kept: the link itself (in the manager's Slack) is the secret.
+    """
+
+    __tablename__ = "crm_oauth_states"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the state, hex
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[dt.datetime]
 
 
 class CrmOwner(Base):

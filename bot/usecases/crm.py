@@ -1,8 +1,10 @@
 """HubSpot, both ways: connecting a workspace, pushing each call logged here, pulling the calls logged there.
 
 - Connect: a manager pastes a private-app token in `/coach settings` (or `HUBSPOT_ACCESS_TOKEN` connects the one
-  workspace); it is checked with HubSpot first and kept encrypted (bot.crm.accounts). A token HubSpot refuses
-  later stops the sync and tells the managers once.
+  workspace), or, with a public app configured (HUBSPOT_CLIENT_ID/_SECRET), follows a "Connect HubSpot" link
+  through HubSpot's OAuth (`connect_link`, `oauth_start`, `oauth_finish`); the token is checked with HubSpot
+  first and kept encrypted (bot.crm.accounts). A token HubSpot refuses later (or a refresh it refuses) stops the
+  sync and tells the managers once.
 - Push: every call logged in Slack writes a `crm_push` outbox row in its own transaction (`queue_push`); the sweep
   pushes it once (`decide_push`), retrying 429s and 5xx, and `after_push` keeps the HubSpot id. The call carries
   our unique `salescoach_id`, so a retry after an unclear failure finds the call instead of making a second.
@@ -18,26 +20,42 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import html
 import logging
 import re
+import secrets
+import urllib.parse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.crm.accounts import Accounts
 from bot.crm.hubspot import COMPANY_FIELDS, CONTACT_FIELDS, MARKER, SEARCH_WINDOW, HubSpot, HubSpotError
+from bot.crm.oauth import Tokens
 from bot.crm.records import lead_record
 from bot.outbox import rows as outbox
 from bot.outbox.sweep import CannotDeliver, Decision, TryLater
 from bot.slack import blockkit
 from bot.slack.clients import NotInstalled
 from bot.storage.database import Database, insert_ignore
-from bot.storage.models import Activity, CrmCall, CrmConnection, CrmLead, CrmOwner, Lead, Nudge, Rep, RepDay, Team
+from bot.storage.models import (
+    Activity,
+    CrmCall,
+    CrmConnection,
+    CrmLead,
+    CrmOAuthState,
+    CrmOwner,
+    Lead,
+    Nudge,
+    Rep,
+    RepDay,
+    Team,
+)
 from bot.usecases.managers import manager_ids
 from bot.usecases.reps import RepDirectory, RepProfile, profile_of
 from coaching.dispositions import by_label, outcome_for, outcome_of
@@ -63,13 +81,18 @@ CHOOSE_ACTION = "crm_choose"
 # -- connecting --------------------------------------------------------------------------------------------------
 
 
-def connect(rt: Runtime, team_id: str, user_id: str, token: str, *, source: str = "settings") -> str | None:
-    """Check `token` with HubSpot and keep it as the workspace's connection: None, or what went wrong (a key)."""
+def connect(
+    rt: Runtime, team_id: str, user_id: str, token: str, *, source: str = "settings", tokens: Tokens | None = None
+) -> str | None:
+    """Check `token` with HubSpot and keep it as the workspace's connection: None, or what went wrong (a key).
+
+    `tokens` are an OAuth connection's (`source="oauth"`): `token` is their access token.
+    """
     accounts: Accounts = rt.crm
     if not accounts.enabled:
         return "crm.no_key"
     token = token.strip()
-    if not re.fullmatch(r"[A-Za-z0-9_\-.:]{8,500}", token):
+    if tokens is None and not re.fullmatch(r"[A-Za-z0-9_\-.:]{8,500}", token):
         return "crm.bad_token"
     try:
         checked = accounts.check(token)
@@ -82,7 +105,7 @@ def connect(rt: Runtime, team_id: str, user_id: str, token: str, *, source: str 
         if row is not None and row.outcomes:
             # A manager's own choices survive reconnecting, where the account still has the disposition.
             outcomes.update({o: d for o, d in row.outcomes.items() if d in checked.labels})
-        accounts.store(session, team_id, token, checked, outcomes, user_id, source, rt.clock())
+        accounts.store(session, team_id, token, checked, outcomes, user_id, source, rt.clock(), tokens)
         # Pushes that waited while the token was refused go now.
         session.flush()
         session.execute(
@@ -96,6 +119,95 @@ def connect(rt: Runtime, team_id: str, user_id: str, token: str, *, source: str 
     else:
         _match_quietly(rt, token, team_id)
     return None
+
+
+# -- connecting through HubSpot's OAuth ------------------------------------------------------------------------------
+
+STATE_TTL = dt.timedelta(minutes=30)  # how long a "Connect HubSpot" link works (once)
+INSTALL_PATH = "/hubspot/install"
+
+
+class NotConnected(Exception):
+    """The OAuth flow stopped with nothing stored: `key` (a hubspot_oauth.* text) says why, `status` the HTTP status."""
+
+    def __init__(self, key: str, status: int, reason: str = "") -> None:
+        super().__init__(key)
+        self.key, self.status, self.reason = key, status, reason
+
+
+def _digest(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def connect_link(rt: Runtime, team_id: str, user_id: str) -> str | None:
+    """A manager's own "Connect HubSpot" link (on our server), or None without a public app configured.
+
+    The link carries a fresh state bound to the workspace and the manager: it works once, within STATE_TTL.
+    """
+    app = rt.crm.app
+    if app is None:
+        return None
+    state = secrets.token_urlsafe(32)
+    now = rt.clock()
+    with rt.db.transaction() as session:
+        session.execute(delete(CrmOAuthState).where(CrmOAuthState.expires_at <= now))
+        session.add(CrmOAuthState(digest=_digest(state), team_id=team_id, user_id=user_id, expires_at=now + STATE_TTL))
+    parts = urllib.parse.urlsplit(app.redirect_url)
+    return urllib.parse.urlunsplit(
+        (parts.scheme, parts.netloc, INSTALL_PATH, urllib.parse.urlencode({"state": state}), "")
+    )
+
+
+def oauth_start(rt: Runtime, state: str) -> str:
+    """`GET /hubspot/install?state=...`: HubSpot's consent page for a link that still works (NotConnected else)."""
+    app = rt.crm.app
+    if app is None:
+        raise NotConnected("bad_state", 404)
+    with rt.db.read() as session:
+        row = session.get(CrmOAuthState, _digest(state)) if state else None
+        if row is None or row.expires_at <= rt.clock():
+            raise NotConnected("bad_state", 401)
+    return app.authorize(state)
+
+
+def oauth_finish(rt: Runtime, state: str, code: str, error: str) -> str:
+    """`GET /hubspot/oauth_redirect`: use up the state, take the code's tokens, connect; returns the portal id.
+
+    A state unknown, expired or used before, a consent denied, or a code HubSpot refuses: NotConnected, and
+    nothing stored (the state is used up all the same: a link works once).
+    """
+    from bot.usecases.managers import is_manager
+
+    if rt.crm.app is None:
+        raise NotConnected("bad_state", 404)
+    now = rt.clock()
+    with rt.db.transaction() as session:
+        row = session.get(CrmOAuthState, _digest(state)) if state else None
+        if row is None:
+            raise NotConnected("bad_state", 401)
+        team_id, user_id, fresh = row.team_id, row.user_id, row.expires_at > now
+        # Whoever deletes the row uses the state: of two redirects with it at once, the second deletes nothing.
+        used = session.execute(delete(CrmOAuthState).where(CrmOAuthState.digest == row.digest)).rowcount
+    if not fresh or used != 1:
+        raise NotConnected("bad_state", 401)
+    if error:
+        raise NotConnected("denied", 200)
+    with rt.db.read() as session:
+        if not is_manager(session, team_id, user_id):
+            raise NotConnected("not_manager", 403)
+    try:
+        tokens = rt.crm.app.exchange(code)
+    except HubSpotError as err:
+        log.warning("HubSpot refused an OAuth code: %s %s", err.status, err.category)
+        if err.transient:
+            raise NotConnected("unreachable", 503) from err
+        raise NotConnected("refused", 400, err.category) from err
+    problem = connect(rt, team_id, user_id, tokens.access, source="oauth", tokens=tokens)
+    if problem:
+        raise NotConnected("unreachable" if problem == "crm.unreachable" else "refused", 400, problem.split(".")[-1])
+    with rt.db.read() as session:
+        connection = session.get(CrmConnection, team_id)
+        return connection.portal_id or "" if connection is not None else ""
 
 
 def _match_quietly(rt: Runtime, token: str, team_id: str) -> None:
@@ -169,7 +281,8 @@ def revoked_message(session: Session, nudge: Nudge, rep: RepProfile) -> Decision
     row = session.get(CrmConnection, nudge.team_id)
     if row is None or row.status == "active":
         return Decision(cancel_reason="connected again")
-    return Decision(message={"text": t(rep.language, "crm.revoked")}, user_id=rep.user_id)
+    key = "hubspot_oauth.revoked" if row.source == "oauth" else "crm.revoked"
+    return Decision(message={"text": t(rep.language, key)}, user_id=rep.user_id)
 
 
 # -- reps and owners ---------------------------------------------------------------------------------------------
@@ -252,7 +365,8 @@ def command(rt: Runtime, rep: RepProfile, words: list[str]) -> str:
         return t(lang, "crm.disconnected")
     if verb != "status":
         return t(lang, "crm.usage")
-    return status(rt, rep)
+    link = connect_link(rt, rep.team_id, rep.user_id)
+    return status(rt, rep) + (f"\n{t(lang, 'hubspot_oauth.link', url=link)}" if link else "")
 
 
 def status(rt: Runtime, rep: RepProfile) -> str:

@@ -127,7 +127,7 @@ def settings_form(rt: Runtime, rep: RepProfile) -> dict[str, Any] | str:
         team = session.get(Team, rep.team_id)
         assert team is not None
         settings, reset = valid_settings(dict(team.settings or {}))
-        hubspot = None
+        hubspot, link = None, None
         if rt.crm.enabled:
             connection = session.get(CrmConnection, rep.team_id)
             state = connection.status if connection is not None else "none"
@@ -138,7 +138,13 @@ def settings_form(rt: Runtime, rep: RepProfile) -> dict[str, Any] | str:
         notice = t(rep.language, "settings.reset", fields=fields)
     # The country whose public holidays the team takes off: as set, else that of the team's (the manager's) zone.
     country = team_calendar(settings, rep.tz_name).code
-    return blockkit.settings_form(rep.language, settings, rep.tz_name, country, hubspot, notice=notice)
+    if hubspot and rt.crm.app is not None:
+        from bot.usecases import crm  # crm tells managers about HubSpot: it imports this module
+
+        link = crm.connect_link(rt, rep.team_id, rep.user_id)
+    return blockkit.settings_form(
+        rep.language, settings, rep.tz_name, country, hubspot, notice=notice, hubspot_link=link
+    )
 
 
 #: Each stored setting, and the form field whose label names it.

@@ -15,8 +15,12 @@ from sqlalchemy import delete, select, update
 from bot.slack import blockkit
 from bot.storage import export as csv_export
 from bot.storage.models import (
+    SLACK_INSTALLATIONS,
     Activity,
     ChartFile,
+    CrmConnection,
+    CrmOAuthState,
+    CrmOwner,
     FollowupList,
     Lead,
     Manager,
@@ -135,7 +139,19 @@ def forget(rt: Runtime, team_id: str, user_id: str) -> str:
         for post in posts:
             if (post.payload or {}).get("by") == user_id:
                 post.payload = {**post.payload, "by": None}
-        for model in (TipShown, RuleMute, ChartFile, RepDay, FollowupList):
+        # HubSpot stays connected, with no one named as having connected it; the rep's owner match goes.
+        session.execute(
+            update(CrmConnection)
+            .where(CrmConnection.team_id == team_id, CrmConnection.connected_by == user_id)
+            .values(connected_by=None)
+        )
+        # slack_sdk's installation row names its installer (a column it requires): the bot token stays, unnamed.
+        session.execute(
+            update(SLACK_INSTALLATIONS)
+            .where(SLACK_INSTALLATIONS.c.team_id == team_id, SLACK_INSTALLATIONS.c.user_id == user_id)
+            .values(user_id="")
+        )
+        for model in (TipShown, RuleMute, ChartFile, RepDay, CrmOAuthState, CrmOwner, FollowupList):
             session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
         session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
     done = {"activities": count(Count(activities, "activity"), lang), "nudges": count(Count(nudges, "reminder"), lang)}

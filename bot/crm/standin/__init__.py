@@ -14,6 +14,10 @@ and the OpenAPI specs hubspot-api-client is generated from):
   `hasUniqueValue` takes each value once: 409 CONFLICT), `GET /account-info/v3/details`;
 - writes checked as HubSpot checks them: unknown properties, values outside a property's options (direction,
   status, disposition, owner), a call without `hs_timestamp`, a search beyond its limits: 400 VALIDATION_ERROR;
+- OAuth for a public app (`oauth.register(client_id, secret, redirect_url)`): the authorize page at
+  `/oauth/authorize` (302 back with a code, or `error=access_denied` when `oauth.deny`), `POST /oauth/v1/token`
+  (both grants, HubSpot's 400 bodies), `GET /oauth/v1/access-tokens/{token}`; access tokens expire by `clock`
+  (401 EXPIRED_AUTHENTICATION), and `oauth.revoke_refresh` makes a refresh token stop working;
 - `fail(path, 429 | 5xx)`: HubSpot's rate-limit body and X-HubSpot-RateLimit-* headers (Retry-After when asked),
   or a 5xx, before or after (`after=True`) the request was carried out.
 

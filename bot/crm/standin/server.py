@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from bot.crm.standin.api import Api, Reply, error
+from bot.crm.standin.oauth import OAuth
 from bot.crm.standin.portal import Portal
 
 OBJECTS = "calls|companies|contacts"
@@ -59,6 +60,7 @@ class HubSpotStandIn:
         self.api = Api(self.portal)
         self.tokens = set(tokens or {"pat-eu1-standin"})
         self.lock = threading.Lock()
+        self.oauth = OAuth(lambda: self.clock(), self.tokens.add, self.portal.portal_id)
         self.counts: Counter[str] = Counter()
         self.requests: list[tuple[str, str, int]] = []  # verb, path, status
         self._failures: list[list[Any]] = []  # [path part, status, after, retry_after, requests to let by first]
@@ -109,12 +111,30 @@ class HubSpotStandIn:
             self.counts.clear()
             self.requests.clear()
 
-    def handle(self, verb: str, path: str, query: str, body: bytes, authorization: str) -> Reply:
-        """Answer one request: authentication, injected trouble, then the endpoint."""
+    @property
+    def oauth_authorize_url(self) -> str:
+        """The stand-in's authorize page (HubSpot's is https://app.hubspot.com/oauth/authorize)."""
+        return self.api_url + "/oauth/authorize"
+
+    def handle(
+        self, verb: str, path: str, query: str, body: bytes, authorization: str, content_type: str = ""
+    ) -> Reply:
+        """Answer one request: OAuth's endpoints, else authentication, injected trouble, then the endpoint."""
         params = urllib.parse.parse_qs(query)
+        oauth = self._oauth(verb, path, params, body, content_type)
+        if oauth is not None:
+            return self._count(verb, path, "oauth", oauth)
         token = authorization.removeprefix("Bearer ").strip() if authorization.startswith("Bearer ") else ""
         with self.lock:
             let_in = token in self.tokens
+            expired = let_in and self.oauth.expired(token)
+        if expired:
+            reply = error(
+                401,
+                "EXPIRED_AUTHENTICATION",
+                "The OAuth token used to make this call expired. Refresh it with the refresh token.",
+            )
+            return self._count(verb, path, "unauthorized", reply)
         if not let_in:
             reply = error(
                 401,
@@ -140,6 +160,20 @@ class HubSpotStandIn:
         if failure is not None:  # carried out, then the answer lost
             reply = self._failure_reply(failure)
         return self._count(verb, path, name, reply)
+
+    def _oauth(
+        self, verb: str, path: str, params: dict[str, list[str]], body: bytes, content_type: str
+    ) -> Reply | None:
+        """The OAuth endpoints (no Bearer token: the app's credentials are in the request), or None."""
+        with self.lock:
+            if verb == "GET" and path == "/oauth/authorize":
+                return self.oauth.authorize(params)
+            if verb == "POST" and path == "/oauth/v1/token":
+                return self.oauth.token(content_type, body)
+            found = re.fullmatch(r"/oauth/v1/access-tokens/([^/]+)", path)
+            if verb == "GET" and found:
+                return self.oauth.access_token(urllib.parse.unquote(found.group(1)))
+        return None
 
     def _route(self, name: str, groups: tuple[str, ...], params: dict[str, list[str]], payload: Any) -> Reply:
         api = self.api
@@ -223,7 +257,12 @@ class HubSpotStandIn:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 url = urllib.parse.urlparse(self.path)
                 status, body, headers = standin.handle(
-                    self.command, url.path, url.query, raw, self.headers.get("Authorization", "")
+                    self.command,
+                    url.path,
+                    url.query,
+                    raw,
+                    self.headers.get("Authorization", ""),
+                    self.headers.get("Content-Type", ""),
                 )
                 data = b"" if body is None else json.dumps(body).encode()
                 self.send_response(status)

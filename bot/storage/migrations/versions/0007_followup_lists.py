@@ -1,7 +1,7 @@
 """follow-up lists
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0014
 Create Date: 2026-11-30 18:00:00.000000
 
 One follow-up list a rep a working day (issue 11): `followup_lists` holds each day's list (the outbox row that posts
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0009"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("pulled", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(length=300), nullable=True),
         sa.Column("revoked_told", sa.Boolean(), nullable=False),
-        sa.Column("connected_by", sa.String(length=32), nullable=False),
+        sa.Column("connected_by", sa.String(length=32), nullable=True),
         sa.Column("connected_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["team_id"], ["teams.id"], name=op.f("fk_crm_connections_team_id_teams"), ondelete="CASCADE"
