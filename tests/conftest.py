@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import os
 import threading
 import time
@@ -91,6 +92,19 @@ def _postgres_available() -> str | None:
             return None
     except Exception as err:  # noqa: BLE001 - any failure means "no server to test against"
         return f"no PostgreSQL server answers at {PG_ADMIN_URL} ({type(err).__name__})"
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """`salescoach` commands run in-process set the root logger up for stderr; the next test gets pytest's back.
+
+    Left in place, the handler writes to a stream pytest has closed, and a later thread's log line is an error.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
