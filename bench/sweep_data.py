@@ -1,6 +1,10 @@
 """The sweep benchmark's data: one team of reps with open cadences, built in bulk and reshaped between scenarios.
 
-Ids are given explicitly: 1..N for the built leads and nudges, N+1..M for the rows `grow` adds.
+Rows are written as the app writes them since issue 11 (`bot.usecases.calls` and `daylist.schedule_list`): each
+pending follow-up, and for every rep and local day a follow-up falls due on, that day's list (`followup_list`,
+dedupe key `daylist.list_key`, due at the start of the working day or at its first follow-up if earlier).
+Ids are given explicitly: 1..N for the built leads and follow-ups, N+1..N+L for the lists, from there on for the
+rows `grow` adds.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, text, update
 
 from bot.storage.database import Database
-from bot.storage.models import Activity, Lead, Nudge, Rep, Team
+from bot.storage.models import Activity, FollowupList, Lead, Nudge, Rep, Team
+from bot.usecases.daylist import LIST, list_key
+from coaching.hours import WorkingHours, local_datetime
 
 TEAM = "T0BENCH01"
 TOKEN = "xoxb-bench-sweep"
@@ -23,6 +29,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # The sweep instant: Wednesday 2 December 2026, 10:00 in Amsterdam (09:00 UTC), inside default working hours.
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=AMSTERDAM).astimezone(dt.UTC)
 CHUNK = 10_000  # rows per bulk INSERT
+HOURS = WorkingHours()  # the reps' working hours: the defaults
 
 
 @dataclass(frozen=True)
@@ -36,10 +43,23 @@ class Plan:
     backlog: int  # due rows in the backlog check
     first_contacts: int  # reps without a DM channel, one due nudge each
     history: int  # activities per rep for the history sweep (0: no history sweep)
-    history_due: int  # nudges in the history sweep
     runs: int  # timed runs of each query (the median counts)
     sqlite_analyze: bool  # ANALYZE on SQLite too (the bot never runs it)
     profile: bool  # cProfile the main sweep
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What `build_data` wrote: the due rows and what one sweep at NOW should make of them."""
+
+    built: int  # the highest id written (follow-ups, then lists)
+    followups_due: int  # follow-ups due at NOW
+    listed: int  # follow-ups a sweep at NOW lists: every one due before the end of the rep's day
+    lists_due: int  # lists due at NOW (today's): one message each
+
+    @property
+    def due(self) -> int:
+        return self.followups_due + self.lists_due
 
 
 def rep_id(n: int) -> str:
@@ -104,8 +124,9 @@ def followup_row(
     }
 
 
-def build_data(db: Database, plan: Plan, seed: int = 20261202) -> None:
-    """The team, its reps (DM channel known), `plan.total` leads and their follow-ups, `plan.due` of them due."""
+def build_data(db: Database, plan: Plan, seed: int = 20261202) -> Seeded:
+    """The team, its reps (DM channel known), `plan.total` leads, their follow-ups (`plan.due` of them due) and the
+    lists of the days they fall due on."""
     rng = random.Random(seed)
     created = NOW - dt.timedelta(days=30)
     last_call = NOW - dt.timedelta(days=2, hours=3)
@@ -116,9 +137,12 @@ def build_data(db: Database, plan: Plan, seed: int = 20261202) -> None:
             return NOW - dt.timedelta(seconds=rng.randrange(0, 3600))
         return NOW + dt.timedelta(seconds=rng.randrange(60, 14 * 86400))
 
+    reps = [rep_id(r) for r in range(plan.reps)]
+    followups = [followup_row(i, reps[i % plan.reps], i, due_at(i), last_call) for i in range(1, plan.total + 1)]
+    lists = list_rows(followups, plan.total + 1, last_call)
+    today = NOW.astimezone(AMSTERDAM).date()
     with db.engine.begin() as conn:
         conn.execute(insert(Team.__table__), [{"id": TEAM, "name": "Bench BV", "settings": {}, "created_at": created}])
-        reps = [rep_id(r) for r in range(plan.reps)]
         conn.execute(
             insert(Rep.__table__),
             [
@@ -133,16 +157,49 @@ def build_data(db: Database, plan: Plan, seed: int = 20261202) -> None:
                 for r, user in enumerate(reps)
             ],
         )
-        for start in range(1, plan.total + 1, CHUNK):
-            ids = range(start, min(start + CHUNK, plan.total + 1))
+        for start in range(0, plan.total, CHUNK):
+            chunk = followups[start : start + CHUNK]
             conn.execute(
                 insert(Lead.__table__),
-                [lead_row(i, reps[i % plan.reps], f"lead {i}", f"Lead {i} BV", "no-answer", last_call) for i in ids],
-            )
-            conn.execute(
-                insert(Nudge.__table__), [followup_row(i, reps[i % plan.reps], i, due_at(i), last_call) for i in ids]
-            )
+                [lead_row(f["lead_id"], f["user_id"], f"lead {f['lead_id']}", f"Lead {f['lead_id']} BV",
+                          "no-answer", last_call) for f in chunk],
+            )  # fmt: skip
+            conn.execute(insert(Nudge.__table__), chunk)
+        for start in range(0, len(lists), CHUNK):
+            conn.execute(insert(Nudge.__table__), lists[start : start + CHUNK])
     fix_sequences(db)
+    return Seeded(
+        built=plan.total + len(lists),
+        followups_due=plan.due,
+        listed=sum(1 for f in followups if f["due_at"].astimezone(AMSTERDAM).date() == today),
+        lists_due=sum(1 for row in lists if row["due_at"] <= NOW),
+    )
+
+
+def list_rows(followups: list[dict[str, Any]], first_id: int, written: dt.datetime) -> list[dict[str, Any]]:
+    """The day lists `daylist.schedule_list` wrote with these follow-ups: one per rep and local day, due at the
+    start of that working day, or at the day's first follow-up if that is earlier."""
+    days: dict[tuple[str, dt.date], dt.datetime] = {}
+    for f in followups:
+        key = (f["user_id"], f["due_at"].astimezone(AMSTERDAM).date())
+        start = min(max(local_datetime(key[1], HOURS.start, AMSTERDAM), written), f["due_at"])
+        days[key] = min(days.get(key, start), start)
+    return [
+        {
+            "id": first_id + n,
+            "team_id": TEAM,
+            "user_id": user,
+            "channel": None,
+            "kind": LIST,
+            "due_at": start,
+            "status": "pending",
+            "tries": 0,
+            "dedupe_key": list_key(TEAM, user, day),
+            "payload": {},
+            "created_at": written,
+        }
+        for n, ((user, day), start) in enumerate(sorted(days.items()))
+    ]
 
 
 def fix_sequences(db: Database) -> None:
@@ -175,22 +232,9 @@ def count_due(db: Database) -> int:
     return count_nudges(db, Nudge.status == "pending", Nudge.due_at <= NOW)
 
 
-def count_sent(db: Database) -> int:
-    """Rows marked sent at the sweep instant."""
-    return count_nudges(db, Nudge.status == "sent", Nudge.sent_at == NOW)
-
-
-def reset_sent(db: Database, limit: int | None = None) -> int:
-    """Put the swept rows (or the first `limit` of them) back to pending, as they were before the sweep."""
-    swept = select(Nudge.id).where(Nudge.status == "sent", Nudge.sent_at == NOW).order_by(Nudge.id)
-    if limit is not None:
-        swept = swept.limit(limit)
-    with db.transaction() as session:
-        return session.execute(
-            update(Nudge)
-            .where(Nudge.id.in_(swept.scalar_subquery()))
-            .values(status="pending", lease_until=None, claimed_by=None, sent_at=None, sent_channel=None, sent_ts=None)
-        ).rowcount
+def count_listed(db: Database) -> int:
+    """Follow-ups put in a list at the sweep instant."""
+    return count_nudges(db, Nudge.status == "listed", Nudge.sent_at == NOW)
 
 
 def execute(db: Database, sql: str, **params: Any) -> int:
@@ -199,9 +243,39 @@ def execute(db: Database, sql: str, **params: Any) -> int:
         return conn.execute(text(sql), params).rowcount
 
 
+def reset_swept(db: Database, built: int) -> int:
+    """Undo what the sweeps did to the built rows: the lists' state gone, every row back to pending as built, the
+    rows the sweeps wrote (roll-overs into tomorrow's list) deleted. Returns the rows put back to pending."""
+    start = local_datetime(NOW.astimezone(AMSTERDAM).date(), HOURS.start, AMSTERDAM)
+    with db.transaction() as session:
+        session.execute(FollowupList.__table__.delete())
+        # A list changed after it was sent is due again at the change (NOW): today's lists were due at the day's start.
+        session.execute(
+            update(Nudge).where(Nudge.id <= built, Nudge.kind == LIST, Nudge.due_at == NOW).values(due_at=start)
+        )
+        return session.execute(
+            update(Nudge)
+            .where(Nudge.id <= built, Nudge.status != "pending")
+            .values(
+                status="pending",
+                lease_until=None,
+                claimed_by=None,
+                sent_at=None,
+                sent_channel=None,
+                sent_ts=None,
+                list_day=None,
+                acted_at=None,
+                action=None,
+                last_error=None,
+                tries=0,
+                payload={},
+            )  # fmt: skip
+        ).rowcount
+
+
 def remove_sweep_writes(db: Database, built: int) -> int:
-    """Delete the nudges the sweeps wrote (bot.delivery.after_sent's reminders), ids past the `built` ones:
-    growing the table gives ids from there on."""
+    """Delete the nudges the sweeps wrote (the roll-over into the next working day's list), ids past the `built`
+    ones: growing the table gives ids from there on."""
     return execute(db, "DELETE FROM nudges WHERE id > :built", built=built)
 
 
@@ -226,9 +300,9 @@ def add_first_contacts(db: Database, count: int, first_id: int) -> None:
             [lead_row(i, new_rep(r), f"new lead {r}", f"New Lead {r}", "busy", created) for r, i in enumerate(ids)],
         )
         due_at = NOW - dt.timedelta(minutes=1)
-        conn.execute(
-            insert(Nudge.__table__), [followup_row(i, new_rep(r), i, due_at, created) for r, i in enumerate(ids)]
-        )
+        followups = [followup_row(i, new_rep(r), i, due_at, created) for r, i in enumerate(ids)]
+        conn.execute(insert(Nudge.__table__), followups)
+        conn.execute(insert(Nudge.__table__), list_rows(followups, first_id + count, created))
     fix_sequences(db)
 
 
@@ -236,7 +310,35 @@ def remove_first_contacts(db: Database, first_id: int) -> None:
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM nudges WHERE id >= :f"), {"f": first_id})
         conn.execute(text("DELETE FROM leads WHERE id >= :f"), {"f": first_id})
+        conn.execute(text("DELETE FROM followup_lists WHERE user_id LIKE 'U1NEW%'"))
         conn.execute(text("DELETE FROM reps WHERE user_id LIKE 'U1NEW%'"))
+
+
+# -- follow-ups that join a list already sent ----------------------------------------------------------------------
+
+
+def add_joiners(db: Database, reps: int, first_id: int) -> int:
+    """One new lead per rep with a follow-up due now (a call logged or a snooze ended after the day's list went
+    out): it joins the sent list, which is updated in place. Returns how many."""
+    written = NOW - dt.timedelta(hours=1)
+    rows = [(first_id + r, rep_id(r)) for r in range(reps)]
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(Lead.__table__),
+            [lead_row(i, user, f"joiner {i}", f"Joiner {i} BV", "busy", written) for i, user in rows],
+        )
+        conn.execute(
+            insert(Nudge.__table__),
+            [followup_row(i, user, i, NOW - dt.timedelta(seconds=30), written) for i, user in rows],
+        )
+    fix_sequences(db)
+    return len(rows)
+
+
+def remove_joiners(db: Database, first_id: int) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM nudges WHERE lead_id >= :f"), {"f": first_id})
+        conn.execute(text("DELETE FROM leads WHERE id >= :f"), {"f": first_id})
 
 
 # -- a year of logged work -----------------------------------------------------------------------------------------

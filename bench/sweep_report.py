@@ -7,10 +7,11 @@ import os
 import platform
 from dataclasses import dataclass, field
 
-from bench.sweep_data import AMSTERDAM, NOW, Plan
+from bench.sweep_data import AMSTERDAM, NOW, Plan, Seeded
 from bench.sweep_sql import QueryRow
 from bench.sweep_timing import SweepResult
 from bot.outbox.sweep import BATCH
+from bot.usecases.daylist import LIST
 
 TARGET_OWN_MS = 2.0
 
@@ -20,6 +21,7 @@ class BackendResult:
     name: str
     detail: str
     plan: Plan
+    seeded: Seeded | None = None
     build_s: float = 0.0
     queries: list[QueryRow] = field(default_factory=list)
     explains: list[tuple[str, str]] = field(default_factory=list)
@@ -38,7 +40,12 @@ def fmt_ms(value: float) -> str:
 
 
 def met(own_ms: float) -> str:
-    return "met" if own_ms < TARGET_OWN_MS else "MISSED"
+    ratio = f"{own_ms / TARGET_OWN_MS:.2f}x the target"
+    return f"met, {ratio}" if own_ms < TARGET_OWN_MS else f"MISSED, {ratio}"
+
+
+def statements(sweep: SweepResult) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(sweep.statements.items()))
 
 
 def slack_calls(sweep: SweepResult) -> str:
@@ -48,10 +55,11 @@ def slack_calls(sweep: SweepResult) -> str:
 def report(plan: Plan, results: list[BackendResult], skipped: list[str], elapsed: float, load_start: float) -> str:
     when = dt.datetime.now(dt.UTC)
     lines = [
-        f"# Outbox sweep: {plan.total:,} open cadences, {plan.due:,} due ({when:%Y-%m-%d %H:%M} UTC)",
+        f"# Outbox sweep: {plan.total:,} open cadences, {plan.due:,} due, {plan.reps:,} reps' day lists "
+        f"({when:%Y-%m-%d %H:%M} UTC)",
         "",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}. "
-        f"Sweep instant {NOW.astimezone(AMSTERDAM):%A %Y-%m-%d %H:%M} Amsterdam; {plan.reps} reps (DM channel "
+        f"Sweep instant {NOW.astimezone(AMSTERDAM):%A %Y-%m-%d %H:%M} Amsterdam; {plan.reps:,} reps (DM channel "
         f"known); batch {BATCH}. Slack stand-in (bot.slack.standin) in its own process, no rate limit; slack_sdk "
         f"WebClient opens a connection per call. Scaling: {plan.scale:,} rows (the extra rows half pending-later, "
         f"half sent), same {plan.due:,} due, then {plan.backlog:,} due. Run took {elapsed:.0f} s; load average "
@@ -68,45 +76,51 @@ def report(plan: Plan, results: list[BackendResult], skipped: list[str], elapsed
 
 def backend_markdown(res: BackendResult) -> list[str]:
     main = res.sweeps[0]
-    n = max(main.sent, 1)
+    followups, lists = max(main.listed, 1), max(main.messages, 1)
     lines = [f"## {res.name}", "", res.detail, "", *verdicts(res), ""]
     lines += [
         f"### One sweep: {main.label}",
         "",
         "| measure | value |",
         "| --- | ---: |",
-        f"| nudges sent / due | {main.sent:,} / {main.nudges:,} ({main.other}) |",
-        f"| rows marked sent in the table by this sweep | {main.sent_rows:,} |",
+        f"| follow-ups listed / expected (every one due before the rep's day ends) | {main.listed:,} / "
+        f"{main.expected_listed:,} |",
+        f"| list messages sent + updated / expected | {main.sent:,} + {main.updated:,} / "
+        f"{main.expected_messages:,} ({main.other}) |",
         f"| wall time of `Sweeper.sweep(now)` | {main.wall_s:.2f} s |",
-        f"| time per nudge, total | {fmt_ms(main.total_ms)} ms |",
-        f"| inside Slack HTTP calls (slack_sdk `api_call`), per nudge | {fmt_ms(main.http_ms)} ms |",
-        f"| inside the sweeper's `post` + `open_dm` callables, per nudge | "
-        f"{fmt_ms(main.per_nudge_ms(main.post.seconds + main.open_dm.seconds))} ms |",
-        f"| **our own time per nudge** (total - Slack HTTP) | **{fmt_ms(main.own_ms)} ms** "
-        f"(target < {TARGET_OWN_MS:g} ms: {met(main.own_ms)}) |",
-        f"| our own time per nudge (total - `post`/`open_dm` callables) | {fmt_ms(main.own_callables_ms)} ms |",
-        f"| CPU time of this process per nudge, outside Slack HTTP calls | {fmt_ms(main.own_cpu_ms)} ms |",
-        f"| `claim()` calls in the sweep x mean time | {main.claim.calls} x "
-        f"{fmt_ms(main.claim.seconds * 1000 / max(main.claim.calls, 1))} ms = "
-        f"{fmt_ms(main.per_nudge_ms(main.claim.seconds))} ms per nudge |",
-        f"| SQL statements per nudge | {main.statements / n:.1f} |",
+        f"| inside Slack HTTP calls (slack_sdk `api_call`) | {main.http.seconds:.2f} s = "
+        f"{fmt_ms(main.per(main.http.seconds, main.messages))} ms per list message |",
+        f"| **our own time per follow-up listed** (total - Slack HTTP, lists included) | "
+        f"**{fmt_ms(main.own_ms)} ms** (target < {TARGET_OWN_MS:g} ms: {met(main.own_ms)}) |",
+        f"| **our own time per list message** (total - Slack HTTP) | **{fmt_ms(main.own_per_message_ms)} ms** |",
+        f"| CPU time of this process per follow-up listed, outside Slack HTTP calls | {fmt_ms(main.own_cpu_ms)} ms |",
+        f"| own time delivering follow-up rows (joins) | {main.kind_own_s('followup'):.2f} s |",
+        f"| own time delivering list rows (gather, render, mark) | {main.kind_own_s(LIST):.2f} s = "
+        f"{fmt_ms(main.per(main.kind_own_s(LIST), lists))} ms per list |",
+        f"| own time outside deliveries (claims, the loop) | {main.rest_s:.2f} s; `claim()` {main.claim.calls} x "
+        f"{fmt_ms(main.claim.seconds * 1000 / max(main.claim.calls, 1))} ms |",
+        f"| SQL statements | {main.statements_total:,}: {statements(main)} |",
+        f"| SQL statements per follow-up listed / per list message | {main.statements_total / followups:.1f} / "
+        f"{main.statements[LIST] / lists:.1f} (the list's own) |",
         f"| Slack calls the stand-in saw | {slack_calls(main)} |",
-        f"| baseline: {res.bare_n:,} bare `chat.postMessage` calls with WebClient, same message | "
+        f"| baseline: {res.bare_n:,} bare `chat.postMessage` calls with WebClient, the same list message | "
         f"{res.bare_s:.2f} s = {fmt_ms(res.bare_ms)} ms per call |",
-        f"| our own time per nudge vs one bare Slack call | {main.own_ms / res.bare_ms:.2f}x |",
+        f"| our own time per list message vs one bare Slack call | {main.own_per_message_ms / res.bare_ms:.2f}x |",
         "",
     ]
     if len(res.sweeps) > 1:
         lines += [
-            "Other sweeps in the same run (per nudge, ms):",
+            "Every sweep in the same run (own = total - Slack HTTP):",
             "",
-            "| sweep | sent | total | Slack HTTP | own (total - HTTP) | own CPU | SQL statements | Slack calls |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            "| sweep | listed | lists sent + updated | wall s | own ms per follow-up | own ms per list message "
+            "| own CPU ms per follow-up | SQL statements | Slack calls |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
         ]
         for sw in res.sweeps:
             lines.append(
-                f"| {sw.label} | {sw.sent:,} | {fmt_ms(sw.total_ms)} | {fmt_ms(sw.http_ms)} | {fmt_ms(sw.own_ms)} | "
-                f"{fmt_ms(sw.own_cpu_ms)} | {sw.statements / max(sw.sent, 1):.1f} | {slack_calls(sw)} |"
+                f"| {sw.label} | {sw.listed:,} | {sw.sent:,} + {sw.updated:,} | {sw.wall_s:.2f} | "
+                f"{fmt_ms(sw.own_ms)} | {fmt_ms(sw.own_per_message_ms)} | {fmt_ms(sw.own_cpu_ms)} | "
+                f"{statements(sw)} | {slack_calls(sw)} |"
             )
         lines.append("")
     if main.claim_sql_matches is False:
@@ -150,25 +164,30 @@ def verdicts(res: BackendResult) -> list[str]:
     p = res.plan
     main = res.sweeps[0]
     out = [
-        f"- Our own time per nudge: **{fmt_ms(main.own_ms)} ms** wall, {fmt_ms(main.own_cpu_ms)} ms CPU "
-        f"(target < {TARGET_OWN_MS:g} ms: {met(main.own_ms)}); one bare Slack call costs {fmt_ms(res.bare_ms)} ms.",
+        f"- Our own time per follow-up listed, its list included: **{fmt_ms(main.own_ms)} ms** wall, "
+        f"{fmt_ms(main.own_cpu_ms)} ms CPU (target < {TARGET_OWN_MS:g} ms: {met(main.own_ms)}); per list message "
+        f"{fmt_ms(main.own_per_message_ms)} ms; one bare Slack call costs {fmt_ms(res.bare_ms)} ms.",
     ]
+    seeded = res.seeded
+    if seeded is None:
+        return out
     q = {(r.rows, r.due, r.variant, r.index): r for r in res.queries}
     try:
-        small, big = q[(p.total, p.due, "OR (before)", True)], q[(p.scale, p.due, "OR (before)", True)]
-        s_no, b_no = q[(p.total, p.due, "OR (before)", False)], q[(p.scale, p.due, "OR (before)", False)]
+        due, built = seeded.due, seeded.built
+        small, big = q[(built, due, "OR (before)", True)], q[(p.scale, due, "OR (before)", True)]
+        s_no, b_no = q[(built, due, "OR (before)", False)], q[(p.scale, due, "OR (before)", False)]
         back = q[(p.scale, p.backlog, "OR (before)", True)]
-        u_small = q[(p.scale, p.due, "UNION ALL (current)", True)]
+        u_small = q[(p.scale, due, "UNION ALL (current)", True)]
         u_back = q[(p.scale, p.backlog, "UNION ALL (current)", True)]
     except KeyError:
         return out
     out += [
-        f"- Due-row query with one OR (before), {p.due:,} due: SELECT {fmt_ms(small.select_ms)} ms at "
-        f"{p.total:,} rows, {fmt_ms(big.select_ms)} ms at {p.scale:,} rows (x{big.select_ms / small.select_ms:.1f} "
-        f"for x{p.scale / p.total:.0f} rows); without the partial indexes {fmt_ms(s_no.select_ms)} -> "
+        f"- Due-row query with one OR (before), {due:,} due: SELECT {fmt_ms(small.select_ms)} ms at "
+        f"{built:,} rows, {fmt_ms(big.select_ms)} ms at {p.scale:,} rows (x{big.select_ms / small.select_ms:.1f} "
+        f"for x{p.scale / built:.0f} rows); without the partial indexes {fmt_ms(s_no.select_ms)} -> "
         f"{fmt_ms(b_no.select_ms)} ms (x{b_no.select_ms / s_no.select_ms:.1f}). Plan: {small.plan}.",
         f"- With {p.backlog:,} due of {p.scale:,}: SELECT with one OR (before) {fmt_ms(back.select_ms)} ms "
-        f"(x{back.select_ms / big.select_ms:.1f} for x{p.backlog / p.due:.0f} due rows: it reads every due row "
+        f"(x{back.select_ms / big.select_ms:.1f} for x{p.backlog / due:.0f} due rows: it reads every due row "
         f"and sorts them, for each batch of {BATCH}), claim {fmt_ms(back.claim_ms)} ms; UNION ALL of the two "
         f"index-backed selects {fmt_ms(u_small.select_ms)} -> {fmt_ms(u_back.select_ms)} ms, claim "
         f"{fmt_ms(u_small.claim_ms)} -> {fmt_ms(u_back.claim_ms)} ms (reads {BATCH} rows per arm).",
