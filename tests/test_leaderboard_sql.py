@@ -277,7 +277,7 @@ def test_attempts_per_lead_in_sql_equals_the_coaching_definition_on_random_calls
             attempt = rng.choice([None, 1, 2, 3, 5, 8])
             outcome = rng.choices(outcomes, weights)[0]
             seed.call(user_id, at_, outcome, lead=lead, attempt=attempt)
-            calls.append((user_id, at_, outcome, lead and lead.id, attempt))
+            calls.append((user_id, at_, outcome, lead and str(lead.id), attempt))
     seen = set()
     windows = [(START, END), (MON + dt.timedelta(hours=23), TUE + dt.timedelta(hours=5, minutes=17)), (END, END)]
     windows += [(START - dt.timedelta(days=3), END + dt.timedelta(days=3)), (TUE, TUE + dt.timedelta(hours=1))]
