@@ -2,12 +2,16 @@
 
 import contextlib
 import datetime as dt
+import random
 
 from sqlalchemy import event, text
 
 from bot.storage.models import Activity, Lead, Rep, Team
 from bot.storage.standings import figures, first_meetings, lead_attempts, rebuild_rep_days, standings
+from coaching.domain import Activity as DomainActivity
+from coaching.domain import ActivityKind, Outcome
 from coaching.metrics import LeadAttempts
+from coaching.metrics import lead_attempts as metrics_lead_attempts
 from coaching.quality import QualitySettings, RepFigures
 from tests.rows import activity
 
@@ -256,3 +260,41 @@ def test_standings_rank_quality_over_volume(db):
         (3, "U0BOB", 0),
     ]
     assert board[2].figures.followup_attempts == 50
+
+
+def test_attempts_per_lead_in_sql_equals_the_coaching_definition_on_random_calls(db):
+    # The reference: coaching.metrics.lead_attempts, fed each rep's calls of the window as the rules see them.
+    rng = random.Random(20261130)
+    outcomes = [outcome.value for outcome in Outcome]
+    weights = [1 if Outcome(outcome).reached else 8 for outcome in outcomes]  # most dials reach no one
+    calls = []
+    with seeding(db) as seed:
+        leads = [seed.lead(TEAM, f"Lead {n}") for n in range(40)]
+        for _ in range(400):
+            user_id = rng.choice(["U0ANN", "U0BOB", "U0CAT"])
+            at_ = START - dt.timedelta(days=2) + dt.timedelta(minutes=rng.randrange(11 * 24 * 60))
+            lead = rng.choice([*leads, None])
+            attempt = rng.choice([None, 1, 2, 3, 5, 8])
+            outcome = rng.choices(outcomes, weights)[0]
+            seed.call(user_id, at_, outcome, lead=lead, attempt=attempt)
+            calls.append((user_id, at_, outcome, lead and str(lead.id), attempt))
+    seen = set()
+    windows = [(START, END), (MON + dt.timedelta(hours=23), TUE + dt.timedelta(hours=5, minutes=17)), (END, END)]
+    windows += [(START - dt.timedelta(days=3), END + dt.timedelta(days=3)), (TUE, TUE + dt.timedelta(hours=1))]
+    with read(db) as session:
+        for start, end in windows:
+            expected = {}
+            for user_id in sorted({call[0] for call in calls}):
+                mine = [
+                    DomainActivity(n, ActivityKind.CALL, at_, at_, Outcome(outcome), lead_key=lead, attempt=attempt)
+                    for n, (user, at_, outcome, lead, attempt) in enumerate(calls)
+                    if user == user_id and start <= at_ < end
+                ]
+                figure = metrics_lead_attempts(mine)
+                if figure.leads:
+                    expected[user_id] = figure
+            assert lead_attempts(session, TEAM, start, end) == expected, (start, end)
+            seen.update(expected.values())
+            for user_id, figure in expected.items():
+                assert lead_attempts(session, TEAM, start, end, user_id=user_id) == {user_id: figure}
+    assert len(seen) > 5  # the draw gives varied figures, not a row of empty windows
