@@ -54,29 +54,21 @@ def _crm_job(runtime: Runtime) -> None:
 
 def install_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
     """Add the bot's jobs with explicit ids (re-adding replaces, never duplicates)."""
+    jobs = [(_sweep_job, SWEEP_SECONDS, SWEEP_JOB, "deliver due nudges")]
     if runtime.crm.enabled:
+        jobs.insert(0, (_crm_job, CRM_SECONDS, CRM_JOB, "pull calls from HubSpot"))
+    for job, seconds, job_id, name in jobs:
         scheduler.add_job(
-            _crm_job,
-            IntervalTrigger(seconds=CRM_SECONDS),
+            job,
+            IntervalTrigger(seconds=seconds),
             args=[runtime],
-            id=CRM_JOB,
-            name="pull calls from HubSpot",
+            id=job_id,
+            name=name,
             replace_existing=True,
             max_instances=1,
             coalesce=True,
             next_run_time=dt.datetime.now(dt.UTC),
         )
-    scheduler.add_job(
-        _sweep_job,
-        IntervalTrigger(seconds=SWEEP_SECONDS),
-        args=[runtime],
-        id=SWEEP_JOB,
-        name="deliver due nudges",
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-        next_run_time=dt.datetime.now(dt.UTC),
-    )
 
 
 def background(runtime: Runtime) -> BackgroundScheduler:

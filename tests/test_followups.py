@@ -446,6 +446,7 @@ def test_a_focus_block_holds_the_list_and_ends_with_a_summary(coachbot, slack):
     summary = [texts(p) for p in coachbot.dms() if "focus block" in texts(p)]
     assert len(summary) == 1
     assert "In the block: 2 calls, 1 conversation, 1 meeting" in summary[0] and "email" in summary[0]
+    assert "Work logged in the block" not in summary[0]  # the 5 min of email are the slip, not the block's work
     assert len(followup_dms(coachbot, "Acme BV")) == 1
 
 

@@ -187,7 +187,11 @@ def decide_focus_summary(session: Session, nudge: Nudge, rep: RepProfile) -> Dec
                 meetings=count(Count(meetings, "meeting"), lang),
             )
         )
-    work_minutes = round(sum((a.ended_at - a.started_at).total_seconds() for a in inside if a.kind == "work") / 60)
+    # Only the block's own kind of work: minutes of other work are the slip the next line names.
+    work_minutes = round(
+        sum((a.ended_at - a.started_at).total_seconds() for a in inside if a.kind == "work" and a.work == block.work)
+        / 60
+    )
     if work_minutes:
         lines.append(t(lang, "nudge.focus_work", minutes=work_minutes))
     kinds = {WorkType.CALLS.value if a.kind == ActivityKind.CALL.value else a.work for a in inside}
