@@ -26,12 +26,24 @@ CRM_SECONDS = 300  # calls logged in HubSpot reach the coach within about five m
 
 
 def run_due(runtime: Runtime, now: dt.datetime | None = None) -> SweepReport:
-    """One pass of everything due at `now` (default: the clock)."""
+    """One pass of everything due at `now` (default: the clock): the posts' figures folded, then the outbox swept."""
+    _fold(runtime, now or runtime.clock())
     report = runtime.sweeper.sweep(now)
     metrics.count_sweep(report)
     if report.sent or report.deferred or report.retried or report.failed or report.cancelled:
         log.info("sweep: %s", report)
     return report
+
+
+def _fold(runtime: Runtime, now: dt.datetime) -> None:
+    """Fold the calls since the last pass into the channel posts' figures (bot.storage.persistence), off `/call`."""
+    from bot.storage import persistence
+
+    try:
+        with runtime.db.transaction() as session:
+            persistence.fold(session, now)
+    except Exception:  # posts count from the activities meanwhile; the sweep must go on
+        log.exception("folding the posts' figures failed")
 
 
 def _sweep_job(runtime: Runtime) -> None:

@@ -229,6 +229,80 @@ class RepDay(RepDayRow, Base):
 REP_DAY_ATTEMPTS = range(2, 11)
 
 
+class PersistencePeriod(Base):
+    """A season of a workspace (a week or a month from its local midnight) whose attempts per lead are kept folded.
+
+    bot.storage.persistence folds the season's calls into it, off the `/call` path: every call that started before
+    `horizon` is in its steps and days.
+    """
+
+    __tablename__ = "persistence_periods"
+    __table_args__ = (UniqueConstraint("team_id", "season", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    season: Mapped[str] = mapped_column(String(8))  # week|month
+    start: Mapped[dt.datetime]
+    end: Mapped[dt.datetime]
+    horizon: Mapped[dt.datetime]
+
+
+class PersistenceStep(Base):
+    """How one call moved its rep's attempts-per-lead sums for the season so far (see bot.storage.persistence).
+
+    A lead's step at a call is its share of the figure with that call minus its share before it, so a season's
+    figure up to any moment is the sum of the steps before that moment.
+    """
+
+    __tablename__ = "persistence_steps"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
+        # The partial day of a window: everything summed is in the index.
+        Index("ix_persistence_steps_time", "period_id", "at", "user_id", "leads", "attempts"),
+        Index("ix_persistence_steps_lead", "period_id", "lead_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("persistence_periods.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime]
+    leads: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer)
+
+
+class PersistenceDay(Base):
+    """A rep's steps of one UTC day of a season, summed: a window's whole days are read from here."""
+
+    __tablename__ = "persistence_days"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
+    )
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("persistence_periods.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    leads: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer)
+
+
+class PersistenceChange(Base):
+    """A call written, corrected or removed behind the fold's horizon (HubSpot): its lead is folded again.
+
+    Until then, a window holding `at` is counted from the activities (bot.storage.persistence).
+    """
+
+    __tablename__ = "persistence_changes"
+    __table_args__ = (Index("ix_persistence_changes_team", "team_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    lead_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime]
+
+
 class Nudge(Base):
     """The outbox: one message the bot owes someone, written in the same transaction as its cause.
 

@@ -42,6 +42,7 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import CannotDeliver, Decision, TryLater
 from bot.slack import blockkit
 from bot.slack.clients import NotInstalled
+from bot.storage import persistence
 from bot.storage.database import Database, insert_ignore
 from bot.storage.models import (
     Activity,
@@ -59,7 +60,7 @@ from bot.storage.models import (
 from bot.usecases.managers import manager_ids
 from bot.usecases.reps import RepDirectory, RepProfile, profile_of
 from coaching.dispositions import by_label, outcome_for, outcome_of
-from coaching.domain import CONVERSATIONS, Outcome
+from coaching.domain import CONVERSATIONS, ActivityKind, Outcome
 from coaching.findings import Count
 from coaching.i18n import t
 from coaching.parser import CallCommand
@@ -909,6 +910,8 @@ def _take(
     logged = log_call(
         session, rep, CallCommand(lead[2][:200], outcome, False, False, note), when, source="hubspot", live=False
     )
+    # Backdated, so behind the posts' folded figures: its lead is folded again (never needed for a live /call).
+    persistence.changed(session, team_id, logged.lead_id, when)
     session.add(
         CrmCall(
             team_id=team_id,
@@ -965,6 +968,7 @@ def _correct(session: Session, activity_id: int, outcome: Outcome) -> bool:
     _day_delta(session, activity, -1)
     _day_delta(session, activity, +1, outcome.value)
     activity.outcome = outcome.value
+    persistence.changed(session, activity.team_id, activity.lead_id, activity.started_at)
     lead = session.get(Lead, activity.lead_id) if activity.lead_id else None
     if lead is not None and lead.last_attempt_at == activity.started_at:
         lead.last_outcome = outcome.value
@@ -1009,6 +1013,8 @@ def _remove(session: Session, activity_id: int) -> None:
     lead = session.get(Lead, activity.lead_id) if activity.lead_id else None
     if lead is not None:
         lead.attempts = max(0, lead.attempts - 1)
+    if activity.kind == ActivityKind.CALL.value:
+        persistence.changed(session, activity.team_id, activity.lead_id, activity.started_at)
     session.delete(activity)
 
 

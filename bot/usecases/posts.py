@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
+from bot.storage import persistence
 from bot.storage.models import Nudge, Subscription, Team
-from bot.storage.standings import first_meetings, lead_attempts, standings
+from bot.storage.standings import first_meetings, standings
 from bot.usecases.leaderboard import (
     TOP,
     board_line,
@@ -151,8 +152,8 @@ def _celebrations(
 ) -> list[str]:
     cheers = []
     before_start, before_end = previous_window(season, post, tz)
-    now_avg = _per_lead(lead_attempts(session, team_id, post.season_start, post.at))
-    before_avg = _per_lead(lead_attempts(session, team_id, before_start, before_end))
+    now_avg = _per_lead(persistence.figures(session, team_id, post.season_start, post.at))
+    before_avg = _per_lead(persistence.figures(session, team_id, before_start, before_end))
     gains = {
         user: now_avg[user] - before_avg[user]
         for user in now_avg.keys() & before_avg.keys()

@@ -25,6 +25,8 @@ from bot.storage.models import (
     Lead,
     Manager,
     Nudge,
+    PersistenceDay,
+    PersistenceStep,
     Rep,
     RepDay,
     RuleMute,
@@ -151,7 +153,8 @@ def forget(rt: Runtime, team_id: str, user_id: str) -> str:
             .where(SLACK_INSTALLATIONS.c.team_id == team_id, SLACK_INSTALLATIONS.c.user_id == user_id)
             .values(user_id="")
         )
-        for model in (TipShown, RuleMute, ChartFile, RepDay, CrmOAuthState, CrmOwner, FollowupList):
+        per_rep = (TipShown, RuleMute, ChartFile, RepDay, CrmOAuthState, CrmOwner, FollowupList)
+        for model in (*per_rep, PersistenceStep, PersistenceDay):
             session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
         session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
     done = {"activities": count(Count(activities, "activity"), lang), "nudges": count(Count(nudges, "reminder"), lang)}

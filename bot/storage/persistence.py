@@ -1,0 +1,394 @@
+"""Attempts per lead for channel posts, folded ahead of time by the clock, so a post never groups a month of calls.
+
+`coaching.metrics.lead_attempts` defines the figure; `bot.storage.standings.lead_attempts` counts it from the
+activities, which takes a second for a month at 1,000,000 activities (README, the leaderboard): the figure is exact
+only by combining every lead called in the window, and a month holds some 400,000 (rep, lead) pairs.
+
+A post's windows start where a season starts (the team's local Monday or 1st of the month): the season so far, and
+the same stretch of the season before. So for each season in use the clock keeps every call's *step*: the change
+the call makes to its lead's share of the rep's figure for the season so far (the share is 0 once the lead is
+reached, else one lead with its attempts so far). A lead's shares add up over its steps, so a rep's figure for
+[season start, T) is the sum of their steps before T: whole UTC days are read summed (`persistence_days`), the rest
+of T's day from the steps. The result is the same as counting the activities, not an estimate
+(tests/test_persistence.py holds it to the definition).
+
+The fold runs on the clock (`fold`), never on `/call`: it takes in the calls that started since its last horizon,
+a minute behind the clock so a call stamped before a commit is not passed over (and each fold reads the minute
+before its horizon again). A call that starts now always lies after every horizon, so `/call` needs no hook. Calls
+written, corrected or removed behind the horizon (the HubSpot pull) leave a row in `persistence_changes`
+(`changed`): until the next fold has folded their lead again, a window holding one is counted from the activities.
+So is any window the fold does not cover (no season kept, a team time zone changed, a clock stopped for long).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from bot.storage.models import (
+    Activity,
+    PersistenceChange,
+    PersistenceDay,
+    PersistencePeriod,
+    PersistenceStep,
+    Subscription,
+    Team,
+)
+from bot.storage.standings import lead_attempts
+from coaching.domain import ActivityKind, Outcome
+from coaching.hours import local_datetime, zone
+from coaching.metrics import LeadAttempts
+
+#: How far behind the clock the fold's horizon stays, so a call stamped just before its commit is not passed over.
+LAG = dt.timedelta(minutes=1)
+#: Calls past the horizon that a query counts itself on top of the folded steps; more (a stopped clock): the scan.
+TAIL_CALLS = 5_000
+_REACHED = frozenset(outcome.value for outcome in Outcome if outcome.reached)
+_CHUNK = 500  # leads per IN list
+_DAY = dt.timedelta(days=1)
+
+Step = tuple[dt.datetime, int, int]  # when, change of leads, change of attempts
+
+
+def season_bounds(season: str, moment: dt.datetime, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The season (`week` from Monday, `month` from the 1st, local midnight in `tz`) holding `moment`, [start, end)."""
+    local = moment.astimezone(tz).date()
+    if season == "week":
+        first = local - dt.timedelta(days=local.weekday())
+        following = first + dt.timedelta(days=7)
+    else:
+        first = local.replace(day=1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+    return local_datetime(first, dt.time(0), tz), local_datetime(following, dt.time(0), tz)
+
+
+def steps(calls: Iterable[tuple[dt.datetime, int | None, str | None]]) -> list[Step]:
+    """One rep's calls on one lead in a season, in time order: the steps of the lead's share of their figure.
+
+    The share after a call is `coaching.metrics.lead_attempts` of the calls so far: nothing once one reached the
+    lead, else one lead with its highest attempt number (or the number of calls). Steps that change nothing are left
+    out.
+    """
+    calls_so_far, highest, reached = 0, None, False
+    leads, attempts = 0, 0
+    found: list[Step] = []
+    for at, attempt, outcome in calls:
+        calls_so_far += 1
+        if attempt is not None:
+            highest = attempt if highest is None else max(highest, attempt)
+        reached = reached or outcome in _REACHED
+        now_leads, now_attempts = (0, 0) if reached else (1, highest or calls_so_far)
+        if (now_leads, now_attempts) != (leads, attempts):
+            found.append((at, now_leads - leads, now_attempts - attempts))
+            leads, attempts = now_leads, now_attempts
+    return found
+
+
+# -- reading ------------------------------------------------------------------------------------------------------
+
+
+def figures(session: Session, team_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, LeadAttempts]:
+    """Per rep: attempts per lead over their calls in [start, end), as `standings.lead_attempts` counts them.
+
+    From the folded steps when a kept season starts at `start` and holds `end`, else from the activities.
+    """
+    period = session.scalars(
+        select(PersistencePeriod)
+        .where(PersistencePeriod.team_id == team_id, PersistencePeriod.start == start, PersistencePeriod.end >= end)
+        .order_by(PersistencePeriod.horizon.desc())
+        .limit(1)
+    ).first()
+    if period is None or _changed_in(session, team_id, start, end):
+        return lead_attempts(session, team_id, start, end)
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    cut = min(end, period.horizon)
+    _add(totals, _before(session, period.id, cut))
+    if end > period.horizon:
+        tail = _tail(session, period, end)
+        if tail is None:
+            return lead_attempts(session, team_id, start, end)
+        _add(totals, tail)
+    return {user: LeadAttempts(leads, attempts) for user, (leads, attempts) in sorted(totals.items()) if leads}
+
+
+def _changed_in(session: Session, team_id: str, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether a call in [start, end) changed behind the fold and its lead is yet to be folded again."""
+    found = session.scalar(
+        select(PersistenceChange.id)
+        .where(PersistenceChange.team_id == team_id, PersistenceChange.at >= start, PersistenceChange.at < end)
+        .limit(1)
+    )
+    return found is not None
+
+
+def _add(totals: dict[str, list[int]], rows: Iterable[tuple[str, int, int]]) -> None:
+    for user, leads, attempts in rows:
+        total = totals[user]
+        total[0] += int(leads)
+        total[1] += int(attempts)
+
+
+def _before(session: Session, period_id: int, cut: dt.datetime) -> list[tuple[str, int, int]]:
+    """Each rep's steps before `cut`: whole days summed, and the steps of `cut`'s own day, from its nearer end."""
+    midnight = cut.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = PersistenceDay
+    step = PersistenceStep
+    if cut - midnight <= _DAY / 2:
+        whole = day.day < midnight.date()
+        partial = select(step.user_id, func.sum(step.leads), func.sum(step.attempts)).where(
+            step.period_id == period_id, step.at >= midnight, step.at < cut
+        )
+        sign = 1
+    else:  # the day up to `cut` is its whole, less the steps from `cut` to its end
+        whole = day.day <= midnight.date()
+        partial = select(step.user_id, func.sum(step.leads), func.sum(step.attempts)).where(
+            step.period_id == period_id, step.at >= cut, step.at < midnight + _DAY
+        )
+        sign = -1
+    rows = [
+        (user, leads, attempts)
+        for user, leads, attempts in session.execute(
+            select(day.user_id, func.sum(day.leads), func.sum(day.attempts))
+            .where(day.period_id == period_id, whole)
+            .group_by(day.user_id)
+        )
+    ]
+    rows += [
+        (user, sign * int(leads), sign * int(attempts))
+        for user, leads, attempts in session.execute(partial.group_by(step.user_id))
+    ]
+    return rows
+
+
+def _tail(session: Session, period: PersistencePeriod, end: dt.datetime) -> list[tuple[str, int, int]] | None:
+    """The change the calls in [horizon, end) make: their leads' shares counted anew, less their folded steps.
+
+    None when there are more than `TAIL_CALLS` such calls (the activities are counted instead).
+    """
+    leads = set(
+        session.scalars(
+            select(Activity.lead_id).where(*_calls(period.team_id, period.horizon, end)).limit(TAIL_CALLS + 1)
+        )
+    )
+    if len(leads) > TAIL_CALLS:
+        return None
+    rows: list[tuple[str, int, int]] = []
+    for chunk in _chunks(sorted(leads)):
+        folded = session.execute(
+            select(PersistenceStep.user_id, func.sum(PersistenceStep.leads), func.sum(PersistenceStep.attempts))
+            .where(PersistenceStep.period_id == period.id, PersistenceStep.lead_id.in_(chunk))
+            .group_by(PersistenceStep.user_id)
+        )
+        rows += [(user, -int(n), -int(total)) for user, n, total in folded]
+        for (user, _lead), found in _lead_steps(session, period.team_id, chunk, period.start, end).items():
+            rows.append((user, sum(s[1] for s in found), sum(s[2] for s in found)))
+    return rows
+
+
+def _calls(team_id: str, start: dt.datetime, end: dt.datetime) -> tuple[Any, ...]:
+    return (
+        Activity.team_id == team_id,
+        Activity.kind == ActivityKind.CALL.value,
+        Activity.lead_id.is_not(None),
+        Activity.started_at >= start,
+        Activity.started_at < end,
+    )
+
+
+def _chunks(items: Sequence[int]) -> Iterator[list[int]]:
+    it = iter(items)
+    while chunk := list(islice(it, _CHUNK)):
+        yield chunk
+
+
+def _lead_steps(
+    session: Session, team_id: str, lead_ids: Sequence[int] | None, start: dt.datetime, end: dt.datetime
+) -> dict[tuple[str, int], list[Step]]:
+    """The steps of every (rep, lead) among `lead_ids` (None: every lead) for their calls in [start, end)."""
+    conditions = list(_calls(team_id, start, end))
+    if lead_ids is not None:
+        conditions.append(Activity.lead_id.in_(lead_ids))
+    rows = session.execute(
+        select(Activity.user_id, Activity.lead_id, Activity.started_at, Activity.attempt, Activity.outcome)
+        .where(*conditions)
+        .order_by(Activity.started_at, Activity.id)
+    )
+    calls: dict[tuple[str, int], list[tuple[dt.datetime, int | None, str | None]]] = defaultdict(list)
+    for user, lead, at, attempt, outcome in rows:
+        calls[(user, lead)].append((at, attempt, outcome))
+    return {key: steps(found) for key, found in calls.items()}
+
+
+# -- writing ------------------------------------------------------------------------------------------------------
+
+
+def changed(session: Session, team_id: str, lead_id: int | None, at: dt.datetime) -> None:
+    """A call on `lead_id` at `at` was written, corrected or removed other than by `/call` (HubSpot): fold it again.
+
+    Written in the transaction of the change, so no window is read from steps that miss it.
+    """
+    if lead_id is not None:
+        session.execute(insert(PersistenceChange).values(team_id=team_id, lead_id=lead_id, at=at))
+
+
+def fold(session: Session, now: dt.datetime) -> int:
+    """Bring every kept season up to `now` less `LAG`; returns the (rep, lead) pairs folded.
+
+    Kept: the current and the previous season of each kind a workspace's active subscriptions post, in the team's
+    time zone. Seasons no longer kept are dropped, and so are changes of workspaces without a kept season.
+    """
+    folded = 0
+    kept: set[int] = set()
+    teams = session.execute(
+        select(Team.id, Team.settings, Subscription.season)
+        .join(Subscription, Subscription.team_id == Team.id)
+        .where(Subscription.active.is_(True), Team.uninstalled_at.is_(None))
+    ).all()
+    seasons: dict[str, set[str]] = defaultdict(set)
+    zones: dict[str, ZoneInfo] = {}
+    for team_id, settings, season in teams:
+        seasons[team_id].add(season)
+        zones[team_id] = zone(str((settings or {}).get("tz") or "Europe/Amsterdam"))
+    for team_id in sorted(seasons):
+        # Changes are read before the calls: one written meanwhile stays for the next fold.
+        changes = session.execute(
+            select(PersistenceChange.id, PersistenceChange.lead_id, PersistenceChange.at).where(
+                PersistenceChange.team_id == team_id
+            )
+        ).all()
+        for season in sorted(seasons[team_id]):
+            current = season_bounds(season, now, zones[team_id])
+            previous = season_bounds(season, current[0] - dt.timedelta(microseconds=1), zones[team_id])
+            for start, end in (previous, current):
+                period = _period(session, team_id, season, start, end)
+                kept.add(period.id)
+                touched = {lead for _, lead, at in changes if start <= at < end}
+                folded += _fold_period(session, period, min(now - LAG, end), touched)
+        if changes:
+            session.execute(delete(PersistenceChange).where(PersistenceChange.id.in_([c.id for c in changes])))
+    session.execute(delete(PersistencePeriod).where(PersistencePeriod.id.not_in(sorted(kept))))
+    session.execute(delete(PersistenceChange).where(PersistenceChange.team_id.not_in(sorted(seasons))))
+    return folded
+
+
+def _period(session: Session, team_id: str, season: str, start: dt.datetime, end: dt.datetime) -> PersistencePeriod:
+    period = session.scalars(
+        select(PersistencePeriod).where(
+            PersistencePeriod.team_id == team_id, PersistencePeriod.season == season, PersistencePeriod.start == start
+        )
+    ).first()
+    if period is None:
+        period = PersistencePeriod(team_id=team_id, season=season, start=start, end=end, horizon=start)
+        session.add(period)
+        session.flush()
+    return period
+
+
+def _fold_period(session: Session, period: PersistencePeriod, horizon: dt.datetime, touched: set[int]) -> int:
+    """Fold the calls since the period's horizon (and the leads of `touched`) up to `horizon`."""
+    if horizon <= period.horizon and not touched:
+        return 0
+    horizon = max(horizon, period.horizon)
+    if period.horizon == period.start:  # nothing folded yet: every lead of the season so far
+        found = _lead_steps(session, period.team_id, None, period.start, horizon)
+        _write(session, period, found, replace_all=True)
+    else:
+        since = max(period.start, period.horizon - LAG)  # the minute before the horizon again: late commits
+        touched = touched | set(
+            session.scalars(select(Activity.lead_id).where(*_calls(period.team_id, since, horizon)).distinct())
+        )
+        found = {}
+        for chunk in _chunks(sorted(touched)):
+            found.update(_lead_steps(session, period.team_id, chunk, period.start, horizon))
+        _write(session, period, found, leads=sorted(touched))
+    period.horizon = horizon
+    return len(found)
+
+
+def _write(
+    session: Session,
+    period: PersistencePeriod,
+    found: dict[tuple[str, int], list[Step]],
+    *,
+    leads: Sequence[int] = (),
+    replace_all: bool = False,
+) -> None:
+    """Replace the steps of `leads` (or all) with `found`, and move the day sums by the difference."""
+    by_day: dict[tuple[dt.date, str], list[int]] = defaultdict(lambda: [0, 0])
+    if replace_all:
+        session.execute(delete(PersistenceStep).where(PersistenceStep.period_id == period.id))
+        session.execute(delete(PersistenceDay).where(PersistenceDay.period_id == period.id))
+    else:
+        for chunk in _chunks(leads):
+            old = PersistenceStep
+            gone = session.execute(
+                select(old.user_id, old.at, old.leads, old.attempts).where(
+                    old.period_id == period.id, old.lead_id.in_(chunk)
+                )
+            )
+            for user, at, n, attempts in gone:
+                total = by_day[(at.astimezone(dt.UTC).date(), user)]
+                total[0] -= n
+                total[1] -= attempts
+            session.execute(delete(old).where(old.period_id == period.id, old.lead_id.in_(chunk)))
+    rows = []
+    for (user, lead), found_steps in found.items():
+        for at, n, attempts in found_steps:
+            rows.append(
+                {
+                    "period_id": period.id,
+                    "team_id": period.team_id,
+                    "user_id": user,
+                    "lead_id": lead,
+                    "at": at,
+                    "leads": n,
+                    "attempts": attempts,
+                }
+            )
+            total = by_day[(at.astimezone(dt.UTC).date(), user)]
+            total[0] += n
+            total[1] += attempts
+    for start in range(0, len(rows), 10_000):
+        session.execute(insert(PersistenceStep), rows[start : start + 10_000])
+    _move_days(session, period, by_day, fresh=replace_all)
+
+
+def _move_days(
+    session: Session, period: PersistencePeriod, by_day: dict[tuple[dt.date, str], list[int]], *, fresh: bool
+) -> None:
+    moved = {key: value for key, value in by_day.items() if value != [0, 0]}
+    if not moved:
+        return
+    existing: set[tuple[dt.date, str]] = set()
+    if not fresh:
+        days = sorted({day for day, _ in moved})
+        existing = {
+            (day, user)
+            for day, user in session.execute(
+                select(PersistenceDay.day, PersistenceDay.user_id).where(
+                    PersistenceDay.period_id == period.id, PersistenceDay.day.in_(days)
+                )
+            )
+        }
+    new = [
+        {"period_id": period.id, "day": day, "user_id": user, "team_id": period.team_id, "leads": n, "attempts": a}
+        for (day, user), (n, a) in moved.items()
+        if (day, user) not in existing
+    ]
+    for start in range(0, len(new), 10_000):
+        session.execute(insert(PersistenceDay), new[start : start + 10_000])
+    row = PersistenceDay
+    for (day, user), (n, attempts) in moved.items():
+        if (day, user) in existing:
+            session.execute(
+                update(row)
+                .where(row.period_id == period.id, row.day == day, row.user_id == user)
+                .values(leads=row.leads + n, attempts=row.attempts + attempts)
+            )
