@@ -45,10 +45,16 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.common import ROOT, publish  # noqa: E402
 from bench.throwaway_postgres import PG_ADMIN_URL, server_version, shown, throwaway_database  # noqa: E402
+from bot.storage import persistence  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
+from bot.storage.models import Nudge, Subscription  # noqa: E402
 from bot.storage.standings import first_meetings, lead_attempts, rebuild_rep_days, standings  # noqa: E402
+from bot.usecases.digest import digest  # noqa: E402
+from bot.usecases.posts import channel_post  # noqa: E402
 from coaching.domain import CONVERSATIONS  # noqa: E402
+from coaching.hours import zone  # noqa: E402
 from coaching.quality import QualitySettings, RepFigures  # noqa: E402
+from coaching.seasons import Post, previous_window  # noqa: E402
 
 TEAM = "T0BENCH01"
 END = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)  # a Monday, 00:00 UTC: the data covers the 30 days before it
@@ -370,8 +376,10 @@ def fill_rollup(db: Database) -> int:
     return size
 
 
-def run_database(db: Database, label: str, data: Data, runs: int) -> tuple[list[Row], list[str], str]:
-    """Load, fill the daily rollup, and measure with the schema as migrated."""
+def run_database(
+    db: Database, label: str, data: Data, runs: int, digest_runs: int
+) -> tuple[list[Row], list[str], str, list[PostRow]]:
+    """Load, fill the daily rollup, and measure with the schema as migrated; then the posts and the digest."""
     t0 = time.perf_counter()
     (load_sqlite if db.dialect == "sqlite" else load_postgres)(db, data)
     print(f"{label}: loaded in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -379,7 +387,131 @@ def run_database(db: Database, label: str, data: Data, runs: int) -> tuple[list[
     size = fill_rollup(db)
     print(f"{label}: {size:,} rep_days rows counted in {time.perf_counter() - t0:.1f} s", flush=True)
     rows, problems = measure(db, label, INDEXES, runs)
-    return rows, problems, explain(db)
+    plan = explain(db)
+    posts, bad = measure_posts(db, label, runs, digest_runs)
+    return rows, problems + bad, plan, posts
+
+
+# -- channel posts and the digest (issue 14: under 100 ms at 1M activities) ----------------------------------------
+
+POST_TZ = zone("Europe/Amsterdam")  # the bench team's time zone (no `tz` in its settings: team_tz's default)
+POST_AT = dt.datetime(2026, 11, 27, 16, 0, tzinfo=POST_TZ).astimezone(dt.UTC)  # Friday 16:00, the default moment
+#: The posts measured: a weekly post of the week season and a daily post of the month season, both that Friday.
+POSTS = {
+    "week": dt.datetime(2026, 11, 23, tzinfo=POST_TZ).astimezone(dt.UTC),
+    "month": dt.datetime(2026, 11, 1, tzinfo=POST_TZ).astimezone(dt.UTC),
+}
+SWEEP_AFTER = dt.timedelta(seconds=20)  # the post is composed by the first sweep after its moment
+MS_POST_TARGET = 100.0
+
+
+@dataclass
+class PostRow:
+    """One database, one measured thing: the bot's way now beside the same-run baseline."""
+
+    database: str
+    what: str
+    ours_ms: float
+    baseline: str
+    baseline_ms: float
+
+    @property
+    def met(self) -> bool:
+        return self.ours_ms < MS_POST_TARGET
+
+
+def _post_nudge(season: str) -> Nudge:
+    payload = {
+        "season": season,
+        "season_start": POSTS[season].isoformat(),
+        "at": POST_AT.isoformat(),
+        "final": season == "week",
+        "tz": POST_TZ.key,
+        "by": None,
+        "language": "en",
+        "frequency": "weekly" if season == "week" else "daily",
+    }
+    return Nudge(team_id=TEAM, kind="leaderboard_post", payload=payload)
+
+
+def _windows(season: str) -> list[tuple[dt.datetime, dt.datetime]]:
+    post = Post(at=POST_AT, season_start=POSTS[season], final=False)
+    return [(post.season_start, post.at), previous_window(season, post, POST_TZ)]
+
+
+def measure_posts(db: Database, label: str, runs: int, digest_runs: int) -> tuple[list[PostRow], list[str]]:
+    """lead_attempts() for each post's two windows, the whole post and the digest: counted, then folded."""
+    rows: list[PostRow] = []
+    problems: list[str] = []
+    median = statistics.median
+    with db.transaction() as session:
+        for n, season in enumerate(POSTS):
+            session.add(Subscription(team_id=TEAM, channel_id=f"C0BENCH{n}", frequency="daily", season=season,
+                                     created_by=None, created_at=END - dt.timedelta(days=DAYS)))  # fmt: skip
+    now = POST_AT + SWEEP_AFTER
+    scanned: dict[str, float] = {}
+    counted: dict[str, dict] = {}
+    with Session(db.engine) as session:
+        for season in POSTS:  # no fold yet: every figure counted from the activities, as before
+            windows = _windows(season)
+            counted[season] = {w: lead_attempts(session, TEAM, *w) for w in windows}
+            scanned[f"{season} windows"] = median(
+                [timed(lambda ws=windows: [lead_attempts(session, TEAM, *w) for w in ws]) for _ in range(runs)]
+            )
+            nudge = _post_nudge(season)
+            channel_post(session, nudge, now)
+            scanned[f"{season} post"] = median(
+                [timed(lambda n=nudge: channel_post(session, n, now)) for _ in range(runs)]
+            )
+    # The clock: the seasons folded once (what a deploy or a new subscription costs), then one sweep's fold.
+    with db.transaction() as session:
+        t0 = time.perf_counter()
+        pairs = persistence.fold(session, POST_AT - dt.timedelta(minutes=10))
+        build_ms = (time.perf_counter() - t0) * 1000
+    with db.transaction() as session:
+        t0 = time.perf_counter()
+        tick_pairs = persistence.fold(session, now)
+        tick_ms = (time.perf_counter() - t0) * 1000
+    if db.dialect == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE persistence_steps, persistence_days, persistence_periods")
+    print(f"  {label} fold: {pairs:,} (rep, lead) pairs of 4 seasons in {build_ms:,.0f} ms; the next sweep's fold "
+          f"(10 minutes of calls, {tick_pairs:,} pairs) {tick_ms:.1f} ms", flush=True)  # fmt: skip
+    with Session(db.engine) as session:
+        for season in POSTS:
+            windows = _windows(season)
+            for w in windows:
+                if persistence.figures(session, TEAM, *w) != counted[season][w]:
+                    problems.append(f"{label}, {season} window {w}: folded figures differ from lead_attempts()")
+            ms = median([timed(lambda ws=windows: [persistence.figures(session, TEAM, *w) for w in ws])
+                         for _ in range(runs)])  # fmt: skip
+            rows.append(PostRow(label, f"attempts per lead, {season} post's 2 windows", ms,
+                                "lead_attempts() (counted)", scanned[f"{season} windows"]))  # fmt: skip
+            nudge = _post_nudge(season)
+            channel_post(session, nudge, now)
+            ms = median([timed(lambda n=nudge: channel_post(session, n, now)) for _ in range(runs)])
+            rows.append(PostRow(label, f"channel post, {season} season", ms, "the same post, counted",
+                                scanned[f"{season} post"]))  # fmt: skip
+            print(f"  {label} {season} post: windows {rows[-2].ours_ms:.1f} ms (counted {rows[-2].baseline_ms:.1f}), "
+                  f"post {rows[-1].ours_ms:.1f} ms (counted {rows[-1].baseline_ms:.1f})", flush=True)  # fmt: skip
+        rows.append(PostRow(label, "fold: the sweep after the post (10 min of calls)", tick_ms,
+                            "fold: 4 seasons from nothing", build_ms))  # fmt: skip
+        # The manager's digest of the last full week (the reader's zone is UTC, as the bench reps'), beside reading
+        # the two weeks of activities it reads.
+        week = {"week_start": (END - dt.timedelta(days=7)).isoformat(), "week_end": END.isoformat()}
+        nudge = Nudge(team_id=TEAM, user_id="U0REP00000", kind="digest", payload=week)
+        low, high = _bounds(db.dialect, END - dt.timedelta(days=14), END)
+        read = text("SELECT * FROM activities WHERE team_id = :team AND started_at >= :start AND started_at < :end")
+
+        def read_rows() -> int:
+            return len(session.execute(read, {"team": TEAM, "start": low, "end": high}).all())
+
+        digest_ms = median([timed(lambda: digest(session, nudge, now)) for _ in range(digest_runs)])
+        read_ms = median([timed(read_rows) for _ in range(digest_runs)])
+        rows.append(PostRow(label, "manager digest (week to 2026-11-30)", digest_ms,
+                            f"read its 2 weeks' {read_rows():,} activity rows", read_ms))  # fmt: skip
+        print(f"  {label} digest {digest_ms:,.0f} ms, reading its rows {read_ms:,.0f} ms", flush=True)
+    return rows, problems
 
 
 # -- databases ----------------------------------------------------------------------------------------------------
@@ -440,6 +572,15 @@ def tables(rows: list[Row]) -> list[str]:
     return [*standings_table, "", *others]
 
 
+def post_table(rows: list[PostRow]) -> list[str]:
+    lines = ["| database | measured | ms | baseline | baseline ms | ratio | under 100 ms |",
+             "| --- | --- | ---: | --- | ---: | ---: | --- |"]  # fmt: skip
+    for r in rows:
+        lines.append(f"| {r.database} | {r.what} | {r.ours_ms:,.1f} | {r.baseline} | {r.baseline_ms:,.1f} "
+                     f"| {r.ours_ms / r.baseline_ms:.3f}x | {'yes' if r.met else 'NO'} |")  # fmt: skip
+    return lines
+
+
 def commit() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
@@ -461,6 +602,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, help="reps (default 1,000)")
     parser.add_argument("--activities", type=int, help="activities (default 1,000,000)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each query (the median counts; default 5)")
+    parser.add_argument("--digest-runs", type=int, default=3, help="timed runs of the digest (default 3)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="measure one database")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
@@ -473,14 +615,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"built {len(data.activities):,} activities ({data.calls:,} calls), {len(data.leads):,} leads, {reps:,} reps "
           f"in {time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
     rows: list[Row] = []
+    post_rows: list[PostRow] = []
     problems: list[str] = []
     notes: list[str] = []
     plans: list[str] = []
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory(prefix="bench-leaderboard-") as folder, sqlite_database(Path(folder)) as db:
             label = f"SQLite {sqlite3.sqlite_version}"
-            got, bad, plan = run_database(db, label, data, args.runs)
-        rows, problems = rows + got, problems + bad
+            got, bad, plan, posted = run_database(db, label, data, args.runs, args.digest_runs)
+        rows, problems, post_rows = rows + got, problems + bad, post_rows + posted
         plans.append(f"{label}, the hand-written query's month window:\n\n```\n{plan}\n```")
         loads.append(load_average())
     if args.only in (None, "postgresql"):
@@ -492,8 +635,8 @@ def main(argv: list[str] | None = None) -> int:
             with postgres_database() as db:
                 with db.engine.connect() as conn:
                     label = "PostgreSQL " + conn.exec_driver_sql("SHOW server_version").scalar_one().split()[0]
-                got, bad, plan = run_database(db, label, data, args.runs)
-            rows, problems = rows + got, problems + bad
+                got, bad, plan, posted = run_database(db, label, data, args.runs, args.digest_runs)
+            rows, problems, post_rows = rows + got, problems + bad, post_rows + posted
             plans.append(f"{label}, the hand-written query's month window:\n\n```\n{plan}\n```")
             loads.append(load_average())
 
@@ -515,6 +658,12 @@ def main(argv: list[str] | None = None) -> int:
             *tables(rows),
             "",
             f"Targets: standings() at most {RATIO_TARGET}x the hand-written query and under {MS_TARGET:.0f} ms.",
+            "",
+            f"Channel posts ({POST_AT:%Y-%m-%d %H:%M} UTC, composed {SWEEP_AFTER.seconds} s later) and the digest "
+            f"(issue 14: under {MS_POST_TARGET:.0f} ms). The post's attempts per lead are read from the folded "
+            "seasons (bot.storage.persistence) beside lead_attempts() counting the same windows from the activities:",
+            "",
+            *post_table(post_rows),
             *notes,
             *problems,
             "",
