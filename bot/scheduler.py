@@ -40,8 +40,7 @@ def _fold(runtime: Runtime, now: dt.datetime) -> None:
     from bot.storage import persistence
 
     try:
-        with runtime.db.transaction() as session:
-            persistence.fold(session, now)
+        persistence.fold(runtime.db, now)
     except Exception:  # posts count from the activities meanwhile; the sweep must go on
         log.exception("folding the posts' figures failed")
 

@@ -12,6 +12,7 @@ import os
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.fernet import Fernet
@@ -484,3 +485,52 @@ def test_forget_leaves_no_trace_of_the_rep_or_the_manager_who_connected_hubspot(
         ]
         assert found == []
         assert session.get(CrmConnection, TEAM).status == "active"  # HubSpot stays connected for the team
+
+
+def test_calls_pulled_corrected_and_removed_behind_the_fold_are_in_the_posts_figures(bot, hubspot, clock):
+    from bot.storage import persistence
+    from bot.storage.models import PersistenceChange, PersistenceStep, Subscription
+    from bot.storage.standings import lead_attempts
+
+    connect(bot)
+    bot.slash("/call", "Warm BV no-answer", user="U0ANOUK")
+    crm.sync(bot.runtime, TEAM)
+    with bot.db.transaction() as session:
+        session.add(Subscription(team_id=TEAM, channel_id="C0SALES", frequency="daily", season="week",
+                                 created_by="U0PETRA", created_at=clock()))  # fmt: skip
+    start = persistence.season_bounds("week", clock(), ZoneInfo("Europe/Amsterdam"))[0]
+
+    def held_to_the_count() -> None:
+        with bot.db.read() as session:
+            end = clock() - dt.timedelta(seconds=1)
+            assert persistence.figures(session, TEAM, start, end) == lead_attempts(session, TEAM, start, end)
+
+    hooli = hubspot.portal.add_company("Hooli")
+    pied = hubspot.portal.add_company("Pied Piper")
+    clock.advance(hours=2)
+    bot.sweep()  # the clock folds the week so far
+    # Calls Anouk logged in HubSpot an hour ago, pulled now: behind the fold's horizon.
+    hour_ago, anouk = clock() - dt.timedelta(hours=1), hubspot.owner["U0ANOUK"]
+    first = hubspot.portal.log_call(anouk, NO_ANSWER, hour_ago, associate=hooli)
+    second = hubspot.portal.log_call(anouk, NO_ANSWER, hour_ago, associate=pied)
+    assert crm.sync(bot.runtime, TEAM).recorded == 2
+    with bot.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(PersistenceChange)) == 2
+    held_to_the_count()
+    bot.sweep()
+    with bot.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(PersistenceChange)) == 0
+        folded = set(session.scalars(select(PersistenceStep.lead_id)))
+        hooli_lead = session.scalar(select(Lead.id).where(Lead.name == "Hooli"))
+        assert hooli_lead in folded
+    held_to_the_count()
+    clock.advance(minutes=5)
+    hubspot.portal.edit("calls", first, hs_call_disposition=CONNECTED)
+    hubspot.portal.archive("calls", second)
+    report = crm.sync(bot.runtime, TEAM)
+    assert report.corrected == 1 and report.removed == 1, report
+    held_to_the_count()
+    bot.sweep()
+    held_to_the_count()
+    with bot.db.read() as session:
+        assert hooli_lead not in set(session.scalars(select(PersistenceStep.lead_id).where(PersistenceStep.leads > 0)))

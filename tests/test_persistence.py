@@ -89,8 +89,7 @@ def figures(db, team_id, start, end):
 
 
 def fold(db, now):
-    with db.transaction() as s:
-        return persistence.fold(s, now)
+    return persistence.fold(db, now)
 
 
 class Calls:

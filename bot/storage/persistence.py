@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.storage.database import Database
 from bot.storage.models import (
     Activity,
     PersistenceChange,
@@ -244,14 +246,59 @@ def changed(session: Session, team_id: str, lead_id: int | None, at: dt.datetime
         session.execute(insert(PersistenceChange).values(team_id=team_id, lead_id=lead_id, at=at))
 
 
-def fold(session: Session, now: dt.datetime) -> int:
+@dataclass
+class _Fold:
+    """One season's fold, worked out in a read and written after: what it found and from which horizon."""
+
+    team_id: str
+    season: str
+    start: dt.datetime
+    end: dt.datetime
+    since: dt.datetime | None  # the horizon it folded from; None: a season not kept yet
+    horizon: dt.datetime
+    leads: list[int] | None  # the leads folded again; None: every lead (the season from nothing)
+    found: dict[tuple[str, int], list[Step]]
+
+    @property
+    def idle(self) -> bool:
+        """Nothing to write: no call since the horizon and no change."""
+        return self.since is not None and self.since == self.horizon and not self.leads
+
+
+def fold(db: Database, now: dt.datetime) -> int:
     """Bring every kept season up to `now` less `LAG`; returns the (rep, lead) pairs folded.
 
     Kept: the current and the previous season of each kind a workspace's active subscriptions post, in the team's
-    time zone. Seasons no longer kept are dropped, and so are changes of workspaces without a kept season.
+    time zone. Seasons no longer kept are dropped, and so are changes of workspaces without a kept season. The calls
+    are read and their steps worked out in a read, without the write lock `/call` needs; the write that follows
+    only replaces rows, and skips a season another clock folded meanwhile.
     """
-    folded = 0
-    kept: set[int] = set()
+    with db.read() as session:
+        folds, changes, kept_teams = _work_out(session, now)
+    if all(work.idle for work in folds) and not changes and not _stale(db, folds, kept_teams):
+        return 0
+    skipped = False
+    with db.transaction() as session:
+        kept: set[int] = set()
+        for work in folds:
+            period = _period(session, work)
+            kept.add(period.id)
+            if work.idle:
+                continue
+            if period.horizon != (work.since or work.start):  # another clock folded it meanwhile
+                skipped = True
+                continue
+            _write(session, period, work.found, leads=work.leads)
+            period.horizon = work.horizon
+        if changes and not skipped:
+            # Only those read (one written since stays for the next fold), and only when every season took them in.
+            session.execute(delete(PersistenceChange).where(PersistenceChange.id.in_(changes)))
+        _drop(session, kept, kept_teams)
+    return sum(len(work.found) for work in folds)
+
+
+def _work_out(session: Session, now: dt.datetime) -> tuple[list[_Fold], list[int], list[str]]:
+    """The folds due at `now`, the changes they take in, and the workspaces with kept seasons."""
     teams = session.execute(
         select(Team.id, Team.settings, Subscription.season)
         .join(Subscription, Subscription.team_id == Team.id)
@@ -262,6 +309,8 @@ def fold(session: Session, now: dt.datetime) -> int:
     for team_id, settings, season in teams:
         seasons[team_id].add(season)
         zones[team_id] = zone(str((settings or {}).get("tz") or "Europe/Amsterdam"))
+    folds: list[_Fold] = []
+    change_ids: list[int] = []
     for team_id in sorted(seasons):
         # Changes are read before the calls: one written meanwhile stays for the next fold.
         changes = session.execute(
@@ -269,53 +318,87 @@ def fold(session: Session, now: dt.datetime) -> int:
                 PersistenceChange.team_id == team_id
             )
         ).all()
+        change_ids += [change.id for change in changes]
         for season in sorted(seasons[team_id]):
             current = season_bounds(season, now, zones[team_id])
             previous = season_bounds(season, current[0] - dt.timedelta(microseconds=1), zones[team_id])
             for start, end in (previous, current):
-                period = _period(session, team_id, season, start, end)
-                kept.add(period.id)
                 touched = {lead for _, lead, at in changes if start <= at < end}
-                folded += _fold_period(session, period, min(now - LAG, end), touched)
-        if changes:
-            session.execute(delete(PersistenceChange).where(PersistenceChange.id.in_([c.id for c in changes])))
-    session.execute(delete(PersistencePeriod).where(PersistencePeriod.id.not_in(sorted(kept))))
-    session.execute(delete(PersistenceChange).where(PersistenceChange.team_id.not_in(sorted(seasons))))
-    return folded
+                folds.append(_work_out_season(session, team_id, season, start, end, min(now - LAG, end), touched))
+    return folds, change_ids, sorted(seasons)
 
 
-def _period(session: Session, team_id: str, season: str, start: dt.datetime, end: dt.datetime) -> PersistencePeriod:
-    period = session.scalars(
-        select(PersistencePeriod).where(
+def _work_out_season(
+    session: Session,
+    team_id: str,
+    season: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    horizon: dt.datetime,
+    touched: set[int],
+) -> _Fold:
+    since = session.scalar(
+        select(PersistencePeriod.horizon).where(
             PersistencePeriod.team_id == team_id, PersistencePeriod.season == season, PersistencePeriod.start == start
         )
+    )
+    if since is None:  # a season not kept yet: every lead of it so far
+        horizon = max(horizon, start)
+        return _Fold(
+            team_id, season, start, end, None, horizon, None, _lead_steps(session, team_id, None, start, horizon)
+        )
+    horizon = max(horizon, since)
+    if horizon == since and not touched:
+        return _Fold(team_id, season, start, end, since, since, [], {})
+    # The minute before the old horizon again: a call stamped before it may have committed after that fold read.
+    again = max(start, since - LAG)
+    touched = touched | set(
+        session.scalars(select(Activity.lead_id).where(*_calls(team_id, again, horizon)).distinct())
+    )
+    found: dict[tuple[str, int], list[Step]] = {}
+    for chunk in _chunks(sorted(touched)):
+        found.update(_lead_steps(session, team_id, chunk, start, horizon))
+    return _Fold(team_id, season, start, end, since, horizon, sorted(touched), found)
+
+
+def _stale(db: Database, folds: list[_Fold], kept_teams: list[str]) -> bool:
+    """Whether a season or change no longer kept waits to be dropped (else the fold writes nothing at all)."""
+    with db.read() as session:
+        ids = session.execute(
+            select(PersistencePeriod.team_id, PersistencePeriod.season, PersistencePeriod.start)
+        ).all()
+        stray = session.scalar(
+            select(PersistenceChange.id).where(PersistenceChange.team_id.not_in(kept_teams)).limit(1)
+        )
+    wanted = {(work.team_id, work.season, work.start) for work in folds}
+    return stray is not None or any((row.team_id, row.season, row.start) not in wanted for row in ids)
+
+
+def _drop(session: Session, kept: set[int], kept_teams: list[str]) -> None:
+    dropped = session.scalars(select(PersistencePeriod.id).where(PersistencePeriod.id.not_in(sorted(kept)))).all()
+    if dropped:
+        session.execute(delete(PersistencePeriod).where(PersistencePeriod.id.in_(dropped)))
+    session.execute(delete(PersistenceChange).where(PersistenceChange.team_id.not_in(kept_teams)))
+
+
+def _period(session: Session, work: _Fold) -> PersistencePeriod:
+    # Locked: a second clock folding the same season waits, then finds the horizon moved and writes nothing twice.
+    period = session.scalars(
+        select(PersistencePeriod)
+        .where(
+            PersistencePeriod.team_id == work.team_id,
+            PersistencePeriod.season == work.season,
+            PersistencePeriod.start == work.start,
+        )
+        .with_for_update()
     ).first()
     if period is None:
-        period = PersistencePeriod(team_id=team_id, season=season, start=start, end=end, horizon=start)
+        period = PersistencePeriod(
+            team_id=work.team_id, season=work.season, start=work.start, end=work.end, horizon=work.start
+        )
         session.add(period)
         session.flush()
     return period
-
-
-def _fold_period(session: Session, period: PersistencePeriod, horizon: dt.datetime, touched: set[int]) -> int:
-    """Fold the calls since the period's horizon (and the leads of `touched`) up to `horizon`."""
-    if horizon <= period.horizon and not touched:
-        return 0
-    horizon = max(horizon, period.horizon)
-    if period.horizon == period.start:  # nothing folded yet: every lead of the season so far
-        found = _lead_steps(session, period.team_id, None, period.start, horizon)
-        _write(session, period, found, replace_all=True)
-    else:
-        since = max(period.start, period.horizon - LAG)  # the minute before the horizon again: late commits
-        touched = touched | set(
-            session.scalars(select(Activity.lead_id).where(*_calls(period.team_id, since, horizon)).distinct())
-        )
-        found = {}
-        for chunk in _chunks(sorted(touched)):
-            found.update(_lead_steps(session, period.team_id, chunk, period.start, horizon))
-        _write(session, period, found, leads=sorted(touched))
-    period.horizon = horizon
-    return len(found)
 
 
 def _write(
@@ -323,12 +406,12 @@ def _write(
     period: PersistencePeriod,
     found: dict[tuple[str, int], list[Step]],
     *,
-    leads: Sequence[int] = (),
-    replace_all: bool = False,
+    leads: Sequence[int] | None,
 ) -> None:
-    """Replace the steps of `leads` (or all) with `found`, and move the day sums by the difference."""
+    """Replace the steps of `leads` (None: all) with `found`, and move the day sums by the difference."""
     by_day: dict[tuple[dt.date, str], list[int]] = defaultdict(lambda: [0, 0])
-    if replace_all:
+    replace_all = leads is None
+    if leads is None:
         session.execute(delete(PersistenceStep).where(PersistenceStep.period_id == period.id))
         session.execute(delete(PersistenceDay).where(PersistenceDay.period_id == period.id))
     else:

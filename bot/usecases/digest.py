@@ -76,6 +76,22 @@ def decide_digest(session: Session, nudge: Nudge, rep: Rep, now: dt.datetime, pr
     return Decision(message=message, user_id=rep.user_id) if message else Decision(cancel_reason="gone")
 
 
+#: What the digest reads of each activity: the rep's id and what `to_domain` needs.
+_READ = (
+    Activity.user_id,
+    Activity.id,
+    Activity.kind,
+    Activity.started_at,
+    Activity.ended_at,
+    Activity.outcome,
+    Activity.work,
+    Activity.lead_id,
+    Activity.source,
+    Activity.researched,
+    Activity.decision_maker,
+    Activity.attempt,
+)
+
 DIGEST_WEEKDAY, DIGEST_TIME = 0, dt.time(9, 0)  # Monday morning, in the manager's own zone
 
 
@@ -122,9 +138,11 @@ def digest(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, Any] |
     start = dt.datetime.fromisoformat((nudge.payload or {})["week_start"])
     end = dt.datetime.fromisoformat((nudge.payload or {})["week_end"])
     before = start - dt.timedelta(days=7)
+    # Plain columns, not ORM entities: two weeks of a large team are hundreds of thousands of rows, and building
+    # entities for them took most of the digest's time (bench/bench_leaderboard.py).
     rows = session.execute(
-        select(Activity).where(Activity.team_id == team.id, Activity.started_at >= before, Activity.started_at < end)
-    ).scalars()
+        select(*_READ).where(Activity.team_id == team.id, Activity.started_at >= before, Activity.started_at < end)
+    )
     by_rep: dict[str, list[domain.Activity]] = defaultdict(list)
     for row in rows:
         by_rep[row.user_id].append(to_domain(row))
