@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Activity, Lead, Nudge
@@ -87,12 +87,24 @@ def rep_activities(
 ) -> list[domain.Activity]:
     """A rep's activities overlapping [start, end) as the coaching core's records, oldest first.
 
-    Plain columns, not ORM entities: this runs on every logged call, and building entities cost more than the query.
+    Plain columns, not ORM entities, from a statement built once: this runs on every logged call, and building
+    entities (or the statement) cost more than the query.
     """
-    rows = session.execute(
-        select(*_COLUMNS).where(*_overlapping(team_id, user_id, start, end)).order_by(Activity.started_at, Activity.id)
+    window = {"team": team_id, "user": user_id, "since": start - LONGEST_ENTRY, "start": start, "end": end}
+    return [to_domain(row) for row in session.execute(_REP_ACTIVITIES, window)]
+
+
+_REP_ACTIVITIES = (
+    select(*_COLUMNS)
+    .where(
+        Activity.team_id == bindparam("team"),
+        Activity.user_id == bindparam("user"),
+        Activity.started_at >= bindparam("since"),
+        Activity.started_at < bindparam("end"),
+        Activity.ended_at >= bindparam("start"),
     )
-    return [to_domain(row) for row in rows]
+    .order_by(Activity.started_at, Activity.id)
+)
 
 
 def to_domain(row: Any) -> domain.Activity:
@@ -119,21 +131,7 @@ def lead_summaries(session: Session, team_id: str, user_id: str, since: dt.datet
     Those are the leads the persistence rules (M2) judge; a lead still in its cadence or reached is on track, so
     it isn't loaded at all (a busy rep has hundreds of those).
     """
-    pending = (
-        exists()
-        .where(Nudge.lead_id == Lead.id, Nudge.kind == "followup", Nudge.status.in_(("pending", "sending")))
-        .correlate(Lead)
-    )
-    rows = session.execute(
-        select(Lead.id, Lead.name, Lead.attempts, Lead.first_attempt_at, Lead.last_attempt_at, Lead.stop_reason).where(
-            Lead.team_id == team_id,
-            Lead.owner_id == user_id,
-            Lead.last_attempt_at >= since,
-            Lead.reached_at.is_(None),
-            Lead.cadence != "active",
-            ~pending,
-        )
-    )
+    rows = session.execute(_LEAD_SUMMARIES, {"team": team_id, "user": user_id, "since": since})
     return [
         domain.LeadSummary(
             key=str(row.id),
@@ -147,3 +145,20 @@ def lead_summaries(session: Session, team_id: str, user_id: str, since: dt.datet
         )
         for row in rows
     ]
+
+
+_PENDING = (
+    exists()
+    .where(Nudge.lead_id == Lead.id, Nudge.kind == "followup", Nudge.status.in_(("pending", "sending")))
+    .correlate(Lead)
+)
+_LEAD_SUMMARIES = select(
+    Lead.id, Lead.name, Lead.attempts, Lead.first_attempt_at, Lead.last_attempt_at, Lead.stop_reason
+).where(
+    Lead.team_id == bindparam("team"),
+    Lead.owner_id == bindparam("user"),
+    Lead.last_attempt_at >= bindparam("since"),
+    Lead.reached_at.is_(None),
+    Lead.cadence != "active",
+    ~_PENDING,
+)
