@@ -89,7 +89,9 @@ def figures(db, team_id, start, end):
 
 
 def fold(db, now):
-    return persistence.fold(db, now)
+    """The clock's passes at `now` until every season is caught up."""
+    while persistence.fold(db, now).behind:
+        pass
 
 
 class Calls:
@@ -286,3 +288,22 @@ def test_seasons_no_longer_posted_are_dropped(db):
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(PersistencePeriod)) == 0
         assert s.scalar(select(func.count()).select_from(PersistenceStep)) == 0
+
+
+def test_a_season_folded_from_nothing_catches_up_over_passes_and_is_exact_at_each(db, monkeypatch):
+    monkeypatch.setattr(persistence, "PASS_CALLS", 40)  # a few passes' worth of calls, as a month is at scale
+    calls = Calls(db)
+    calls.write(MONDAY, MONDAY + dt.timedelta(days=3), 300)
+    now = MONDAY + dt.timedelta(days=3)
+    passes = 0
+    while True:
+        done = persistence.fold(db, now)
+        passes += 1
+        for end in (MONDAY + dt.timedelta(days=1), now - dt.timedelta(minutes=2)):
+            assert figures(db, TEAM, MONDAY, end) == expected(db, TEAM, MONDAY, end)
+        if not done.behind:
+            break
+    assert passes >= 300 // 40
+    with scans(db) as seen:
+        assert figures(db, TEAM, MONDAY, now) == expected(db, TEAM, MONDAY, now)
+    assert seen == []

@@ -278,6 +278,8 @@ class PersistenceDay(Base):
     __tablename__ = "persistence_days"
     __table_args__ = (
         ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
+        # Kept in key order on SQLite, so a window's days are one range read, not a lookup per row.
+        {"sqlite_with_rowid": False},
     )
 
     period_id: Mapped[int] = mapped_column(ForeignKey("persistence_periods.id", ondelete="CASCADE"), primary_key=True)

@@ -50,6 +50,9 @@ from coaching.metrics import LeadAttempts
 
 #: How far behind the clock the fold's horizon stays, so a call stamped just before its commit is not passed over.
 LAG = dt.timedelta(minutes=1)
+#: The most calls one pass folds into a season: a season folded from nothing (a deploy, a new subscription) is caught
+#: up over several passes, so no pass holds SQLite's write lock for long.
+PASS_CALLS = 20_000
 #: Calls past the horizon that a query counts itself on top of the folded steps; more (a stopped clock): the scan.
 TAIL_CALLS = 5_000
 _REACHED = frozenset(outcome.value for outcome in Outcome if outcome.reached)
@@ -174,13 +177,12 @@ def _tail(session: Session, period: PersistencePeriod, end: dt.datetime) -> list
 
     None when there are more than `TAIL_CALLS` such calls (the activities are counted instead).
     """
-    leads = set(
-        session.scalars(
-            select(Activity.lead_id).where(*_calls(period.team_id, period.horizon, end)).limit(TAIL_CALLS + 1)
-        )
-    )
-    if len(leads) > TAIL_CALLS:
+    called = session.scalars(
+        select(Activity.lead_id).where(*_calls(period.team_id, period.horizon, end)).limit(TAIL_CALLS + 1)
+    ).all()
+    if len(called) > TAIL_CALLS:  # counted per call, not per lead: every call past the horizon must be seen
         return None
+    leads = set(called)
     rows: list[tuple[str, int, int]] = []
     for chunk in _chunks(sorted(leads)):
         folded = session.execute(
@@ -258,6 +260,7 @@ class _Fold:
     horizon: dt.datetime
     leads: list[int] | None  # the leads folded again; None: every lead (the season from nothing)
     found: dict[tuple[str, int], list[Step]]
+    target: dt.datetime  # where the clock would have the horizon; later than `horizon` while catching up
 
     @property
     def idle(self) -> bool:
@@ -265,8 +268,16 @@ class _Fold:
         return self.since is not None and self.since == self.horizon and not self.leads
 
 
-def fold(db: Database, now: dt.datetime) -> int:
-    """Bring every kept season up to `now` less `LAG`; returns the (rep, lead) pairs folded.
+@dataclass(frozen=True)
+class Folded:
+    """What one pass of the fold did: (rep, lead) pairs folded, and seasons still catching up (`PASS_CALLS`)."""
+
+    pairs: int = 0
+    behind: int = 0
+
+
+def fold(db: Database, now: dt.datetime) -> Folded:
+    """Bring every kept season up to `now` less `LAG` (at most `PASS_CALLS` calls a season a pass).
 
     Kept: the current and the previous season of each kind a workspace's active subscriptions post, in the team's
     time zone. Seasons no longer kept are dropped, and so are changes of workspaces without a kept season. The calls
@@ -276,7 +287,7 @@ def fold(db: Database, now: dt.datetime) -> int:
     with db.read() as session:
         folds, changes, kept_teams = _work_out(session, now)
     if all(work.idle for work in folds) and not changes and not _stale(db, folds, kept_teams):
-        return 0
+        return Folded()
     skipped = False
     with db.transaction() as session:
         kept: set[int] = set()
@@ -294,7 +305,8 @@ def fold(db: Database, now: dt.datetime) -> int:
             # Only those read (one written since stays for the next fold), and only when every season took them in.
             session.execute(delete(PersistenceChange).where(PersistenceChange.id.in_(changes)))
         _drop(session, kept, kept_teams)
-    return sum(len(work.found) for work in folds)
+    pairs = sum(len(work.found) for work in folds)
+    return Folded(pairs, sum(1 for work in folds if work.horizon < work.target or skipped))
 
 
 def _work_out(session: Session, now: dt.datetime) -> tuple[list[_Fold], list[int], list[str]]:
@@ -334,7 +346,7 @@ def _work_out_season(
     season: str,
     start: dt.datetime,
     end: dt.datetime,
-    horizon: dt.datetime,
+    target: dt.datetime,
     touched: set[int],
 ) -> _Fold:
     since = session.scalar(
@@ -343,22 +355,33 @@ def _work_out_season(
         )
     )
     if since is None:  # a season not kept yet: every lead of it so far
-        horizon = max(horizon, start)
-        return _Fold(
-            team_id, season, start, end, None, horizon, None, _lead_steps(session, team_id, None, start, horizon)
-        )
-    horizon = max(horizon, since)
+        horizon = _bounded(session, team_id, start, max(target, start))
+        found = _lead_steps(session, team_id, None, start, horizon)
+        return _Fold(team_id, season, start, end, None, horizon, None, found, target)
+    horizon = _bounded(session, team_id, since, max(target, since))
     if horizon == since and not touched:
-        return _Fold(team_id, season, start, end, since, since, [], {})
+        return _Fold(team_id, season, start, end, since, since, [], {}, target)
     # The minute before the old horizon again: a call stamped before it may have committed after that fold read.
     again = max(start, since - LAG)
-    touched = touched | set(
-        session.scalars(select(Activity.lead_id).where(*_calls(team_id, again, horizon)).distinct())
-    )
+    since_then = select(Activity.lead_id).where(*_calls(team_id, again, horizon)).distinct()
+    touched = touched | set(session.scalars(since_then))
     found: dict[tuple[str, int], list[Step]] = {}
     for chunk in _chunks(sorted(touched)):
         found.update(_lead_steps(session, team_id, chunk, start, horizon))
-    return _Fold(team_id, season, start, end, since, horizon, sorted(touched), found)
+    return _Fold(team_id, season, start, end, since, horizon, sorted(touched), found, target)
+
+
+def _bounded(session: Session, team_id: str, since: dt.datetime, horizon: dt.datetime) -> dt.datetime:
+    """`horizon`, or earlier: where [since, horizon) would hold more than `PASS_CALLS` calls, the start of the next."""
+    beyond = session.scalar(
+        select(Activity.started_at)
+        .where(*_calls(team_id, since, horizon))
+        .order_by(Activity.started_at)
+        .offset(PASS_CALLS)
+        .limit(1)
+    )
+    # Calls at the same instant all fall on one side of a horizon; one at `since` itself can't stop the pass.
+    return beyond if beyond is not None and beyond > since else horizon
 
 
 def _stale(db: Database, folds: list[_Fold], kept_teams: list[str]) -> bool:
@@ -455,29 +478,27 @@ def _move_days(
     moved = {key: value for key, value in by_day.items() if value != [0, 0]}
     if not moved:
         return
-    existing: set[tuple[dt.date, str]] = set()
+    existing: dict[tuple[dt.date, str], tuple[int, int]] = {}
     if not fresh:
         days = sorted({day for day, _ in moved})
+        row = PersistenceDay
         existing = {
-            (day, user)
-            for day, user in session.execute(
-                select(PersistenceDay.day, PersistenceDay.user_id).where(
-                    PersistenceDay.period_id == period.id, PersistenceDay.day.in_(days)
+            (day, user): (leads, attempts)
+            for day, user, leads, attempts in session.execute(
+                select(row.day, row.user_id, row.leads, row.attempts).where(
+                    row.period_id == period.id, row.day.in_(days)
                 )
             )
         }
-    new = [
-        {"period_id": period.id, "day": day, "user_id": user, "team_id": period.team_id, "leads": n, "attempts": a}
-        for (day, user), (n, a) in moved.items()
-        if (day, user) not in existing
-    ]
+    new, changed_rows = [], []
+    for (day, user), (n, attempts) in moved.items():
+        key = {"period_id": period.id, "day": day, "user_id": user}
+        if (day, user) in existing:
+            was_leads, was_attempts = existing[(day, user)]
+            changed_rows.append({**key, "leads": was_leads + n, "attempts": was_attempts + attempts})
+        else:
+            new.append({**key, "team_id": period.team_id, "leads": n, "attempts": attempts})
     for start in range(0, len(new), 10_000):
         session.execute(insert(PersistenceDay), new[start : start + 10_000])
-    row = PersistenceDay
-    for (day, user), (n, attempts) in moved.items():
-        if (day, user) in existing:
-            session.execute(
-                update(row)
-                .where(row.period_id == period.id, row.day == day, row.user_id == user)
-                .values(leads=row.leads + n, attempts=row.attempts + attempts)
-            )
+    if changed_rows:  # one executemany by primary key
+        session.execute(update(PersistenceDay), changed_rows)

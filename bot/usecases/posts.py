@@ -20,7 +20,7 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage import persistence
-from bot.storage.models import Nudge, Subscription, Team
+from bot.storage.models import Nudge, Rep, Subscription, Team
 from bot.storage.standings import first_meetings, standings
 from bot.usecases.leaderboard import (
     TOP,
@@ -32,7 +32,7 @@ from bot.usecases.leaderboard import (
     team_tz,
 )
 from bot.usecases.privacy import display_name
-from bot.usecases.reps import reps_by_id, team_calendar
+from bot.usecases.reps import team_calendar
 from coaching.hours import add_working_days, local_datetime, zone
 from coaching.i18n import t
 from coaching.metrics import LeadAttempts
@@ -116,11 +116,14 @@ def channel_post(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, 
     )
     q = quality_settings(team.settings or {})
     board = [r for r in standings(session, team.id, post.season_start, post.at, q) if r.figures.dials]
-    reps = reps_by_id(session, team.id)
     teammate = t(lang, "board.teammate")
 
+    def rep(user_id: str) -> Rep | None:
+        # Only the reps a post names (its top and whom it celebrates), not a large team's every rep.
+        return session.get(Rep, (team.id, user_id))
+
     def name(user_id: str) -> str:
-        return blockkit.escape(display_name(reps.get(user_id), user_id, teammate))
+        return blockkit.escape(display_name(rep(user_id), user_id, teammate))
 
     span = t(
         lang,
@@ -134,7 +137,7 @@ def channel_post(session: Session, nudge: Nudge, now: dt.datetime) -> dict[str, 
         lines.append(t(lang, "board.empty"))
     for ranked in board[:TOP]:
         lines.append(
-            board_line(lang, ranked, display_name(reps.get(ranked.figures.user_id), ranked.figures.user_id, teammate))
+            board_line(lang, ranked, display_name(rep(ranked.figures.user_id), ranked.figures.user_id, teammate))
         )
     cheers = _celebrations(session, team.id, post, payload.get("season", "week"), tz, lang, name)
     blocks = [blockkit.section("\n".join(lines))]

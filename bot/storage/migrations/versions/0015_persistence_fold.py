@@ -88,6 +88,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("period_id", "day", "user_id", name=op.f("pk_persistence_days")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "persistence_changes",
