@@ -170,6 +170,28 @@ def test_the_window_is_start_inclusive_end_exclusive(db):
         assert figures(session, TEAM, END, END, settings=SETTINGS) == []
 
 
+def test_a_window_ending_late_in_a_day_takes_the_calls_after_it_off_the_days_rollup_before_the_cap(db):
+    # A channel post's window ends in the afternoon: the day's rollup less the calls after the end, then capped.
+    with seeding(db) as seed:
+        for hour in range(6):
+            seed.call("U0ANN", at(MON, 8 + hour), "connected" if hour == 0 else "no-answer", attempt=hour + 1)
+        for hour in (16, 17, 18):
+            seed.call("U0ANN", at(MON, hour), "meeting", attempt=2)
+        seed.call("U0BOB", at(MON, 19), "meeting")  # only after the window's end: not on the board
+        seed.call("U0BOB", at(TUE, 9), "no-answer")
+    with read(db) as session:
+        assert figures(session, TEAM, START, at(MON, 15), settings=SETTINGS) == [
+            RepFigures("U0ANN", dials=6, capped_dials=3, conversations=1, followup_attempts=5)
+        ]
+        assert figures(session, TEAM, START, at(MON, 17.5), settings=SETTINGS) == [
+            RepFigures("U0ANN", dials=8, capped_dials=3, conversations=3, meetings=2, followup_attempts=7)
+        ]
+        assert figures(session, TEAM, at(MON, 9), at(TUE, 20), settings=SETTINGS) == [
+            RepFigures("U0ANN", dials=8, capped_dials=3, conversations=3, meetings=3, followup_attempts=8),
+            RepFigures("U0BOB", dials=2, capped_dials=2, conversations=1, meetings=1),
+        ]
+
+
 def test_another_workspace_is_invisible(db):
     # The same Slack user id in two workspaces: each workspace sees only its own rows.
     with seeding(db) as seed:
