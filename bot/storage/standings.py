@@ -62,6 +62,7 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 _HALF_DAY, _WHOLE_DAY = dt.timedelta(hours=12), dt.timedelta(days=1)
+_COUNTS = ("dials", "conversations", "dm_conversations", "meetings", "researched_calls", "followup_attempts")
 
 
 def _utc_midnight_on_or_after(moment: dt.datetime) -> dt.datetime:
@@ -86,76 +87,72 @@ def figures(
 
     One statement: the calls are counted per rep per UTC day (the daily dial cap applies per day), and those day
     rows are summed per rep, so one row per rep leaves the database. Whole UTC days inside the window are read from
-    the daily rollup `rep_days`; of the partial first and last days (a window starts at a rep's local midnight, and a
-    channel post's ends in the afternoon) the shorter side is counted from the activities: the part inside the
-    window, or the day's rollup less the part after the window's end.
+    the daily rollup `rep_days`; the partial first day (a window starts at a rep's local midnight) is counted from
+    the activities, and so is the partial last day's shorter side: the part inside the window, or (a channel post's
+    window ends in the afternoon) the day's rollup less the calls after the window's end.
     """
     if target_attempts > REP_DAY_ATTEMPTS[-1]:
         raise ValueError(f"target_attempts above {REP_DAY_ATTEMPTS[-1]}: rep_days doesn't count those attempts")
     cap = settings.daily_dial_cap
     first_day, last_day = _utc_midnight_on_or_after(start), _utc_midnight_on_or_before(end)
-    # Ranges of activities, each added (+1) or taken off its day's rollup row (-1), and the rollup's days [low, high).
-    # Each range is its own SELECT: a plain range of ix_activities_team_time (an OR of two ranges makes SQLite read
-    # the workspace's whole history).
-    counted: list[tuple[dt.datetime, dt.datetime, int]] = []
-    rolled: tuple[dt.date, dt.date] | None = None
-    if first_day < last_day:
-        low, high = first_day, last_day
-        counted.append((start, first_day, 1))
-        if end - last_day > _HALF_DAY:  # most of the last day: its rollup row, less the calls after `end`
-            counted.append((end, last_day + _WHOLE_DAY, -1))
-            high = last_day + _WHOLE_DAY
-        else:
-            counted.append((last_day, end, 1))
-        rolled = (low.date(), high.date())
-    else:  # a window without a whole day comes from the activities alone
-        counted.append((start, end, 1))
-    day = _utc_day(session)
-    parts: list[Select[Any]] = [
-        select(
-            Activity.user_id.label("user_id"),
-            day.label("day"),
-            *(
-                (sign * column).label(name) if sign < 0 else column.label(name)
-                for name, column in (
-                    ("dials", func.count()),
-                    ("conversations", _count(Activity.outcome.in_(_CONVERSATION_WORDS))),
-                    ("dm_conversations", _count(Activity.outcome.in_(_CONVERSATION_WORDS) & Activity.decision_maker)),
-                    ("meetings", _count(Activity.outcome == _MEETING)),
-                    ("researched_calls", _count(Activity.researched)),
-                    # Persistence: the 2nd call on a lead up to the target; calls beyond the target don't add.
-                    ("followup_attempts", _count(Activity.attempt.between(2, target_attempts))),
-                )
-            ),
+    followups = [RepDay.__table__.c[f"attempt_{n}"] for n in REP_DAY_ATTEMPTS if n <= target_attempts]
+
+    def counted(low: dt.datetime, high: dt.datetime, sign: int = 1) -> Select[Any]:
+        """The calls in [low, high), per rep per UTC day (negated with `sign` -1).
+
+        Each range is its own SELECT: a plain range of ix_activities_team_time (an OR of two ranges makes SQLite
+        read the workspace's whole history).
+        """
+        columns = (
+            func.count(),
+            _count(Activity.outcome.in_(_CONVERSATION_WORDS)),
+            _count(Activity.outcome.in_(_CONVERSATION_WORDS) & Activity.decision_maker),
+            _count(Activity.outcome == _MEETING),
+            _count(Activity.researched),
+            # Persistence: the 2nd call on a lead up to the target; calls beyond the target don't add.
+            _count(Activity.attempt.between(2, target_attempts)),
         )
-        .where(*_calls_in(team_id, low_, high_))
-        .group_by(Activity.user_id, day)
-        for low_, high_, sign in counted
-        if low_ < high_
-    ]
-    if rolled is not None:
-        followups = [RepDay.__table__.c[f"attempt_{n}"] for n in REP_DAY_ATTEMPTS if n <= target_attempts]
-        rolled_up = select(
+        return (
+            select(
+                Activity.user_id.label("user_id"),
+                *((sign * c if sign < 0 else c).label(n) for n, c in zip(_COUNTS, columns, strict=True)),
+            )
+            .where(*_calls_in(team_id, low, high))
+            .group_by(Activity.user_id, _utc_day(session))
+        )
+
+    def rolled_up(*where: ColumnElement[bool]) -> Select[Any]:
+        follow = sum(followups[1:], followups[0]) if followups else literal_column("0")
+        return select(
             RepDay.user_id.label("user_id"),
-            RepDay.day.label("day"),
             RepDay.dials,
             RepDay.conversations,
             RepDay.dm_conversations,
             RepDay.meetings,
             RepDay.researched_calls,
-            (sum(followups[1:], followups[0]) if followups else literal_column("0")).label("followup_attempts"),
-        ).where(RepDay.team_id == team_id, RepDay.day >= rolled[0], RepDay.day < rolled[1])
-        parts.append(rolled_up)
+            follow.label("followup_attempts"),
+        ).where(RepDay.team_id == team_id, *where)
+
+    parts: list[Select[Any]] = []
+    if first_day < last_day:
+        if start < first_day:
+            parts.append(counted(start, first_day))
+        parts.append(rolled_up(RepDay.day >= first_day.date(), RepDay.day < last_day.date()))
+        if end - last_day > _HALF_DAY:
+            # Most of the last day (a channel post's window ends in the afternoon): the day's rollup row less the
+            # calls after `end`, met per rep before the day's dials are capped.
+            day = union_all(rolled_up(RepDay.day == last_day.date()), counted(end, last_day + _WHOLE_DAY, -1))
+            last = day.subquery("last_day")
+            parts.append(
+                select(last.c.user_id, *(func.sum(last.c[n]).label(n) for n in _COUNTS)).group_by(last.c.user_id)
+            )
+        elif last_day < end:
+            parts.append(counted(last_day, end))
+    elif start < end:  # a window without a whole day comes from the activities alone
+        parts.append(counted(start, end))
     if not parts:  # an empty window
         return []
-    rows_ = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("rows")
-    counts = ("dials", "conversations", "dm_conversations", "meetings", "researched_calls", "followup_attempts")
-    # A day's rollup row and the calls taken off it meet here, before the day's dials are capped.
-    days = (
-        select(rows_.c.user_id, *(func.sum(rows_.c[name]).label(name) for name in counts))
-        .group_by(rows_.c.user_id, rows_.c.day)
-        .subquery("per_day")
-    )
+    days = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("per_day")
     day_ = days.c
     rows = session.execute(
         select(
@@ -169,7 +166,7 @@ def figures(
             func.sum(day_.followup_attempts),
         )
         .group_by(day_.user_id)
-        .having(func.sum(day_.dials) > 0)
+        .having(func.sum(day_.dials) > 0)  # a rep whose only calls that day came after `end`
         .order_by(day_.user_id)
     ).all()
     # PostgreSQL's sum() of bigints is numeric (a Decimal here): int() gives the counts back their type.
