@@ -15,6 +15,11 @@ week and a month window, each from UTC midnight and from Amsterdam's midnight (p
 timed beside `HAND_WRITTEN[dialect]` over the activities (the median of --runs, the two alternating), and their
 figures must match. Targets (issue): standings() at most 1.5x the hand-written query, and under 300 ms.
 
+Then (issue 14, under 100 ms): with two channels subscribed (a week and a month season), the two windows of each
+post on Friday 2026-11-27 16:00 Amsterdam and the whole `channel_post()`, first counted from the activities (no
+fold yet), then from the seasons the clock folds (bot.storage.persistence, caught up pass by pass first); the
+clock's next pass; and the manager digest beside reading the two weeks of activity rows it reads.
+
 The tables are printed and written to bench/results/leaderboard.md. Exit code 1 when figures differ (or, with
 --strict, when a target is missed).
 """
