@@ -90,6 +90,19 @@ def rep_ids(count: int) -> list[str]:
     return [f"U0BENCH{n:03d}" for n in range(1, count + 1)]
 
 
+def call_mix(
+    count: int, rng: random.Random, reps: list[str], leads: list[str], reps_first: bool = False
+) -> list[tuple[str, str, str]]:
+    """`count` calls as (rep, lead, the `/call` text): random reps and leads, outcomes weighted as TEMPLATES."""
+    texts, weights = zip(*TEMPLATES, strict=True)
+    out: list[tuple[str, str, str]] = []
+    for i in range(count):
+        rep = reps[i] if reps_first and i < len(reps) else rng.choice(reps)
+        lead = rng.choice(leads)
+        out.append((rep, lead, f"{lead} {rng.choices(texts, weights)[0]}"))
+    return out
+
+
 def make_requests(
     count: int,
     rng: random.Random,
@@ -99,14 +112,11 @@ def make_requests(
     seq0: int,
     reps_first: bool = False,
 ) -> list[Request]:
-    texts, weights = zip(*TEMPLATES, strict=True)
-    out: list[Request] = []
-    for i in range(count):
-        rep = reps[i] if reps_first and i < len(reps) else rng.choice(reps)
-        lead = rng.choice(leads)
-        text = f"{lead} {rng.choices(texts, weights)[0]}"
-        out.append((slash_body("/call", text, rep, response_url=response_url, seq=seq0 + i), lead))
-    return out
+    """Signed-ready `/call` bodies, each expecting its lead's name in the answer."""
+    return [
+        (slash_body("/call", text, rep, response_url=response_url, seq=seq0 + i), lead)
+        for i, (rep, lead, text) in enumerate(call_mix(count, rng, reps, leads, reps_first))
+    ]
 
 
 def without_check(requests: list[Request]) -> list[Request]:

@@ -43,7 +43,7 @@ if __package__ in (None, ""):
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.common import ROOT, publish  # noqa: E402
+from bench.common import ROOT, load_average, publish  # noqa: E402
 from bench.throwaway_postgres import PG_ADMIN_URL, server_version, shown, throwaway_database  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.standings import first_meetings, lead_attempts, rebuild_rep_days, standings  # noqa: E402
@@ -444,13 +444,6 @@ def commit() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
         return head.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "unknown"
 
