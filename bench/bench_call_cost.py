@@ -11,7 +11,9 @@ and `after_cursor_execute` events time every statement; commits, rollbacks and p
 events) are timed by wrapping the dialect's own methods. Per call: statements, SQL ms (the driver's execute: the
 database's work plus the round trip; a SQLite row fetched after the execute counts as Python), total ms, and
 Python ms = total - SQL (the meter's own bookkeeping is taken off the total). Then the statements by count and by
-time, normalised, each with the bot function that issued it.
+time, normalised, each with the bot function that issued it. With `--history N` the database first holds N
+activities of a year's work (bench/call_history.py, as bench_call.py's history phase) and the calls are by reps
+on their own leads with past attempts.
 
 The report is printed and written to bench/results/call_cost.md (call_cost_postgresql.md on PostgreSQL). Exit code
 1 when a call is refused or raises.
@@ -44,7 +46,8 @@ if __package__ in (None, ""):
 
 from sqlalchemy import event  # noqa: E402
 
-from bench.bench_call import DEFAULT_REPS, call_mix, code_fingerprint, lead_names, rep_ids  # noqa: E402
+from bench import call_history  # noqa: E402
+from bench.bench_call import DEFAULT_REPS, TEMPLATES, call_mix, code_fingerprint, lead_names, rep_ids  # noqa: E402
 from bench.common import BOT_TOKEN, ROOT, SECRET, TEAM, load_average, publish  # noqa: E402
 from bench.throwaway_postgres import PG_ADMIN_URL, throwaway_database  # noqa: E402
 from bot import runtime as runtime_module  # noqa: E402
@@ -242,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=DEFAULT_REPS, help=f"reps (default {DEFAULT_REPS})")
     parser.add_argument("--top", type=int, default=15, help="statements listed by count and by time (default 15)")
     parser.add_argument("--profile", type=int, metavar="N", help="also cProfile the calls; print the top N functions")
+    parser.add_argument("--history", type=int, metavar="ACTIVITIES", help="a year's history stored first (1000000)")
+    parser.add_argument("--history-reps", type=int, help="reps in the history (default ACTIVITIES / 1000)")
     parser.add_argument(
         "--postgres",
         nargs="?",
@@ -266,18 +271,28 @@ def main(argv: list[str] | None = None) -> int:
             database_url=db.url,
             port=0,
         )
+        history = None
+        if args.history:
+            reps_in_history = args.history_reps or max(1, args.history // 1000)
+            history = call_history.store(db, reps_in_history, args.history, dt.datetime.now(dt.UTC))
+            loads.append(load_average())
+
+        def mix(count: int, reps_first: bool = False) -> list[tuple[str, str, str]]:
+            if history:
+                return call_history.call_mix(history, count, args.reps, rng, TEMPLATES)
+            return call_mix(count, rng, reps, leads, reps_first=reps_first)
+
         rt = runtime_module.build(config, db=db)
         try:
             meter = CostMeter()
             meter.attach(db)
-            warm = run_calls(rt, call_mix(args.warmup, rng, reps, leads, reps_first=True), None)
+            warm = run_calls(rt, mix(args.warmup, reps_first=True), None)
             problems += warm.refused
             meter.by_sql.clear()
-            mix = call_mix(args.calls, rng, reps, leads)
-            measured = run_calls(rt, mix, meter)
+            measured = run_calls(rt, mix(args.calls), meter)
             problems += measured.refused
             loads.append(load_average())
-            profile = profile_text(rt, call_mix(args.calls, rng, reps, leads), args.profile) if args.profile else ""
+            profile = profile_text(rt, mix(args.calls), args.profile) if args.profile else ""
         finally:
             rt.close()
             slack.stop()
@@ -290,9 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         f"# The cost of one `/call`, in-process ({now:%Y-%m-%d %H:%M} UTC)",
         "",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}; load average "
-        f"(1, 5, 15 min) before and after: {' / '.join(loads)}. {kind}; {args.reps} reps, 1000 leads; "
+        f"(1, 5, 15 min) at the start and after each step: {' / '.join(loads)}. {kind}; {args.reps} reps, "
+        f"{'each on leads of their own with history' if history else '1000 leads'}; "
         f"{args.warmup} warm-up calls, {n} measured. Bot code measured: {code_fingerprint()}.",
         "",
+        *([f"History: {history.summary()}.", ""] if history else []),
         "| per call | median | mean |",
         "| --- | ---: | ---: |",
         measured.line("SQL statements", [float(s) for s in measured.statements], 1.0, 1),
@@ -309,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     if profile:
         report += ["", f"cProfile of {args.calls} further calls (top {args.profile}, by own time, then cumulative):"]
         report += ["", "```", profile.strip(), "```"]
-    suffix = "_postgresql" if dialect == "postgresql" else ""
+    suffix = ("_postgresql" if dialect == "postgresql" else "") + ("_history" if args.history else "")
     publish("\n".join(report) + "\n", f"call_cost{suffix}.md")
     return 1 if problems else 0
 
