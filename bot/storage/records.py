@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Activity, Lead, Nudge
@@ -28,18 +28,19 @@ class Rep(Protocol):
 
 def add_entry(
     session: Session, rep: Rep, kind: domain.ActivityKind, started_at: dt.datetime, ended_at: dt.datetime, **fields: Any
-) -> Activity:
-    """Add one of a rep's entries (a call, work, a break, a focus block), flushed so it has its id.
+) -> int:
+    """Add one of a rep's entries (a call, work, a break, a focus block); returns its id.
 
-    `fields` are the kind's own columns; `created_at` defaults to when the entry ends.
+    `fields` are the kind's own columns; `created_at` defaults to when the entry ends. A Core INSERT, not an ORM
+    entity: this runs with every logged call, and the unit of work's flush cost more than the insert itself.
     """
     fields.setdefault("created_at", ended_at)
-    activity = Activity(
-        team_id=rep.team_id, user_id=rep.user_id, kind=kind.value, started_at=started_at, ended_at=ended_at, **fields
-    )
-    session.add(activity)
-    session.flush()
-    return activity
+    values = {"team_id": rep.team_id, "user_id": rep.user_id, "kind": kind.value}
+    values |= {"started_at": started_at, "ended_at": ended_at, **fields}
+    return int(session.execute(_ADD_ENTRY, values).scalar_one())
+
+
+_ADD_ENTRY = insert(Activity.__table__).returning(Activity.__table__.c.id)
 
 
 def _overlapping(team_id: str, user_id: str, start: dt.datetime, end: dt.datetime) -> tuple[Any, ...]:
@@ -86,12 +87,24 @@ def rep_activities(
 ) -> list[domain.Activity]:
     """A rep's activities overlapping [start, end) as the coaching core's records, oldest first.
 
-    Plain columns, not ORM entities: this runs on every logged call, and building entities cost more than the query.
+    Plain columns, not ORM entities, from a statement built once: this runs on every logged call, and building
+    entities (or the statement) cost more than the query.
     """
-    rows = session.execute(
-        select(*_COLUMNS).where(*_overlapping(team_id, user_id, start, end)).order_by(Activity.started_at, Activity.id)
+    window = {"team": team_id, "user": user_id, "since": start - LONGEST_ENTRY, "start": start, "end": end}
+    return [to_domain(row) for row in session.execute(_REP_ACTIVITIES, window)]
+
+
+_REP_ACTIVITIES = (
+    select(*_COLUMNS)
+    .where(
+        Activity.team_id == bindparam("team"),
+        Activity.user_id == bindparam("user"),
+        Activity.started_at >= bindparam("since"),
+        Activity.started_at < bindparam("end"),
+        Activity.ended_at >= bindparam("start"),
     )
-    return [to_domain(row) for row in rows]
+    .order_by(Activity.started_at, Activity.id)
+)
 
 
 def to_domain(row: Any) -> domain.Activity:
@@ -118,21 +131,7 @@ def lead_summaries(session: Session, team_id: str, user_id: str, since: dt.datet
     Those are the leads the persistence rules (M2) judge; a lead still in its cadence or reached is on track, so
     it isn't loaded at all (a busy rep has hundreds of those).
     """
-    pending = (
-        exists()
-        .where(Nudge.lead_id == Lead.id, Nudge.kind == "followup", Nudge.status.in_(("pending", "sending")))
-        .correlate(Lead)
-    )
-    rows = session.execute(
-        select(Lead.id, Lead.name, Lead.attempts, Lead.first_attempt_at, Lead.last_attempt_at, Lead.stop_reason).where(
-            Lead.team_id == team_id,
-            Lead.owner_id == user_id,
-            Lead.last_attempt_at >= since,
-            Lead.reached_at.is_(None),
-            Lead.cadence != "active",
-            ~pending,
-        )
-    )
+    rows = session.execute(_LEAD_SUMMARIES, {"team": team_id, "user": user_id, "since": since})
     return [
         domain.LeadSummary(
             key=str(row.id),
@@ -146,3 +145,20 @@ def lead_summaries(session: Session, team_id: str, user_id: str, since: dt.datet
         )
         for row in rows
     ]
+
+
+_PENDING = (
+    exists()
+    .where(Nudge.lead_id == Lead.id, Nudge.kind == "followup", Nudge.status.in_(("pending", "sending")))
+    .correlate(Lead)
+)
+_LEAD_SUMMARIES = select(
+    Lead.id, Lead.name, Lead.attempts, Lead.first_attempt_at, Lead.last_attempt_at, Lead.stop_reason
+).where(
+    Lead.team_id == bindparam("team"),
+    Lead.owner_id == bindparam("user"),
+    Lead.last_attempt_at >= bindparam("since"),
+    Lead.reached_at.is_(None),
+    Lead.cadence != "active",
+    ~_PENDING,
+)

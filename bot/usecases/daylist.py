@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.outbox import rows as outbox
@@ -201,16 +201,29 @@ def lines_done(session: Session, nudge: Nudge, action: str, done: str, now: dt.d
 
 def lead_moved(session: Session, team_id: str, lead_id: int, now: dt.datetime) -> list[int]:
     """A call was logged on a lead: the lists showing it open show it handled."""
-    open_lines = session.scalars(
-        select(Nudge).where(
-            Nudge.team_id == team_id,
-            Nudge.lead_id == lead_id,
-            Nudge.kind == "followup",
-            Nudge.status == "listed",
-            Nudge.acted_at.is_(None),
-        )
-    ).all()
-    return _touch(session, list(open_lines), now)
+    lists = session.execute(_LISTS_SHOWING, {"team_id": team_id, "lead_id": lead_id}).all()
+    due = []
+    for user_id, day in sorted(lists):
+        found = changed(session, _Who(team_id, user_id or ""), day, now)
+        if found is not None:
+            due.append(found)
+    return due
+
+
+_nudges = Nudge.__table__.c
+# Built once: this runs with every logged call, and nearly always finds nothing.
+_LISTS_SHOWING = (
+    select(_nudges.user_id, _nudges.list_day)
+    .where(
+        _nudges.team_id == bindparam("team_id"),
+        _nudges.lead_id == bindparam("lead_id"),
+        _nudges.kind == "followup",
+        _nudges.status == "listed",
+        _nudges.acted_at.is_(None),
+        _nudges.list_day.is_not(None),
+    )
+    .distinct()
+)
 
 
 def _touch(session: Session, lines: list[Nudge], now: dt.datetime) -> list[int]:

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.slack import blockkit
@@ -50,37 +50,46 @@ class Tip:
 BREAK_NUDGE_CODE = "M501"
 
 
-def _codes_shown_today(session: Session, rep: RepProfile, day: dt.date) -> set[str]:
-    return set(
-        session.scalars(
-            select(TipShown.code).where(
-                TipShown.team_id == rep.team_id, TipShown.user_id == rep.user_id, TipShown.day == day
-            )
-        )
-    )
+def _remembered(
+    session: Session, rep: RepProfile, today: dt.date, now: dt.datetime
+) -> tuple[set[str], list[frozenset[str]], set[str]]:
+    """What the rep was told: codes shown today, leads of recent tips, rules muted now.
 
-
-def _recent_subjects(session: Session, rep: RepProfile, today: dt.date) -> list[frozenset[str]]:
-    """The leads of the tips shown to the rep within the last `SUBJECT_QUIET_DAYS` business days."""
+    Recent: within the last `SUBJECT_QUIET_DAYS` business days. One query, built once: it runs after every entry.
+    """
     since = working_days_before(today, SUBJECT_QUIET_DAYS, rep.hours)
-    rows = session.scalars(
-        select(TipShown.subject).where(
-            TipShown.team_id == rep.team_id,
-            TipShown.user_id == rep.user_id,
-            TipShown.day > since,
-            TipShown.subject != "",
-        )
-    )
-    return [frozenset(subject.split("\n")) for subject in rows]
+    params = {"team": rep.team_id, "user": rep.user_id, "today": today, "since": since, "now": now}
+    shown: set[str] = set()
+    subjects: list[frozenset[str]] = []
+    muted: set[str] = set()
+    for what, value in session.execute(_MEMORY, params):
+        if what == "shown":
+            shown.add(value)
+        elif what == "subject":
+            subjects.append(frozenset(value.split("\n")))
+        else:
+            muted.add(value)
+    return shown, subjects, muted
 
 
-def _muted(session: Session, rep: RepProfile, now: dt.datetime) -> set[str]:
-    rows = session.scalars(
-        select(RuleMute.code).where(
-            RuleMute.team_id == rep.team_id, RuleMute.user_id == rep.user_id, RuleMute.until > now
-        )
-    )
-    return set(rows)
+def _told(what: str, column: Any) -> Any:
+    return select(literal(what, String()).label("what"), column.label("value"))
+
+
+_MEMORY = union_all(
+    _told("shown", TipShown.code).where(
+        TipShown.team_id == bindparam("team"), TipShown.user_id == bindparam("user"), TipShown.day == bindparam("today")
+    ),
+    _told("subject", TipShown.subject).where(
+        TipShown.team_id == bindparam("team"),
+        TipShown.user_id == bindparam("user"),
+        TipShown.day > bindparam("since"),
+        TipShown.subject != "",
+    ),
+    _told("muted", RuleMute.code).where(
+        RuleMute.team_id == bindparam("team"), RuleMute.user_id == bindparam("user"), RuleMute.until > bindparam("now")
+    ),
+)
 
 
 def muted(session: Session, team_id: str, user_id: str, code: str, now: dt.datetime) -> bool:
@@ -107,9 +116,9 @@ def tip(db: Database, rep: RepProfile, now: dt.datetime) -> Tip | None:
         findings = evaluate(activities, leads, settings, now, day_start=day_start, day_end=day_end)
         if not findings:
             return None
+        shown, subjects, muted_rules = _remembered(session, rep, today, now)
         # A long stretch without a break (M501) is the break nudge's to say, by DM, once per streak.
-        already = _codes_shown_today(session, rep, today) | {BREAK_NUDGE_CODE}
-        finding = pick_tip(findings, already, _recent_subjects(session, rep, today), _muted(session, rep, now))
+        finding = pick_tip(findings, shown | {BREAK_NUDGE_CODE}, subjects, muted_rules)
     if finding is None:
         return None
     subject = "\n".join(sorted(subject_of(finding)))
