@@ -23,18 +23,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, literal, update
+from sqlalchemy import func, literal, update
 
 from bench import sweep_data
-from bench.bench_leaderboard import Data, build, fill_rollup, load_postgres, load_sqlite
+from bench.bench_leaderboard import Data, _sqlite_time, build, fill_rollup, load_postgres, load_sqlite
 from bot.storage.database import Database
-from bot.storage.models import Nudge, Rep
+from bot.storage.models import Rep
 from coaching.cadence import CadenceSettings, next_attempt_at
 from coaching.domain import CONVERSATIONS
 from coaching.hours import WorkingHours
@@ -43,7 +44,6 @@ from coaching.workdays import HolidayCalendar
 TEAM = sweep_data.TEAM
 AMSTERDAM = sweep_data.AMSTERDAM
 DAYS = 365
-CHUNK = sweep_data.CHUNK
 REACHED = frozenset(o.value for o in CONVERSATIONS)
 
 
@@ -131,36 +131,17 @@ def store(db: Database, reps: int, activities: int, now: dt.datetime, seed: int 
     (load_sqlite if db.dialect == "sqlite" else load_postgres)(db, data)
     print(f"history: activities and leads loaded at {time.perf_counter() - t0:.0f} s", flush=True)
     rep_days = fill_rollup(db)
-    nudges = pending = 0
-    due_days: list[dict[str, Any]] = []
-    rows = followups(data, now, 1)
+    print(f"history: rep_days counted at {time.perf_counter() - t0:.0f} s", flush=True)
+    nudges = list(followups(data, now, 1))
+    # Written by the calls before those days: each list is due at its day's start (or its first follow-up).
+    lists = sweep_data.list_rows([row for row in nudges if row["status"] != "cancelled"], len(nudges) + 1, data.created)
+    for row in lists:
+        row["created_at"] = min(row["due_at"], now)
+        if row["due_at"] <= now:
+            row["status"], row["sent_at"], row["tries"] = "sent", row["due_at"], 1
+    nudges += lists
+    load_nudges(db, nudges)
     with db.engine.begin() as conn:
-        batch: list[dict[str, Any]] = []
-        for row in rows:
-            batch.append({"sent_at": None, **row})
-            if row["status"] != "cancelled":
-                due_days.append(row)
-            if len(batch) >= CHUNK:
-                conn.execute(insert(Nudge.__table__), batch)
-                nudges += len(batch)
-                pending += sum(1 for r in batch if r["status"] == "pending")
-                batch = []
-        if batch:
-            conn.execute(insert(Nudge.__table__), batch)
-            nudges += len(batch)
-            pending += sum(1 for r in batch if r["status"] == "pending")
-        # Written by the calls before those days: each list is due at its day's start (or its first follow-up).
-        lists = sweep_data.list_rows(due_days, nudges + 1, data.created)
-        for row in lists:
-            row["created_at"] = min(row["due_at"], now)
-            if row["due_at"] <= now:
-                row["status"], row["sent_at"], row["tries"] = "sent", row["due_at"], 1
-            else:
-                row["sent_at"] = None
-        for start in range(0, len(lists), CHUNK):
-            conn.execute(insert(Nudge.__table__), lists[start : start + CHUNK])
-        nudges += len(lists)
-        pending += sum(1 for row in lists if row["status"] == "pending")
         conn.execute(
             update(Rep)
             .where(Rep.team_id == TEAM)
@@ -176,9 +157,44 @@ def store(db: Database, reps: int, activities: int, now: dt.datetime, seed: int 
     if db.dialect == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
-    history = History(data, end, nudges, pending, rep_days, time.perf_counter() - t0)
+    pending = sum(1 for row in nudges if row["status"] == "pending")
+    history = History(data, end, len(nudges), pending, rep_days, time.perf_counter() - t0)
     print(f"history: {history.summary()}", flush=True)
     return history
+
+
+NUDGE_COLUMNS = (
+    "id, team_id, user_id, channel, kind, lead_id, attempt, due_at, status, tries, dedupe_key, payload, "
+    "created_at, last_error, sent_at"
+)
+
+
+def load_nudges(db: Database, rows: list[dict[str, Any]]) -> None:
+    """The rows in bulk, as bench_leaderboard loads activities: executemany on SQLite, COPY on PostgreSQL."""
+    names = [name.strip() for name in NUDGE_COLUMNS.split(",")]
+    times = {"due_at", "created_at", "sent_at"}
+    raw = db.engine.raw_connection()
+    try:
+        if db.dialect == "sqlite":
+            values = (
+                tuple(
+                    _sqlite_time(row.get(n)) if n in times else json.dumps(row[n]) if n == "payload" else row.get(n)
+                    for n in names
+                )
+                for row in rows
+            )
+            cur = raw.cursor()
+            cur.execute("BEGIN")
+            cur.executemany(f"INSERT INTO nudges ({NUDGE_COLUMNS}) VALUES ({', '.join('?' * len(names))})", values)
+            cur.execute("COMMIT")
+        else:
+            conn = raw.driver_connection
+            with conn.cursor() as cur, cur.copy(f"COPY nudges ({NUDGE_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([json.dumps(row[n]) if n == "payload" else row.get(n) for n in names])
+            conn.commit()
+    finally:
+        raw.close()
 
 
 def call_mix(
