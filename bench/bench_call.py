@@ -13,9 +13,10 @@ the bot uses SQLite in a temporary folder (or a throwaway PostgreSQL database) a
 
 With `--history N`, a second bot server runs on a second database that holds N activities of a year's work by
 N/1000 reps, stored as the app would have them (bench/call_history.py: leads, cadences, follow-ups, day lists,
-rep_days). The sequential phase is then run again on both bots in alternating blocks of 50 requests (the same
-moments, the same noise), the history bot's calls by reps on their own leads with past attempts, and the ratio of
-the two medians is the history target's. The history bot is also measured at concurrency 16.
+rep_days). Its calls are by reps on their own leads with past attempts. It is measured at concurrency 16 (after
+as many calls as the empty bot had before its own, so that both bots' reps have a day of the same size), and then
+the sequential phase runs again on both bots in alternating blocks of 50 requests (the same moments, the same
+noise): the ratio of the two medians is the history target's.
 
 With `--rss [N]`, each server's workers' resident memory (VmRSS, and its peak VmHWM, from /proc/<pid>/status of
 every child of the gunicorn master) is read after the warm-up and again after N more calls (default 10,000) sent
@@ -520,6 +521,11 @@ def main(argv: list[str] | None = None) -> int:
 
             if full:
                 t0 = time.perf_counter()
+                # First as many calls as the empty bot had, c=16's measured: both bots' reps then have a day
+                # of the same size, which every call's tip reads.
+                measure(full, history_requests(plan[0][1]), plan[1][0])
+                results.append(measure(full, history_requests(plan[1][1]), plan[1][0]))
+                shown(results[-1])
                 count = plan[0][1]
                 empty_runs, full_runs = [], []
                 for start in range(0, count, HISTORY_BLOCK):
@@ -533,9 +539,7 @@ def main(argv: list[str] | None = None) -> int:
                 results.extend(history_pair)
                 for r in history_pair:
                     shown(r)
-                results.append(measure(full, history_requests(plan[1][1]), plan[1][0]))
-                shown(results[-1])
-                phase_done("the history, alternating with the empty database", t0)
+                phase_done("the history bot, c=16 then alternating with the empty one at c=1", t0)
 
             if args.rss:
                 t0 = time.perf_counter()
@@ -584,8 +588,9 @@ def main(argv: list[str] | None = None) -> int:
     if history:
         report += [
             f"History: {history.summary()}. Its calls: {args.reps} of its reps (those with the most leads in their "
-            "cadence), each on a lead of their own with past attempts (three in four in its cadence); the empty "
-            f"database's calls alternate with them in blocks of {HISTORY_BLOCK}.",
+            "cadence), each on a lead of their own with past attempts (three in four in its cadence). Before the "
+            "sequential blocks, which alternate with the empty database's in blocks of "
+            f"{HISTORY_BLOCK}, it had as many calls as the empty bot (its concurrency 16 row among them).",
             "",
         ]
     if memory:

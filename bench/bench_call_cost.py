@@ -78,14 +78,16 @@ class CostMeter:
     thread: int = field(default_factory=threading.get_ident)
     active: bool = False
     statements: int = 0
+    control: int = 0  # of the statements: BEGIN, COMMIT, ROLLBACK and pool pings
     seconds: float = 0.0
     overhead: float = 0.0  # the meter's own bookkeeping, taken off the call's total
     by_sql: dict[tuple[str, str], Statement] = field(default_factory=dict)
 
-    def reset(self) -> tuple[int, float, float]:
-        """Start a new call; returns the previous call's (statements, SQL seconds, bookkeeping seconds)."""
-        done = (self.statements, self.seconds, self.overhead)
-        self.statements, self.seconds, self.overhead = 0, 0.0, 0.0
+    def reset(self) -> tuple[int, int, float, float]:
+        """Start a new call; returns the previous call's (statements, control statements, SQL seconds, bookkeeping
+        seconds)."""
+        done = (self.statements, self.control, self.seconds, self.overhead)
+        self.statements, self.control, self.seconds, self.overhead = 0, 0, 0.0, 0.0
         return done
 
     def add(self, sql: str, seconds: float) -> None:
@@ -96,6 +98,7 @@ class CostMeter:
         self.seconds += seconds
         origin = caller()
         key = (normalise(sql), origin)
+        self.control += key[0] in CONTROL
         entry = self.by_sql.get(key)
         if entry is None:
             entry = self.by_sql[key] = Statement(key[0], origin)
@@ -130,6 +133,7 @@ class CostMeter:
         return timed
 
 
+CONTROL = frozenset(("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", "(pool pre-ping)"))
 _SPACE = re.compile(r"\s+")
 _IN_LIST = re.compile(r"\((?:\s*(?:\?|%\([a-z_0-9]+\)s|\$\d+)\s*,)+\s*(?:\?|%\([a-z_0-9]+\)s|\$\d+)\s*\)")
 _NUMBERED = re.compile(r"(%\([a-z_]+)_\d+(\)s)")
@@ -158,6 +162,7 @@ class Measured:
     """Per call: statements, SQL seconds and total seconds."""
 
     statements: list[int] = field(default_factory=list)
+    control: list[int] = field(default_factory=list)
     sql_s: list[float] = field(default_factory=list)
     total_s: list[float] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
@@ -187,8 +192,9 @@ def run_calls(rt: runtime_module.Runtime, mix: list[tuple[str, str, str]], meter
         if not reply.ok or lead not in reply.text:
             out.refused.append(f"{text!r}: {reply.text[:200]!r}")
         if meter:
-            statements, seconds, overhead = meter.reset()
+            statements, control, seconds, overhead = meter.reset()
             out.statements.append(statements)
+            out.control.append(control)
             out.sql_s.append(seconds)
             total -= overhead
         out.total_s.append(total)
@@ -313,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         "| per call | median | mean |",
         "| --- | ---: | ---: |",
         measured.line("SQL statements", [float(s) for s in measured.statements], 1.0, 1),
+        measured.line("of which BEGIN, COMMIT, ROLLBACK, pre-ping", [float(s) for s in measured.control], 1.0, 1),
         measured.line("SQL ms (execute, commit, ping)", measured.sql_s),
         measured.line("Python ms (total - SQL)", python_s),
         measured.line("total ms", measured.total_s),
