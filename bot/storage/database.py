@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, bindparam, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,12 +74,17 @@ def upsert_insert(dialect: str) -> Any:
 
 def insert_ignore(session: Session, model: type, **values: Any) -> bool:
     """INSERT a row unless its primary key exists (two first requests may race); True when it was inserted."""
-    dialect = session.get_bind().dialect.name
-    insert = upsert_insert(dialect)
+    statement = _insert_ignore(session.get_bind().dialect.name, model, tuple(sorted(values)))
+    return session.execute(statement, values).first() is not None
+
+
+@functools.lru_cache(maxsize=128)
+def _insert_ignore(dialect: str, model: type, names: tuple[str, ...]) -> Any:
+    # Built once per model and set of columns: every slash command's replay key goes through here.
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = upsert_insert(dialect)(table).values({name: bindparam(name) for name in names})
     # RETURNING, not rowcount: psycopg reports -1 rows for an INSERT that SQLAlchemy sent this way.
-    primary_key = model.__table__.primary_key.columns  # type: ignore[attr-defined]
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(*primary_key)
-    return session.execute(statement).first() is not None
+    return statement.on_conflict_do_nothing().returning(*table.primary_key.columns)
 
 
 class Database:
