@@ -107,10 +107,14 @@ def forget_delivery(runtime: Runtime, team_id: str, event_id: str) -> None:
         )
 
 
-def first_delivery(runtime: Runtime, team_id: str, event_id: str) -> bool:
-    """Record an Events API delivery; False when this event was handled before."""
+def first_delivery(runtime: Runtime, team_id: str, event_id: str, *, durable: bool = True) -> bool:
+    """Record an Events API delivery (or a command's replay key); False when it was handled before.
+
+    `durable=False` for a command or form, whose work commits in a transaction of its own after this one: the
+    marker is on disk by the time that work is, and lost only with it (`Database.transaction`).
+    """
     now = runtime.clock()
-    with runtime.db.transaction() as session:
+    with runtime.db.transaction(durable=durable) as session:
         insert_ignore(session, Team, id=team_id, settings={}, created_at=now)
         return insert_ignore(session, ProcessedEvent, team_id=team_id, event_id=event_id, received_at=now)
 
@@ -247,7 +251,7 @@ class WsgiApp:
         key, team_id = replay_key(request.body)
         if key is None or team_id is None:
             return self.bolt.dispatch(request)
-        if not first_delivery(self.runtime, team_id, key):
+        if not first_delivery(self.runtime, team_id, key, durable=False):
             log.info("replayed %s ignored", key.split(":", 1)[0])
             return BoltResponse(status=200, body="")
         response = self.bolt.dispatch(request)

@@ -20,6 +20,7 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 # Any constant: serialises `migrate` across processes starting together on one PostgreSQL database.
 _MIGRATION_LOCK = 7_031_955
 READ_ONLY = "salescoach_read_only"
+_NOT_DURABLE = text("SET LOCAL synchronous_commit = off")
 
 
 def make_engine(url: str) -> Engine:
@@ -105,9 +106,17 @@ class Database:
         return self.engine.dialect.name
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed when the block ends, rolled back whole when it raises."""
+    def transaction(self, *, durable: bool = True) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back whole when it raises.
+
+        `durable=False` is for a record whose loss in a database crash is harmless (a replay marker, a tip shown):
+        PostgreSQL then commits without waiting for the disk (`synchronous_commit = off`, this transaction only),
+        which costs milliseconds on a slow disk. It is still written in order: once any later durable commit
+        returns, this one is on disk too. SQLite (WAL, `synchronous=NORMAL`) doesn't wait for the disk anyway.
+        """
         with self._write_lock, self.sessions() as session, session.begin():
+            if not durable and self.dialect == "postgresql":
+                session.execute(_NOT_DURABLE)
             yield session
 
     @contextlib.contextmanager

@@ -196,7 +196,8 @@ def tip(db: Database, rep: RepProfile, now: dt.datetime, written: Written | None
     if finding is None:
         return None
     subject = "\n".join(sorted(subject_of(finding)))
-    with db.transaction() as session:
+    # Not durable: a record lost in a database crash shows a tip once more, no harm (Database.transaction).
+    with db.transaction(durable=False) as session:
         # Two entries at the same moment may pick the same tip: only the one that records it shows it.
         shown = insert_ignore(
             session,
