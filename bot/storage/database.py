@@ -6,12 +6,13 @@ import contextlib
 import functools
 import os
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, bindparam, create_engine, event, text
+from sqlalchemy import Engine, bindparam, create_engine, event, exc, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +22,9 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 _MIGRATION_LOCK = 7_031_955
 READ_ONLY = "salescoach_read_only"
 _NOT_DURABLE = text("SET LOCAL synchronous_commit = off")
+#: A pooled connection idle this long (seconds) is pinged before use; one used more recently is taken as alive.
+IDLE_BEFORE_PING = 5.0
+_LAST_USED = "salescoach_last_used"
 
 
 def make_engine(url: str) -> Engine:
@@ -51,7 +55,27 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+
+    @event.listens_for(engine, "checkin")
+    def _last_used(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        # A connection back in the pool moments ago is alive: pinging it before every use (pool_pre_ping) cost a
+        # round trip per transaction, three or four per slash command. One idle for longer may have been dropped
+        # (a database restart, a proxy's idle timeout): it is pinged, and a dead one replaced (the pool retries a
+        # checkout that raises DisconnectionError with a fresh connection).
+        last = record.info.get(_LAST_USED)
+        if last is not None and time.monotonic() - last < IDLE_BEFORE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as err:  # noqa: BLE001 - any failure means "not alive"
+            raise exc.DisconnectionError(f"pooled connection is dead: {err}") from err
+
+    return engine
 
 
 def database_problem(err: Exception, url: str | None = None) -> str:

@@ -38,11 +38,11 @@ if TYPE_CHECKING:
 @refuses_bad_input("call")
 def call(rt: Runtime, team_id: str, user_id: str, text: str, *, source: str = "command") -> Reply:
     """`/call <lead> <outcome> [+flags] [note]` (or `help`); `source` "message" when typed in the bot's DM."""
-    rep = rt.reps.profile(team_id, user_id)
     if (text or "").strip().casefold() in parser.HELP_WORDS:
-        return Reply(blockkit.help_call(rep.language))
+        return Reply(blockkit.help_call(rt.reps.profile(team_id, user_id).language))
+    # Parsed before anything is read: a refused line reads the rep's language in `refuses_bad_input`.
     command = parser.parse_call(blockkit.unescape(text))
-    return _store_and_confirm(rt, rep, command, source=source)
+    return _store_and_confirm(rt, team_id, user_id, command, source=source)
 
 
 def call_from_form(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
@@ -76,16 +76,23 @@ def call_from_form(rt: Runtime, team_id: str, user_id: str, values: dict[str, An
         decision_maker="decision_maker" in flags,
         note=note,
     )
-    reply = _store_and_confirm(rt, rep, command, source="modal")
+    reply = _store_and_confirm(rt, team_id, user_id, command, source="modal")
     # A form's closing view has no room for the tip's buttons: its words only.
     sections = [block["text"]["text"] for block in reply.blocks or () if block["type"] == "section"]
     return {}, "\n".join(sections) or reply.text
 
 
-def _store_and_confirm(rt: Runtime, rep: RepProfile, command: CallCommand, *, source: str) -> Reply:
+def _store_and_confirm(rt: Runtime, team_id: str, user_id: str, command: CallCommand, *, source: str) -> Reply:
     now = rt.clock()
+    # A known rep's profile is read in the call's own transaction (one transaction, not two, per call).
     with rt.db.transaction() as session:
-        logged = log_call(session, rep, command, now, source=source)
+        rep = rt.reps.known(session, team_id, user_id)
+        if rep is not None:
+            logged = log_call(session, rep, command, now, source=source)
+    if rep is None:  # first sight: Slack is asked for the rep's profile outside any transaction
+        rep = rt.reps.profile(team_id, user_id)
+        with rt.db.transaction() as session:
+            logged = log_call(session, rep, command, now, source=source)
     extras = tips_after_entry(rt.db, rep, now, logged.written)
     lang = rep.language
     flags = [t(lang, "call.flag_research")] if command.researched else []
