@@ -201,7 +201,9 @@ def lines_done(session: Session, nudge: Nudge, action: str, done: str, now: dt.d
 
 def lead_moved(session: Session, team_id: str, lead_id: int, now: dt.datetime) -> list[int]:
     """A call was logged on a lead: the lists showing it open show it handled."""
-    lists = set(session.execute(_LISTS_SHOWING, {"team_id": team_id, "lead_id": lead_id}).tuples())
+    lists = {
+        (user_id, day) for user_id, day in session.execute(_LISTS_SHOWING, {"team_id": team_id, "lead_id": lead_id})
+    }
     due = []
     for user_id, day in sorted(lists):
         found = changed(session, _Who(team_id, user_id or ""), day, now)
