@@ -184,7 +184,8 @@ def tip(db: Database, rep: RepProfile, now: dt.datetime, written: Written | None
     settings = rep.coach_settings
     today = now.astimezone(rep.tz).date()
     since = now - dt.timedelta(days=settings.lead_lookback_days)
-    with db.read() as session:
+    # Each read stands on its own (the day and its stamp are one statement): no common snapshot needed.
+    with db.read(snapshot=False) as session:
         activities = _days_of(db).activities(session, rep, day_start, day_end, written)
         leads = lead_summaries(session, rep.team_id, rep.user_id, since)
         findings = evaluate(activities, leads, settings, now, day_start=day_start, day_end=day_end)
