@@ -114,8 +114,11 @@ class RepDays:
     and seen again, a new day) reads the day again, with its stamp, in one statement.
     """
 
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
+    def __init__(self, entries: int = 50_000) -> None:
+        # Bounded by the entries held (about 320 bytes each: 50,000 are about 16 MB a process), the days of the
+        # reps seen least recently going first.
+        self.entries = entries
+        self._held = 0
         self._days: OrderedDict[tuple[str, str], tuple[dt.datetime, dt.datetime, Stamp, list[Activity]]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -142,7 +145,8 @@ class RepDays:
     def forget(self, team_id: str, user_id: str) -> None:
         """Drop the rep's day."""
         with self._lock:
-            self._days.pop((team_id, user_id), None)
+            known = self._days.pop((team_id, user_id), None)
+            self._held -= len(known[3]) if known is not None else 0
 
     def _remember(self, key: tuple[str, str], value: tuple[dt.datetime, dt.datetime, Stamp, list[Activity]]) -> None:
         with self._lock:
@@ -150,10 +154,11 @@ class RepDays:
             # Of two requests of one rep finishing out of order, the day of the higher stamp stays.
             if known is not None and (known[2].since, known[2].version) > (value[2].since, value[2].version):
                 return
+            self._held += len(value[3]) - (len(known[3]) if known is not None else 0)
             self._days[key] = value
             self._days.move_to_end(key)
-            while len(self._days) > self.size:
-                self._days.popitem(last=False)
+            while self._held > self.entries and len(self._days) > 1:
+                self._held -= len(self._days.popitem(last=False)[1][3])
 
 
 # One per database: a process may serve several (tests do), and a day belongs to one.
