@@ -201,7 +201,9 @@ def lines_done(session: Session, nudge: Nudge, action: str, done: str, now: dt.d
 
 def lead_moved(session: Session, team_id: str, lead_id: int, now: dt.datetime) -> list[int]:
     """A call was logged on a lead: the lists showing it open show it handled."""
-    lists = session.execute(_LISTS_SHOWING, {"team_id": team_id, "lead_id": lead_id}).all()
+    lists = {
+        (user_id, day) for user_id, day in session.execute(_LISTS_SHOWING, {"team_id": team_id, "lead_id": lead_id})
+    }
     due = []
     for user_id, day in sorted(lists):
         found = changed(session, _Who(team_id, user_id or ""), day, now)
@@ -213,8 +215,7 @@ def lead_moved(session: Session, team_id: str, lead_id: int, now: dt.datetime) -
 _nudges = Nudge.__table__.c
 # Built once: this runs with every logged call, and nearly always finds nothing.
 _LISTS_SHOWING = (
-    select(_nudges.user_id, _nudges.list_day)
-    .where(
+    select(_nudges.user_id, _nudges.list_day).where(
         _nudges.team_id == bindparam("team_id"),
         _nudges.lead_id == bindparam("lead_id"),
         _nudges.kind == "followup",
@@ -222,7 +223,8 @@ _LISTS_SHOWING = (
         _nudges.acted_at.is_(None),
         _nudges.list_day.is_not(None),
     )
-    .distinct()
+    # No DISTINCT (the set above dedupes): with it, SQLite's planner would walk the team's nudges in user order
+    # (ix_nudges_rep) instead of the lead's few (ix_nudges_lead_id).
 )
 
 
