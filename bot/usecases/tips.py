@@ -132,14 +132,14 @@ class RepDays:
         if known is not None and written is not None and known[:2] == (start, end):
             stamp, day = known[2], known[3]
             if stamp.since == written.stamp.since and stamp.version >= written.stamp.version:
-                return day  # read after this entry committed: it is in there
+                return list(day)  # read after this entry committed: it is in there (a copy: the caller's own)
             if stamp.since == written.stamp.since and stamp.version == written.stamp.version - 1:
                 joined = sorted([*day, written.entry], key=lambda entry: (entry.started_at, entry.id))
                 self._remember(key, (start, end, written.stamp, joined))
-                return joined
+                return list(joined)
         stamp_read, day = rep_day(session, rep.team_id, rep.user_id, start, end)
         if stamp_read is not None:
-            self._remember(key, (start, end, stamp_read, day))
+            self._remember(key, (start, end, stamp_read, list(day)))
         return day
 
     def forget(self, team_id: str, user_id: str) -> None:
