@@ -316,16 +316,18 @@ class Sweeper:
         # An update leaves sent_at as it was: the message notified when it was first sent, not now.
         sent_at = Nudge.sent_at if decision.update_ts else now
         with self.db.transaction() as session:
-            marked = session.execute(
+            # The row marked comes back from the UPDATE itself (RETURNING): no second query to read it.
+            sent = session.scalars(
                 update(Nudge)
                 .where(Nudge.id == nudge_id, Nudge.status == "sending", Nudge.claimed_by == self.worker)
                 .values(status="sent", sent_at=sent_at, sent_channel=channel, sent_ts=ts, lease_until=None)
-            ).rowcount
-            if marked:
-                sent = session.get(Nudge, nudge_id)
-                if sent is not None and result is not None:
+                .returning(Nudge)
+            ).first()
+            marked = sent is not None
+            if sent is not None:
+                if result is not None:
                     sent.payload = {**(sent.payload or {}), "result": result}
-                if sent is not None and self.after_sent is not None and self.after_sent(session, sent, now):
+                if self.after_sent is not None and self.after_sent(session, sent, now):
                     # What a delivered nudge causes (a list changed meanwhile goes out again), with its "sent".
                     report.requeued += 1
         if not marked:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
-from bot.storage.database import insert_ignore, upsert_insert
+from bot.storage.database import upsert_insert
 from bot.storage.models import FollowupList, Lead, Nudge, Rep
 from bot.usecases.reps import RepProfile
 from coaching import daylist
@@ -49,19 +49,41 @@ def list_key(team_id: str, user_id: str, day: dt.date) -> str:
 
 def schedule_list(session: Session, rep: RepProfile, due: dt.datetime, now: dt.datetime) -> None:
     """Write the list of the day a follow-up falls due, at the start of that working day (once a day)."""
-    day = due.astimezone(rep.tz).date()
-    start = min(max(local_datetime(day, rep.hours.start, rep.tz), now), due)
+    day, start = _list_start(rep, due, now)
     outbox.schedule_dm(session, rep, LIST, start, list_key(rep.team_id, rep.user_id, day), now, payload={})
+
+
+def _list_start(rep: RepProfile, due: dt.datetime, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """The rep's day a follow-up due at `due` falls on, and when that day's list is due.
+
+    That is the start of the working day, not before now, never after the follow-up.
+    """
+    day = due.astimezone(rep.tz).date()
+    return day, min(max(local_datetime(day, rep.hours.start, rep.tz), now), due)
 
 
 def _key(team_id: str, user_id: str, day: dt.date) -> dict[str, Any]:
     return {"team_id": team_id, "user_id": user_id, "day": day}
 
 
-def _list_row(session: Session, rep: RepProfile, day: dt.date, now: dt.datetime) -> FollowupList:
+def _list_row(
+    session: Session, rep: RepProfile, day: dt.date, now: dt.datetime, *, likely_there: bool = False
+) -> FollowupList:
+    """The rep's list row of `day` as it stands now, written first if it is new (two first writers may race).
+
+    One statement in the usual case: a list being sent is most likely new (written, and its row returned by the
+    INSERT); one a follow-up joins (`likely_there`) most likely exists (read).
+    """
     key = _key(rep.team_id, rep.user_id, day)
-    insert_ignore(session, FollowupList, **key, version=0, added_note=False, created_at=now)
-    row = session.get(FollowupList, key, populate_existing=True)
+    if likely_there:
+        row = session.get(FollowupList, key, populate_existing=True)
+        if row is not None:
+            return row
+    insert = upsert_insert(session.get_bind().dialect.name)(FollowupList)
+    written = insert.values(**key, version=0, added_note=False, created_at=now).on_conflict_do_nothing()
+    row = session.scalars(written.returning(FollowupList)).first()
+    if row is None:  # there already: read it, fresh
+        row = session.get(FollowupList, key, populate_existing=True)
     assert row is not None
     return row
 
@@ -69,7 +91,7 @@ def _list_row(session: Session, rep: RepProfile, day: dt.date, now: dt.datetime)
 def join(session: Session, rep: RepProfile, nudge: Nudge, now: dt.datetime) -> Decision:
     """A follow-up fell due: it joins the rep's list of today (sent, or updated in place), not a DM of its own."""
     day = now.astimezone(rep.tz).date()
-    row = _list_row(session, rep, day, now)
+    row = _list_row(session, rep, day, now, likely_there=True)
     if not _put(session, rep, day, [nudge], now):
         return Decision(cancel_reason="already open in today's list")
     changed(session, nudge, day, now, joined=True, row=row)
@@ -152,7 +174,8 @@ def _roll_over(session: Session, rep: RepProfile, put: list[tuple[Nudge, Nudge]]
     A button cancels a roll-over. `put` pairs each follow-up with the list's line that shows it: that line's first
     due moment is the one "still open since" tells.
 
-    The roll-overs go in one multi-row INSERT, and the next day's list, the same for all of them, once.
+    The roll-overs and the next day's list (the same for all of them, written as `schedule_list` writes it) go in
+    one multi-row INSERT.
     """
     if not put:
         return
@@ -175,8 +198,23 @@ def _roll_over(session: Session, rep: RepProfile, put: list[tuple[Nudge, Nudge]]
         }
         for row, line in put
     ]
+    day, start = _list_start(rep, due, now)
+    values.append(
+        {
+            "team_id": rep.team_id,
+            "user_id": rep.user_id,
+            "kind": LIST,
+            "due_at": start,
+            "dedupe_key": list_key(rep.team_id, rep.user_id, day),
+            "lead_id": None,
+            "attempt": None,
+            "payload": {},
+            "status": "pending",
+            "tries": 0,
+            "created_at": now,
+        }
+    )
     session.execute(_roll_over_insert(session.get_bind().dialect.name), values)
-    schedule_list(session, rep, due, now)
 
 
 @functools.cache
@@ -494,19 +532,22 @@ def within_budget(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datet
 
     The rep's row is locked first, so two sweepers deciding DMs for one rep at once count each other's.
     """
-    session.get(Rep, (rep.team_id, rep.user_id), with_for_update={"key_share": True})
     start, end = local_day_bounds(now, rep.tz)
-    sent = session.scalar(
-        select(func.count()).where(
-            Nudge.team_id == rep.team_id,
-            Nudge.user_id == rep.user_id,
-            Nudge.kind.in_(daylist.NOTIFYING),
-            Nudge.status.in_(("pending", "sending", "sent")),
-            Nudge.sent_at >= start,
-            Nudge.sent_at < end,
-            Nudge.id != nudge.id,
+    # What the session holds unflushed (this nudge's payload, its list's row) counts for nothing here: it is
+    # written with the reservation below, in one UPDATE at commit rather than one now and one then.
+    with session.no_autoflush:
+        session.get(Rep, (rep.team_id, rep.user_id), with_for_update={"key_share": True})
+        sent = session.scalar(
+            select(func.count()).where(
+                Nudge.team_id == rep.team_id,
+                Nudge.user_id == rep.user_id,
+                Nudge.kind.in_(daylist.NOTIFYING),
+                Nudge.status.in_(("pending", "sending", "sent")),
+                Nudge.sent_at >= start,
+                Nudge.sent_at < end,
+                Nudge.id != nudge.id,
+            )
         )
-    )
     if not daylist.within_budget(int(sent or 0), rep.notify_budget):
         return False
     nudge.sent_at = now
