@@ -219,13 +219,12 @@ def _roll_over(session: Session, rep: RepProfile, put: list[tuple[Nudge, Nudge]]
 
 @functools.cache
 def _roll_over_insert(dialect: str) -> Any:
-    """The roll-overs' INSERT, built once.
+    """The roll-overs' INSERT, built once: executed with a list of rows, one compiled statement sends them all.
 
-    With RETURNING, SQLAlchemy sends a list of rows as multi-row VALUES (its "insertmanyvalues") from one compiled,
-    cached statement, where `.values([...])` would compile a new one for every list.
+    `.values([...])` would compile a new statement for every list (and psycopg parse its long text anew); this
+    one is compiled and prepared once, and psycopg sends its rows in one pipeline, sqlite3 in one executemany.
     """
-    statement = upsert_insert(dialect)(Nudge.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return statement.returning(Nudge.__table__.c.id)
+    return upsert_insert(dialect)(Nudge.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def _in_list(team_id: str, user_id: str, day: dt.date) -> tuple[Any, ...]:
