@@ -18,7 +18,7 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage.models import Activity, Nudge, Rep
-from bot.storage.records import activities_between, add_entry, rep_activities, to_domain
+from bot.storage.records import Stamp, activities_between, add_entry, entries_changed, rep_activities, to_domain
 from bot.usecases.replies import ButtonResult, Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
 from bot.usecases.tips import BREAK_NUDGE_CODE as BREAK_RULE
@@ -89,23 +89,42 @@ def break_button(rt: Runtime, team_id: str, user_id: str, value: str) -> ButtonR
     return ButtonResult(blockkit.resolved_message(text, done), changed=bool(claimed))
 
 
-def suggest_break(
+def count_in_streak(
     session: Session, rep: RepProfile, started: dt.datetime, ended: dt.datetime, now: dt.datetime
-) -> bool:
-    """Extend the rep's streak with one entry, and suggest one break per streak of `streak_max_minutes`."""
+) -> Stamp:
+    """Extend the rep's streak with one entry, and suggest one break per streak of `streak_max_minutes`.
+
+    An entry's last write: it also raises the rep's entries version (`records.entries_changed`), under the rep's row
+    lock, and returns the new stamp.
+    """
     settings = rep.coach_settings
-    # NO KEY UPDATE, not FOR UPDATE: this transaction's own activity row already holds a KEY SHARE lock on the rep
-    # (its foreign key), and so may a concurrent entry's; FOR UPDATE would wait for each other: a deadlock.
-    row = session.get(Rep, (rep.team_id, rep.user_id), with_for_update={"key_share": True})
-    assert row is not None
+    who = {"team": rep.team_id, "user": rep.user_id}
+    row = session.execute(_STREAK, who).one()
     current = Streak(row.streak_start, row.streak_end) if row.streak_start and row.streak_end else None
     streak = extend(current, started, ended, settings.streak_gap_minutes)
-    row.streak_start, row.streak_end = streak.start, streak.end
-    if streak.minutes < settings.streak_max_minutes:
-        return False
-    # The streak's start names it: however many entries extend it, it earns one suggestion.
-    key = f"break:{rep.team_id}:{rep.user_id}:{streak.start.isoformat()}"
-    return outbox.schedule_dm(session, rep, "break", now, key, now, payload={"minutes": round(streak.minutes)})
+    changed = session.execute(_SET_STREAK, {**who, "start": streak.start, "end": streak.end}).one()
+    held = session.identity_map.get(session.identity_key(Rep, (rep.team_id, rep.user_id)))
+    if held is not None:
+        session.expire(held)  # a caller holding the rep as an entity reads the new streak
+    if streak.minutes >= settings.streak_max_minutes:
+        # The streak's start names it: however many entries extend it, it earns one suggestion.
+        key = f"break:{rep.team_id}:{rep.user_id}:{streak.start.isoformat()}"
+        outbox.schedule_dm(session, rep, "break", now, key, now, payload={"minutes": round(streak.minutes)})
+    return Stamp(changed.entries_version, changed.created_at)
+
+
+_reps = Rep.__table__.c
+_the_rep = (_reps.team_id == bindparam("team"), _reps.user_id == bindparam("user"))
+# NO KEY UPDATE, not FOR UPDATE: this transaction's own activity row already holds a KEY SHARE lock on the rep (its
+# foreign key), and so may a concurrent entry's; FOR UPDATE would wait for each other: a deadlock. Built once: every
+# entry runs them.
+_STREAK = select(_reps.streak_start, _reps.streak_end).where(*_the_rep).with_for_update(key_share=True)
+_SET_STREAK = (
+    update(Rep.__table__)
+    .where(*_the_rep)
+    .values(streak_start=bindparam("start"), streak_end=bindparam("end"), entries_version=_reps.entries_version + 1)
+    .returning(_reps.entries_version, _reps.created_at)
+)
 
 
 def log_break(session: Session, rep: RepProfile, command: BreakCommand, now: dt.datetime) -> dt.datetime:
@@ -125,18 +144,18 @@ def log_break(session: Session, rep: RepProfile, command: BreakCommand, now: dt.
         )
         .values(status="cancelled", last_error="rep took a break")
     )
+    entries_changed(session, rep.team_id, rep.user_id)
     return ends
 
 
 def start_focus(session: Session, rep: RepProfile, command: WorkCommand, now: dt.datetime) -> dt.datetime:
     """Store a focus block from now and schedule its summary for when it ends. Returns when it ends."""
     ends = now + dt.timedelta(minutes=command.minutes)
-    activity = add_entry(
+    block = add_entry(
         session, rep, ActivityKind.FOCUS, now, ends, work=command.work.value, note=command.note, created_at=now
     )
-    outbox.schedule_dm(
-        session, rep, "focus_summary", ends, f"focus:{activity.id}", now, payload={"activity_id": activity.id}
-    )
+    outbox.schedule_dm(session, rep, "focus_summary", ends, f"focus:{block}", now, payload={"activity_id": block})
+    entries_changed(session, rep.team_id, rep.user_id)
     return ends
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import html
 import logging
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, exists, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,7 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import CannotDeliver, Decision, TryLater
 from bot.slack import blockkit
 from bot.slack.clients import NotInstalled
-from bot.storage.database import Database, insert_ignore
+from bot.storage.database import Database, insert_ignore, upsert_insert
 from bot.storage.models import (
     Activity,
     CrmCall,
@@ -56,6 +57,7 @@ from bot.storage.models import (
     RepDay,
     Team,
 )
+from bot.storage.records import entries_changed
 from bot.usecases.managers import manager_ids
 from bot.usecases.reps import RepDirectory, RepProfile, profile_of
 from coaching.dispositions import by_label, outcome_for, outcome_of
@@ -426,12 +428,28 @@ def set_outcome(rt: Runtime, rep: RepProfile, outcome_word: str, label: str) -> 
 # -- push --------------------------------------------------------------------------------------------------------
 
 
-def queue_push(session: Session, rep: RepProfile, activity: Activity, now: dt.datetime) -> None:
-    """A call logged in Slack: its push to HubSpot, written with it (nothing when HubSpot isn't connected)."""
-    if connected(session, rep.team_id) is None:
-        return
-    payload = {"activity_id": activity.id}
-    outbox.schedule_dm(session, rep, PUSH, now, f"{PUSH}:{activity.id}", now, lead_id=activity.lead_id, payload=payload)
+def queue_push(session: Session, rep: RepProfile, activity_id: int, lead_id: int, now: dt.datetime) -> None:
+    """A call logged in Slack: its push to HubSpot, written with it (nothing when HubSpot isn't connected).
+
+    One statement whether connected or not (INSERT ... SELECT ... WHERE the connection is active): it runs with
+    every call.
+    """
+    row = {"team_id": rep.team_id, "user_id": rep.user_id, "lead_id": lead_id, "due_at": now, "created_at": now}
+    row |= {"dedupe_key": f"{PUSH}:{activity_id}", "payload": {"activity_id": activity_id}}
+    session.execute(_push_if_connected(session.get_bind().dialect.name), row)
+
+
+@functools.cache
+def _push_if_connected(dialect: str) -> Any:
+    nudge, connection = Nudge.__table__, CrmConnection.__table__
+    given = ("team_id", "user_id", "lead_id", "due_at", "dedupe_key", "payload", "created_at")
+    values = [bindparam(name, type_=nudge.c[name].type) for name in given]
+    constant = {"kind": PUSH, "status": "pending", "tries": 0}
+    values += [literal(value, nudge.c[name].type) for name, value in constant.items()]
+    active = exists().where(connection.c.team_id == bindparam("team_id"), connection.c.status == "active")
+    rows = select(*values).where(active)
+    statement = upsert_insert(dialect)(nudge).from_select([*given, *constant], rows)
+    return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def decide_push(
@@ -971,6 +989,7 @@ def _correct(session: Session, activity_id: int, outcome: Outcome) -> bool:
         if outcome.reached and lead.cadence in ("active", "exhausted"):
             lead.cadence, lead.reached_at, lead.unreached_attempts = "reached", activity.started_at, 0
             outbox.cancel_followups(session, lead.team_id, lead.id, "reached, corrected in HubSpot")
+    entries_changed(session, activity.team_id, activity.user_id)
     return True
 
 
@@ -1010,6 +1029,7 @@ def _remove(session: Session, activity_id: int) -> None:
     if lead is not None:
         lead.attempts = max(0, lead.attempts - 1)
     session.delete(activity)
+    entries_changed(session, activity.team_id, activity.user_id)
 
 
 # -- the lead card -----------------------------------------------------------------------------------------------

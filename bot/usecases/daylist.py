@@ -23,7 +23,7 @@ import datetime as dt
 import functools
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.outbox import rows as outbox
@@ -306,16 +306,31 @@ def lines_done(session: Session, nudge: Nudge, action: str, done: str, now: dt.d
 
 def lead_moved(session: Session, team_id: str, lead_id: int, now: dt.datetime) -> list[int]:
     """A call was logged on a lead: the lists showing it open show it handled."""
-    open_lines = session.scalars(
-        select(Nudge).where(
-            Nudge.team_id == team_id,
-            Nudge.lead_id == lead_id,
-            Nudge.kind == "followup",
-            Nudge.status == "listed",
-            Nudge.acted_at.is_(None),
-        )
-    ).all()
-    return _touch(session, list(open_lines), now)
+    lists = {
+        (user_id, day) for user_id, day in session.execute(_LISTS_SHOWING, {"team_id": team_id, "lead_id": lead_id})
+    }
+    due = []
+    for user_id, day in sorted(lists):
+        found = changed(session, _Who(team_id, user_id or ""), day, now)
+        if found is not None:
+            due.append(found)
+    return due
+
+
+_nudges = Nudge.__table__.c
+# Built once: this runs with every logged call, and nearly always finds nothing.
+_LISTS_SHOWING = (
+    select(_nudges.user_id, _nudges.list_day).where(
+        _nudges.team_id == bindparam("team_id"),
+        _nudges.lead_id == bindparam("lead_id"),
+        _nudges.kind == "followup",
+        _nudges.status == "listed",
+        _nudges.acted_at.is_(None),
+        _nudges.list_day.is_not(None),
+    )
+    # No DISTINCT (the set above dedupes): with it, SQLite's planner would walk the team's nudges in user order
+    # (ix_nudges_rep) instead of the lead's few (ix_nudges_lead_id).
+)
 
 
 def _touch(session: Session, lines: list[Nudge], now: dt.datetime) -> list[int]:

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.slack.clients import Installations
@@ -69,7 +69,18 @@ class RepProfile:
     @property
     def coach_settings(self) -> CoachSettings:
         """The coaching thresholds, with the workspace's overrides."""
-        return CoachSettings().with_overrides(self.team_settings.get("thresholds") or {})
+        overrides = self.team_settings.get("thresholds") or {}
+        try:
+            return _coach_settings(tuple(sorted(overrides.items())))
+        except TypeError:  # an unhashable stored value: checked (and refused) the long way
+            return CoachSettings().with_overrides(overrides)
+
+
+@functools.lru_cache(maxsize=256)
+def _coach_settings(overrides: tuple[tuple[str, Any], ...]) -> CoachSettings:
+    # Checking every threshold is most of a profile's cost, and a workspace's overrides rarely change: kept per
+    # distinct set of overrides (CoachSettings is frozen, so sharing one is safe).
+    return CoachSettings().with_overrides(dict(overrides))
 
 
 LANGUAGES = ("en", "nl")
@@ -135,9 +146,14 @@ def _calendar(code: str | None) -> HolidayCalendar:
         return NO_HOLIDAYS  # a country `holidays` dropped since it was stored: weekends only, never a crash
 
 
-def profile_of(rep: Rep, team: Team) -> RepProfile:
+def profile_of(rep: Any, team: Team) -> RepProfile:
     """A rep row and its workspace's settings as one profile."""
-    settings = team.settings or {}
+    return _profile(rep, team.settings)
+
+
+def _profile(rep: Any, team_settings: dict[str, Any] | None) -> RepProfile:
+    """A rep (a row, or anything with its columns) and its workspace's settings as one profile."""
+    settings = team_settings or {}
     if settings:
         settings = valid_settings(settings)[0]
     own = rep.work_hours or {}
@@ -165,6 +181,27 @@ def reps_by_id(session: Session, team_id: str) -> dict[str, Rep]:
     return {rep.user_id: rep for rep in session.scalars(select(Rep).where(Rep.team_id == team_id))}
 
 
+_reps = Rep.__table__.c
+# The rep and their workspace in one read, built once: every command starts here.
+_PROFILE = (
+    select(
+        _reps.team_id,
+        _reps.user_id,
+        _reps.name,
+        _reps.tz,
+        _reps.locale,
+        _reps.language,
+        _reps.is_admin,
+        _reps.work_hours,
+        _reps.away_until,
+        _reps.profile_fetched_at,
+        Team.__table__.c.settings.label("team_settings"),
+    )
+    .join(Team.__table__, Team.__table__.c.id == _reps.team_id)
+    .where(_reps.team_id == bindparam("team"), _reps.user_id == bindparam("user"))
+)
+
+
 class RepDirectory:
     """Looks reps up, fetching and caching their Slack profile."""
 
@@ -183,13 +220,9 @@ class RepDirectory:
     def profile(self, team_id: str, user_id: str) -> RepProfile:
         """The rep's profile, creating the workspace and rep rows on first sight."""
         with self.db.read() as session:
-            rep = session.get(Rep, (team_id, user_id))
-            team = session.get(Team, team_id)
-            if rep is not None and team is not None:
-                fetched = rep.profile_fetched_at
-                if (fetched is None or self.clock() - fetched > PROFILE_MAX_AGE) and self.background:
-                    self.background.submit(self._refresh, team_id, user_id)
-                return profile_of(rep, team)
+            known = self.known(session, team_id, user_id)
+        if known is not None:
+            return known
         # Slack is asked outside any transaction: a slow answer must not hold the database.
         info = self._fetch(team_id, user_id)
         with self.db.transaction() as session:
@@ -201,6 +234,19 @@ class RepDirectory:
             if info is not None:
                 _apply(rep, info, now)
             return profile_of(rep, session.get(Team, team_id))  # type: ignore[arg-type]
+
+    def known(self, session: Session, team_id: str, user_id: str) -> RepProfile | None:
+        """The profile of a rep already seen, read in the caller's transaction (one statement); None otherwise.
+
+        A use case on the hot path reads it in its own write transaction, saving a transaction of its own.
+        """
+        row = session.execute(_PROFILE, {"team": team_id, "user": user_id}).first()
+        if row is None:
+            return None
+        fetched = row.profile_fetched_at
+        if (fetched is None or self.clock() - fetched > PROFILE_MAX_AGE) and self.background:
+            self.background.submit(self._refresh, team_id, user_id)
+        return _profile(row, row.team_settings)
 
     def email(self, team_id: str, user_id: str) -> str | None:
         """The rep's email from Slack's profile (scope users:read.email), asked when needed and not kept."""
