@@ -252,7 +252,10 @@ class Sweeper:
                     prepared = self.prepare[kind](session, nudge, now) if nudge is not None else None
             except Exception:
                 log.exception("composing nudge %s (%s) failed", nudge_id, kind)
-        with self.db.transaction() as session:
+        # Not durable (PostgreSQL commits it without waiting for the disk): lost in a database crash, the nudge is
+        # back as it was claimed and is decided again once its lease runs out; and the durable commit that marks it
+        # sent, after Slack took it, puts this one on disk first (Database.transaction).
+        with self.db.transaction(durable=False) as session:
             # The nudge with its rep, workspace and lead in one SELECT: `row` keeps them in the session's identity
             # map, so decide()'s session.get() finds them without a query of its own.
             row = session.execute(

@@ -175,7 +175,7 @@ def _roll_over(session: Session, rep: RepProfile, put: list[tuple[Nudge, Nudge]]
     due moment is the one "still open since" tells.
 
     The roll-overs and the next day's list (the same for all of them, written as `schedule_list` writes it) go in
-    one multi-row INSERT.
+    one INSERT, sent once with all their rows.
     """
     if not put:
         return
@@ -409,19 +409,12 @@ def _render(
             return Decision(cancel_reason=NOTHING_DUE)
         assert row is not None
         row.nudge_id = nudge.id
-    version = row.version if row is not None else 0
-    nudge.payload = {**(nudge.payload or {}), "day": day.isoformat(), "shown": version or 0}
+    version = (row.version if row is not None else None) or 0
+    nudge.payload = {**(nudge.payload or {}), "day": day.isoformat(), "shown": version}
     message = _message(rep, day, now, row, order, lines)
     if update:
         return Decision(message=message, user_id=rep.user_id, channel=nudge.sent_channel, update_ts=nudge.sent_ts)
     return Decision(message=message, user_id=rep.user_id)
-
-
-def render(session: Session, rep: RepProfile, day: dt.date, now: dt.datetime) -> dict[str, Any]:
-    """The list of `day` as it stands: a line per follow-up, most overdue first; what doesn't fit, "N more"."""
-    order, lines = _lines(session, rep, day, now)
-    row = session.get(FollowupList, _key(rep.team_id, rep.user_id, day))
-    return _message(rep, day, now, row, order, lines)
 
 
 def _message(
@@ -432,6 +425,7 @@ def _message(
     order: list[daylist.ListItem],
     lines: dict[int, blockkit.ListLine],
 ) -> dict[str, Any]:
+    """The list of `day` as it stands: a line per follow-up, most overdue first; what doesn't fit, "N more"."""
     held = list((row.held if row else None) or [])[-HELD_SHOWN:]
     limit = daylist.MESSAGE_BLOCKS - len(held)
     shown = daylist.fit(order, blockkit.LINE_OPEN_BLOCKS, blockkit.LINE_DONE_BLOCKS, limit)
