@@ -168,3 +168,22 @@ def test_a_rep_forgotten_and_seen_again_at_the_same_instant_starts_an_empty_day(
     assert len(stored) == 1
     # What the tip after the last call read: the new day of one call, not the forgotten rep's three.
     assert _days_of(coachbot.db)._days[(TEAM, "U0SAM")][3] == stored
+
+
+def test_the_days_remembered_are_bounded_by_their_entries_the_least_recent_rep_going_first(db, sam):
+    with db.transaction() as session:
+        session.add(Rep(team_id=TEAM, user_id="U0ANOUK", tz="Europe/Amsterdam", created_at=THURSDAY_10_AMS))
+    with db.read() as session:
+        anouk = profile_of(session.get(Rep, (TEAM, "U0ANOUK")), session.get(Team, TEAM))
+    days = RepDays(entries=3)
+    now = THURSDAY_10_AMS
+    for minute in range(2):
+        remembered(days, db, sam, now, call(db, sam, f"Lead {minute}", Outcome.NO_ANSWER, now))
+        now += dt.timedelta(minutes=1)
+    assert len(days._days[(TEAM, SAM)][3]) == 2
+    for minute in range(2):
+        remembered(days, db, anouk, now, call(db, anouk, f"Lead {minute}", Outcome.NO_ANSWER, now))
+        now += dt.timedelta(minutes=1)
+    # Four entries held is one over the bound: Sam's day (seen least recently) went.
+    assert list(days._days) == [(TEAM, "U0ANOUK")]
+    assert days._held == 2

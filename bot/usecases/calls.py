@@ -163,7 +163,6 @@ def log_call(
     fields = {"outcome": call.outcome.value, "lead_id": lead.id, "attempt": attempt, **flags}
     activity_id = add_entry(session, rep, ActivityKind.CALL, now, now, **fields)
     record = entry_record(activity_id, ActivityKind.CALL, now, now, **fields)
-    _count_in_rep_day(session, rep, now, call, attempt)
     if source != "hubspot":
         crm.queue_push(session, rep, activity_id, lead.id, now)
     # Whatever was scheduled for this lead is superseded by the call just made; a list showing it shows that.
@@ -181,7 +180,9 @@ def log_call(
             key, next_attempt = f"followup:{lead.id}:{activity_id}", lead.unreached_attempts + 1
             outbox.schedule_dm(session, rep, "followup", due, key, now, lead_id=lead.id, attempt=next_attempt)
             daylist.schedule_list(session, rep, due, now)
-    # The rep's row is locked last (its streak, its entries version): see bot.usecases.breaks.count_in_streak.
+    # The rep's own rows (their day's counts, then their streak and entries version) are locked last, so
+    # two calls of one rep wait for each other only at the end of the transaction, not through all of it.
+    _count_in_rep_day(session, rep, now, call, attempt)
     stamp = count_in_streak(session, rep, now, now, now) if live else entries_changed(session, rep.team_id, rep.user_id)
     written = Written(stamp, record) if stamp is not None else None
     return CallLogged(lead.name, call.outcome, attempt, due, cadence, activity_id, lead.id, written)

@@ -114,8 +114,11 @@ class RepDays:
     and seen again, a new day) reads the day again, with its stamp, in one statement.
     """
 
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
+    def __init__(self, entries: int = 50_000) -> None:
+        # Bounded by the entries held (about 320 bytes each: 50,000 are about 16 MB a process), the days of the
+        # reps seen least recently going first.
+        self.entries = entries
+        self._held = 0
         self._days: OrderedDict[tuple[str, str], tuple[dt.datetime, dt.datetime, Stamp, list[Activity]]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -129,20 +132,21 @@ class RepDays:
         if known is not None and written is not None and known[:2] == (start, end):
             stamp, day = known[2], known[3]
             if stamp.since == written.stamp.since and stamp.version >= written.stamp.version:
-                return day  # read after this entry committed: it is in there
+                return list(day)  # read after this entry committed: it is in there (a copy: the caller's own)
             if stamp.since == written.stamp.since and stamp.version == written.stamp.version - 1:
                 joined = sorted([*day, written.entry], key=lambda entry: (entry.started_at, entry.id))
                 self._remember(key, (start, end, written.stamp, joined))
-                return joined
+                return list(joined)
         stamp_read, day = rep_day(session, rep.team_id, rep.user_id, start, end)
         if stamp_read is not None:
-            self._remember(key, (start, end, stamp_read, day))
+            self._remember(key, (start, end, stamp_read, list(day)))
         return day
 
     def forget(self, team_id: str, user_id: str) -> None:
         """Drop the rep's day."""
         with self._lock:
-            self._days.pop((team_id, user_id), None)
+            known = self._days.pop((team_id, user_id), None)
+            self._held -= len(known[3]) if known is not None else 0
 
     def _remember(self, key: tuple[str, str], value: tuple[dt.datetime, dt.datetime, Stamp, list[Activity]]) -> None:
         with self._lock:
@@ -150,10 +154,11 @@ class RepDays:
             # Of two requests of one rep finishing out of order, the day of the higher stamp stays.
             if known is not None and (known[2].since, known[2].version) > (value[2].since, value[2].version):
                 return
+            self._held += len(value[3]) - (len(known[3]) if known is not None else 0)
             self._days[key] = value
             self._days.move_to_end(key)
-            while len(self._days) > self.size:
-                self._days.popitem(last=False)
+            while self._held > self.entries and len(self._days) > 1:
+                self._held -= len(self._days.popitem(last=False)[1][3])
 
 
 # One per database: a process may serve several (tests do), and a day belongs to one.
@@ -184,7 +189,8 @@ def tip(db: Database, rep: RepProfile, now: dt.datetime, written: Written | None
     settings = rep.coach_settings
     today = now.astimezone(rep.tz).date()
     since = now - dt.timedelta(days=settings.lead_lookback_days)
-    with db.read() as session:
+    # Each read stands on its own (the day and its stamp are one statement): no common snapshot needed.
+    with db.read(snapshot=False) as session:
         activities = _days_of(db).activities(session, rep, day_start, day_end, written)
         leads = lead_summaries(session, rep.team_id, rep.user_id, since)
         findings = evaluate(activities, leads, settings, now, day_start=day_start, day_end=day_end)
