@@ -1,14 +1,32 @@
 """Benchmark `/call` over signed HTTP: the real `salescoach serve` beside a bare Bolt app that only acks.
 
-    .venv/bin/python bench/bench_call.py            # 50 warm-up, 500 requests at concurrency 1, 2000 at 16
-    .venv/bin/python bench/bench_call.py --quick    # a short run
+    .venv/bin/python bench/bench_call.py                      # 50 warm-up, 500 requests at concurrency 1, 2000 at 16
+    .venv/bin/python bench/bench_call.py --quick              # a short run
+    .venv/bin/python bench/bench_call.py --history 1000000    # and the same calls on a year of stored history
+    .venv/bin/python bench/bench_call.py --rss                # and a worker's memory after 10,000 more calls
+    .venv/bin/python bench/bench_call.py --postgres ...       # the bot on a throwaway PostgreSQL database
 
-Both apps run as gunicorn subprocesses with the same settings (bot.server.Server: gevent, WEB_CONCURRENCY
-workers, WORKER_CONNECTIONS connections each); the bot uses SQLite in a temporary folder and the Slack stand-in
-(bot.slack.standin, counting calls only) served from this process. Requests are signed as Slack signs them. The
-table is printed and written to bench/results/call.md. Targets (issue): the bot's p50 at most 1.5x the bare
-app's, and p99 under 100 ms at concurrency 16. Exit code: 1 on any failed request (or, with --strict, on a missed
-target), else 0.
+Both apps run as gunicorn subprocesses with the same settings (bot.server.Server: gevent, WORKER_CONNECTIONS
+connections per worker, and the same number of workers: WEB_CONCURRENCY, else the bot's default for its database);
+the bot uses SQLite in a temporary folder (or a throwaway PostgreSQL database) and the Slack stand-in
+(bot.slack.standin, counting calls only) served from this process. Requests are signed as Slack signs them.
+
+With `--history N`, a second bot server runs on a second database that holds N activities of a year's work by
+N/1000 reps, stored as the app would have them (bench/call_history.py: leads, cadences, follow-ups, day lists,
+rep_days). Its calls are by reps on their own leads with past attempts. It is measured at concurrency 16 (after
+as many calls as the empty bot had before its own, so that both bots' reps have a day of the same size), and then
+the sequential phase runs again on both bots in alternating blocks of 50 requests (the same moments, the same
+noise): the ratio of the two medians is the history target's.
+
+With `--rss [N]`, each server's workers' resident memory (VmRSS, and its peak VmHWM, from /proc/<pid>/status of
+every child of the gunicorn master) is read after the warm-up and again after N more calls (default 10,000) sent
+to the bot at concurrency 16 at the end of the run.
+
+Targets (issue 14): sequential p50 at most 3x the bare app's; at concurrency 16 p99 under 100 ms and throughput at
+least the sequential throughput; with the history, sequential p50 within 1.2x of the empty database's; a worker
+under 150 MB after 10,000 calls. The report is printed and written to bench/results/call.md (call_postgresql.md
+on PostgreSQL). Exit code: 1 on any failed request, warm-up included (or, with --strict, on a missed target),
+else 0.
 """
 
 from __future__ import annotations
@@ -24,11 +42,14 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import call_history  # noqa: E402
 from bench.common import (  # noqa: E402
     BOT_TOKEN,
     ROOT,
@@ -39,6 +60,7 @@ from bench.common import (  # noqa: E402
     ServerProcess,
     free_port,
     http_probe,
+    load_average,
     publish,
     python_env,
     run_load,
@@ -47,10 +69,18 @@ from bench.common import (  # noqa: E402
 )
 from bench.throwaway_postgres import PG_ADMIN_URL, throwaway_database  # noqa: E402
 from bot.slack.standin import SlackStandIn, Workspace  # noqa: E402
+from bot.storage.database import Database  # noqa: E402
 
-P50_RATIO_TARGET = 1.5
+P50_RATIO_TARGET = 3.0  # sequential: the bot's p50 over the bare app's
 P99_TARGET_MS = 100.0
-P99_TARGET_CONCURRENCY = 16
+P99_TARGET_CONCURRENCY = 16  # also where throughput must hold up to the sequential throughput
+HISTORY_RATIO_TARGET = 1.2  # sequential p50 on the history over the empty database's, same run
+RSS_TARGET_MB = 150.0
+RSS_CALLS = 10_000
+HISTORY_BLOCK = 50  # sequential requests per alternating block of the history comparison
+
+BOT, BARE = "salescoach", "bare bolt"
+EMPTY_BESIDE = "salescoach, empty database (alternating)"
 
 DEFAULT_REPS = 25  # with the default request counts, about 100 calls per rep: a busy rep's day
 COMPANIES = [
@@ -90,6 +120,19 @@ def rep_ids(count: int) -> list[str]:
     return [f"U0BENCH{n:03d}" for n in range(1, count + 1)]
 
 
+def call_mix(
+    count: int, rng: random.Random, reps: list[str], leads: list[str], reps_first: bool = False
+) -> list[tuple[str, str, str]]:
+    """`count` calls as (rep, lead, the `/call` text): random reps and leads, outcomes weighted as TEMPLATES."""
+    texts, weights = zip(*TEMPLATES, strict=True)
+    out: list[tuple[str, str, str]] = []
+    for i in range(count):
+        rep = reps[i] if reps_first and i < len(reps) else rng.choice(reps)
+        lead = rng.choice(leads)
+        out.append((rep, lead, f"{lead} {rng.choices(texts, weights)[0]}"))
+    return out
+
+
 def make_requests(
     count: int,
     rng: random.Random,
@@ -99,18 +142,19 @@ def make_requests(
     seq0: int,
     reps_first: bool = False,
 ) -> list[Request]:
-    texts, weights = zip(*TEMPLATES, strict=True)
-    out: list[Request] = []
-    for i in range(count):
-        rep = reps[i] if reps_first and i < len(reps) else rng.choice(reps)
-        lead = rng.choice(leads)
-        text = f"{lead} {rng.choices(texts, weights)[0]}"
-        out.append((slash_body("/call", text, rep, response_url=response_url, seq=seq0 + i), lead))
-    return out
+    """Signed-ready `/call` bodies, each expecting its lead's name in the answer."""
+    return [
+        (slash_body("/call", text, rep, response_url=response_url, seq=seq0 + i), lead)
+        for i, (rep, lead, text) in enumerate(call_mix(count, rng, reps, leads, reps_first))
+    ]
 
 
 def without_check(requests: list[Request]) -> list[Request]:
     return [(body, None) for body, _ in requests]
+
+
+def history_app(activities: int) -> str:
+    return f"salescoach, {activities:,} activities stored"
 
 
 def markdown_table(results: list[RunResult]) -> str:
@@ -125,26 +169,139 @@ def markdown_table(results: list[RunResult]) -> str:
     return "\n".join(lines)
 
 
-def verdicts(results: list[RunResult]) -> tuple[list[str], bool]:
-    lines, met = [], True
-    by = {(r.app, r.concurrency): r for r in results}
-    for c in sorted({r.concurrency for r in results}):
-        bot, bare = by.get(("salescoach", c)), by.get(("bare bolt", c))
-        if bot and bare:
-            ratio = bot.p50 / bare.p50
-            ok = ratio <= P50_RATIO_TARGET
-            met &= ok
-            lines.append(
-                f"- concurrency {c}: bot p50 / bare p50 = {bot.p50:.1f} / {bare.p50:.1f} ms = "
-                f"**{ratio:.2f}x** (target <= {P50_RATIO_TARGET}x: {'met' if ok else 'MISSED'})"
-            )
-    bot = by.get(("salescoach", P99_TARGET_CONCURRENCY))
-    if bot:
-        ok = bot.p99 < P99_TARGET_MS
+def merged(app: str, runs: list[RunResult]) -> RunResult:
+    """Several runs of one app at one concurrency as one: their latencies together, their wall times added."""
+    return RunResult(
+        app=app,
+        concurrency=runs[0].concurrency,
+        requests=sum(r.requests for r in runs),
+        latencies_ms=[ms for r in runs for ms in r.latencies_ms],
+        elapsed_s=sum(r.elapsed_s for r in runs),
+        failures=sum(r.failures for r in runs),
+        failure_samples=[s for r in runs for s in r.failure_samples][:5],
+    )
+
+
+# -- memory -------------------------------------------------------------------------------------------------------
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn master's children: its workers."""
+    try:
+        return sorted(int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split())
+    except OSError:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == master:  # the field after the state: the parent
+                    pids.append(int(entry.name))
+        return sorted(pids)
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """A process's resident memory now and at its peak (VmRSS, VmHWM), in MB (MiB)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024
+    return fields.get("VmRSS", float("nan")), fields.get("VmHWM", float("nan"))
+
+
+def workers_memory(server: ServerProcess) -> dict[int, tuple[float, float]]:
+    """Each worker of `server`: (RSS, peak RSS) in MB."""
+    assert server.proc is not None
+    out = {}
+    for pid in worker_pids(server.proc.pid):
+        with contextlib.suppress(OSError):
+            out[pid] = memory_mb(pid)
+    return out
+
+
+@dataclass
+class MemoryReport:
+    """Workers' memory per server, after the warm-up and after the memory phase."""
+
+    calls: int  # the memory phase's calls to the bot
+    bot_calls: int  # every call the bot answered in the run
+    before: dict[str, dict[int, tuple[float, float]]]
+    after: dict[str, dict[int, tuple[float, float]]]
+
+    @property
+    def largest_bot_worker(self) -> float:
+        return max((rss for rss, _ in self.after.get(BOT, {}).values()), default=float("nan"))
+
+    def table(self) -> list[str]:
+        lines = [
+            "| server | worker pid | RSS after warm-up MB | RSS after MB | peak RSS MB |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for name, workers in self.after.items():
+            for pid, (rss, peak) in sorted(workers.items()):
+                first = self.before.get(name, {}).get(pid)
+                shown = f"{first[0]:.1f}" if first else "(new worker)"
+                lines.append(f"| {name} | {pid} | {shown} | {rss:.1f} | {peak:.1f} |")
+        return lines
+
+
+# -- verdicts -----------------------------------------------------------------------------------------------------
+
+
+def verdicts(
+    results: list[RunResult], history: tuple[RunResult, RunResult] | None, memory: MemoryReport | None
+) -> tuple[list[str], bool]:
+    lines: list[str] = []
+    met = True
+
+    def verdict(ok: bool, text: str) -> None:
+        nonlocal met
         met &= ok
+        lines.append(f"- {text}: {'met' if ok else 'MISSED'}")
+
+    by = {(r.app, r.concurrency): r for r in results}
+    bot1, bare1 = by.get((BOT, 1)), by.get((BARE, 1))
+    bot16, bare16 = by.get((BOT, P99_TARGET_CONCURRENCY)), by.get((BARE, P99_TARGET_CONCURRENCY))
+    if bot1 and bare1:
+        ratio = bot1.p50 / bare1.p50
+        verdict(
+            ratio <= P50_RATIO_TARGET,
+            f"sequential: bot p50 / bare p50 = {bot1.p50:.1f} / {bare1.p50:.1f} ms = **{ratio:.2f}x** "
+            f"(target <= {P50_RATIO_TARGET:g}x)",
+        )
+    if bot16:
+        verdict(
+            bot16.p99 < P99_TARGET_MS,
+            f"concurrency {P99_TARGET_CONCURRENCY}: bot p99 = **{bot16.p99:.1f} ms** (target < {P99_TARGET_MS:.0f} ms)",
+        )
+    if bot16 and bot1:
+        ratio = bot16.rps / bot1.rps
+        verdict(
+            ratio >= 1.0,
+            f"concurrency {P99_TARGET_CONCURRENCY}: bot throughput / sequential throughput = {bot16.rps:.0f} / "
+            f"{bot1.rps:.0f} req/s = **{ratio:.2f}x** (target >= 1x: no collapse under concurrency)",
+        )
+    if history:
+        empty, full = history
+        ratio = full.p50 / empty.p50
+        verdict(
+            ratio <= HISTORY_RATIO_TARGET,
+            f"history: sequential p50 with the history / on the empty database, alternating blocks = "
+            f"{full.p50:.1f} / {empty.p50:.1f} ms = **{ratio:.2f}x** (target <= {HISTORY_RATIO_TARGET}x)",
+        )
+    if memory:
+        verdict(
+            memory.largest_bot_worker < RSS_TARGET_MB,
+            f"memory: the bot's largest worker after {memory.calls:,} calls ({memory.bot_calls:,} in the run) = "
+            f"**{memory.largest_bot_worker:.1f} MB** RSS (target < {RSS_TARGET_MB:.0f} MB)",
+        )
+    if bot16 and bare16:
         lines.append(
-            f"- concurrency {P99_TARGET_CONCURRENCY}: bot p99 = **{bot.p99:.1f} ms** "
-            f"(target < {P99_TARGET_MS:.0f} ms: {'met' if ok else 'MISSED'})"
+            f"- concurrency {P99_TARGET_CONCURRENCY} (no target): bot p50 / bare p50 = {bot16.p50:.1f} / "
+            f"{bare16.p50:.1f} ms = {bot16.p50 / bare16.p50:.2f}x; bare throughput {bare16.rps:.0f} req/s"
         )
     return lines, met
 
@@ -193,7 +350,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, help="warm-up requests per app (default 50)")
     parser.add_argument("--c1", type=int, help="requests at concurrency 1 (default 500)")
     parser.add_argument("--c16", type=int, help="requests at concurrency 16 (default 2000)")
-    parser.add_argument("--reps", type=int, default=DEFAULT_REPS, help="distinct rep user ids (default 5)")
+    parser.add_argument(
+        "--reps", type=int, default=DEFAULT_REPS, help=f"reps making the calls (default {DEFAULT_REPS})"
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        metavar="ACTIVITIES",
+        help="also measure a bot whose database holds this many activities of a year's work (issue: 1000000)",
+    )
+    parser.add_argument("--history-reps", type=int, help="reps in the history (default ACTIVITIES / 1000)")
+    parser.add_argument(
+        "--rss",
+        type=int,
+        nargs="?",
+        const=RSS_CALLS,
+        metavar="CALLS",
+        help=f"read the workers' memory before and after this many more calls (default {RSS_CALLS:,})",
+    )
     parser.add_argument(
         "--postgres",
         nargs="?",
@@ -209,6 +383,14 @@ def main(argv: list[str] | None = None) -> int:
 
     # SIGTERM ends the run like Ctrl-C does: through the finally below, which stops the servers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = time.perf_counter()
+    timings: list[str] = []
+    loads = [f"start {load_average()}"]
+
+    def phase_done(name: str, t0: float) -> None:
+        timings.append(f"{name} {time.perf_counter() - t0:.0f} s")
+        loads.append(f"after {name} {load_average()}")
+
     fingerprint = code_fingerprint()
     tmp = Path(tempfile.mkdtemp(prefix="bench-call-"))
     # Count-only: a run makes thousands of calls and the report needs only how many of each. Any token goes in:
@@ -217,71 +399,160 @@ def main(argv: list[str] | None = None) -> int:
     response_url = f"{slack.base_url}/response/"
     servers: list[ServerProcess] = []
     results: list[RunResult] = []
+    failures = 0
+    history: call_history.History | None = None
+    history_pair: tuple[RunResult, RunResult] | None = None
+    memory: MemoryReport | None = None
     database_url = f"sqlite:///{tmp / 'bench.db'}"
-    settings = {k: os.environ[k] for k in ("WEB_CONCURRENCY", "WORKER_CONNECTIONS", "LOG_LEVEL") if k in os.environ}
-    # The throwaway database is dropped when the block ends, after the run's own clean-up has read it.
+    history_url = f"sqlite:///{tmp / 'history.db'}"
+    settings = {k: os.environ[k] for k in ("WORKER_CONNECTIONS", "LOG_LEVEL") if k in os.environ}
+    # The same number of workers for both apps: the bot's default depends on its database (bot.server.Server).
+    workers = os.environ.get("WEB_CONCURRENCY") or ("2" if args.postgres else "1")
+    settings["WEB_CONCURRENCY"] = workers
+    stats: list[str] = []
+    # The throwaway databases are dropped when the block ends, after the run's own clean-up has read them.
     with contextlib.ExitStack() as databases:
         if args.postgres:
             database_url = databases.enter_context(throwaway_database(args.postgres))
+            if args.history:
+                history_url = databases.enter_context(throwaway_database(args.postgres))
         try:
+            if args.history:
+                # Stored before any server starts: the load must not share the machine with a measurement.
+                t0 = time.perf_counter()
+                db = Database(history_url)
+                try:
+                    db.migrate()
+                    history_reps = args.history_reps or max(1, args.history // 1000)
+                    history = call_history.store(db, history_reps, args.history, dt.datetime.now(dt.UTC))
+                finally:
+                    db.dispose()
+                phase_done("storing the history", t0)
+
             common = dict(SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.api_url, **settings)
-            bot_port, bare_port = free_port(), free_port()
-            bot = ServerProcess(
-                "salescoach",
-                [venv_script("salescoach"), "serve"],
-                python_env(**common, SLACK_BOT_TOKEN=BOT_TOKEN, DATABASE_URL=database_url, PORT=str(bot_port)),
-                bot_port,
-                cwd=tmp,  # no stray .env from the repo is read
-                log_path=tmp / "salescoach.log",
-            )
+
+            def bot_server(name: str, url: str, log: str) -> ServerProcess:
+                port = free_port()
+                env = python_env(**common, SLACK_BOT_TOKEN=BOT_TOKEN, DATABASE_URL=url, PORT=str(port))
+                # cwd: no stray .env from the repo is read
+                return ServerProcess(name, [venv_script("salescoach"), "serve"], env, port, cwd=tmp, log_path=tmp / log)
+
+            bot = bot_server(BOT, database_url, "salescoach.log")
+            bare_port = free_port()
             bare = ServerProcess(
-                "bare bolt",
+                BARE,
                 [sys.executable, "-m", "bench.bare_app"],
                 python_env(**common, PORT=str(bare_port), PYTHONPATH=str(ROOT)),
                 bare_port,
                 cwd=tmp,
                 log_path=tmp / "bare.log",
             )
-            for server in (bot, bare):
-                servers.append(server.start())
+            full = bot_server(history_app(args.history), history_url, "history.log") if history else None
+            for server in (bot, bare, full):
+                if server:
+                    servers.append(server.start())
             for server in servers:
                 server.wait_ready(http_probe("/healthz"))
             print(
-                f"servers up: salescoach on :{bot_port}, bare bolt on :{bare_port}; "
-                f"WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2 (default)')}, "
+                f"servers up: {', '.join(f'{s.name} on :{s.port}' for s in servers)}; WEB_CONCURRENCY={workers}, "
                 f"WORKER_CONNECTIONS={os.environ.get('WORKER_CONNECTIONS', '1000 (default)')}",
                 flush=True,
             )
+
+            def measure(server: ServerProcess, batch: list[Request], conc: int, app: str | None = None) -> RunResult:
+                nonlocal failures
+                r = run_load(server.name, server.port, batch, conc)
+                if app:
+                    r.app = app
+                failures += r.failures
+                for sample in r.failure_samples:
+                    print(f"    {r.app} failure: {sample}", flush=True)
+                return r
+
+            def shown(r: RunResult) -> None:
+                print(
+                    f"{r.app:>44} c={r.concurrency:<2} n={r.requests}: p50 {r.p50:.1f} ms, p99 {r.p99:.1f} ms, "
+                    f"{r.rps:.0f} req/s, {r.failures} failures",
+                    flush=True,
+                )
 
             reps = rep_ids(args.reps)
             rng = random.Random(20261126)
             leads = lead_names(1000)
             seq = 0
-            # Warm-up: the first requests create the reps (users.info) and fill both workers' pools and caches.
+
+            def history_requests(count: int) -> list[Request]:
+                nonlocal seq
+                assert history is not None
+                mix = call_history.call_mix(history, count, args.reps, rng, TEMPLATES)
+                out = [
+                    (slash_body("/call", text, rep, response_url=response_url, seq=seq + i), lead)
+                    for i, (rep, lead, text) in enumerate(mix)
+                ]
+                seq += count
+                return out
+
+            # Warm-up: the first requests create the reps (users.info) and fill the workers' pools and caches.
+            t0 = time.perf_counter()
             warm = make_requests(warmup, rng, reps, leads, response_url, seq, reps_first=True)
             seq += warmup
-            for server, reqs in ((bare, without_check(warm)), (bot, warm)):
+            warm_batches = [(bare, without_check(warm)), (bot, warm)]
+            if full:
+                warm_batches.append((full, history_requests(warmup)))
+            for server, reqs in warm_batches:
                 for conc in (1, 16):
-                    part = reqs[: len(reps)] if conc == 1 else reqs[len(reps) :]
+                    part = reqs[: args.reps] if conc == 1 else reqs[args.reps :]
                     if part:
-                        r = run_load(server.name, server.port, part, conc)
-                        if r.failures:
-                            print(f"warm-up {server.name}: {r.failures} failures, e.g. {r.failure_samples[:2]}")
+                        measure(server, part, conc)
             print(f"warm-up done ({warmup} requests per app)", flush=True)
+            memory_before = {s.name: workers_memory(s) for s in servers} if args.rss else {}
+            bot_calls = warmup
+            phase_done("warm-up", t0)
 
+            t0 = time.perf_counter()
             for conc, count in plan:
                 reqs = make_requests(count, rng, reps, leads, response_url, seq)
                 seq += count
+                bot_calls += count
                 for server, batch in ((bare, without_check(reqs)), (bot, reqs)):
-                    r = run_load(server.name, server.port, batch, conc)
-                    results.append(r)
-                    print(
-                        f"{server.name:>10} c={conc:<2} n={count}: p50 {r.p50:.1f} ms, p99 {r.p99:.1f} ms, "
-                        f"{r.rps:.0f} req/s, {r.failures} failures",
-                        flush=True,
-                    )
-                    for sample in r.failure_samples:
-                        print(f"    failure: {sample}")
+                    results.append(measure(server, batch, conc))
+                    shown(results[-1])
+            phase_done("bare and bot, c=1 and c=16", t0)
+
+            if full:
+                t0 = time.perf_counter()
+                # First as many calls as the empty bot had, c=16's measured: both bots' reps then have a day
+                # of the same size, which every call's tip reads.
+                measure(full, history_requests(plan[0][1]), plan[1][0])
+                results.append(measure(full, history_requests(plan[1][1]), plan[1][0]))
+                shown(results[-1])
+                count = plan[0][1]
+                empty_runs, full_runs = [], []
+                for start in range(0, count, HISTORY_BLOCK):
+                    size = min(HISTORY_BLOCK, count - start)
+                    reqs = make_requests(size, rng, reps, leads, response_url, seq)
+                    seq += size
+                    bot_calls += size
+                    empty_runs.append(measure(bot, reqs, 1, EMPTY_BESIDE))
+                    full_runs.append(measure(full, history_requests(size), 1))
+                history_pair = (merged(EMPTY_BESIDE, empty_runs), merged(full.name, full_runs))
+                results.extend(history_pair)
+                for r in history_pair:
+                    shown(r)
+                phase_done("the history bot, c=16 then alternating with the empty one at c=1", t0)
+
+            if args.rss:
+                t0 = time.perf_counter()
+                # A busy day of about 100 calls for each of as many reps as it takes (new ones: users.info first).
+                many = rep_ids(max(args.reps, args.rss // 100))
+                measure(bot, make_requests(args.rss, rng, many, leads, response_url, seq), 16)
+                seq += args.rss
+                bot_calls += args.rss
+                after = {s.name: workers_memory(s) for s in servers}
+                memory = MemoryReport(args.rss, bot_calls, memory_before, after)
+                for line in memory.table():
+                    print(line, flush=True)
+                phase_done(f"memory ({args.rss:,} calls)", t0)
         except BaseException:
             print(f"benchmark stopped; server logs are in {tmp}", file=sys.stderr)
             args.keep = True
@@ -290,32 +561,50 @@ def main(argv: list[str] | None = None) -> int:
             for server in reversed(servers):
                 server.stop()
             slack.stop()
-            stats = db_stats(database_url)
+            stats.append(f"empty at the start: {db_stats(database_url)}")
+            if history:
+                stats.append(f"with the history: {db_stats(history_url)}")
 
     database_kind = "PostgreSQL (throwaway database)" if args.postgres else "SQLite (WAL) in a temporary folder"
-    table = markdown_table(results)
-    verdict_lines, met = verdicts(results)
+    verdict_lines, met = verdicts(results, history_pair, memory)
     calls = ", ".join(f"{k} {v}" for k, v in sorted(slack.counts.items()))
-    failures = sum(r.failures for r in results)
-    report = "\n".join(
-        [
-            f"# /call over signed HTTP: salescoach vs a bare Bolt app ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
-            "",
-            f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}. "
-            f"gunicorn gevent, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')}, "
-            f"WORKER_CONNECTIONS={os.environ.get('WORKER_CONNECTIONS', '1000')}; {database_kind}; "
-            f"{warmup} warm-up requests per app; keep-alive client connections, one per client thread; "
-            f"{args.reps} reps, 1000 leads. Bot code measured: {fingerprint}.",
-            "",
-            table,
-            "",
-            *verdict_lines,
-            "",
-            f"Bot database afterwards: {stats}. The Slack stand-in saw: {calls or 'nothing'}.",
+    timings.append(f"in all {time.perf_counter() - started:.0f} s")
+    report = [
+        f"# /call over signed HTTP: salescoach vs a bare Bolt app ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}. "
+        f"gunicorn gevent, WEB_CONCURRENCY={workers} for both apps, "
+        f"WORKER_CONNECTIONS={os.environ.get('WORKER_CONNECTIONS', '1000')}; {database_kind}; "
+        f"{warmup} warm-up requests per app; keep-alive client connections, one per client thread; "
+        f"{args.reps} reps, 1000 leads. Bot code measured: {fingerprint}.",
+        "",
+        f"Load average (1, 5, 15 min): {'; '.join(loads)}. Phases: {'; '.join(timings)}.",
+        "",
+        markdown_table(results),
+        "",
+        *verdict_lines,
+        "",
+    ]
+    if history:
+        report += [
+            f"History: {history.summary()}. Its calls: {args.reps} of its reps (those with the most leads in their "
+            "cadence), each on a lead of their own with past attempts (three in four in its cadence). Before the "
+            "sequential blocks, which alternate with the empty database's in blocks of "
+            f"{HISTORY_BLOCK}, it had as many calls as the empty bot (its concurrency 16 row among them).",
             "",
         ]
-    )
-    publish(report, "call.md")
+    if memory:
+        report += [
+            f"Workers' memory (VmRSS; peak VmHWM), after the warm-up and after {memory.calls:,} more calls to the bot "
+            "at concurrency 16 (the other servers were idle meanwhile):",
+            "",
+            *memory.table(),
+            "",
+        ]
+    report += [f"Bot databases afterwards: {'; '.join(stats)}. The Slack stand-in saw: {calls or 'nothing'}.", ""]
+    publish("\n".join(report), "call_postgresql.md" if args.postgres else "call.md")
+    if failures:
+        print(f"{failures} failed requests: the run fails", file=sys.stderr)
     if args.keep:
         print(f"kept {tmp}")
     else:

@@ -48,7 +48,7 @@ if __package__ in (None, ""):
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.common import ROOT, publish  # noqa: E402
+from bench.common import ROOT, load_average, publish  # noqa: E402
 from bench.throwaway_postgres import PG_ADMIN_URL, server_version, shown, throwaway_database  # noqa: E402
 from bot.storage import persistence  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
@@ -129,17 +129,18 @@ class Data:
     reps: list[str]
     leads: list[tuple]  # id, key, owner, attempts, unreached, cadence, last outcome, first, last, reached
     activities: list[tuple]  # user, kind, started, ended, outcome, work, lead id, attempt, researched, dm
+    created: dt.datetime = END  # when the workspace and its reps were created
 
     @property
     def calls(self) -> int:
         return sum(1 for row in self.activities if row[1] == "call")
 
 
-def build(reps: int, activities: int, seed: int = 20261130) -> Data:
-    """A month of one workspace's work, the same for the same seed."""
+def build(reps: int, activities: int, seed: int = 20261130, *, end: dt.datetime = END, days: int = DAYS) -> Data:
+    """`days` (a month) of one workspace's work before `end` (a UTC midnight), the same for the same seed."""
     rng = random.Random(seed)
     users = [f"U0REP{n:05d}" for n in range(reps)]
-    workdays = [d for d in (END - dt.timedelta(days=n) for n in range(DAYS, 0, -1)) if d.weekday() < 5]
+    workdays = [d for d in (end - dt.timedelta(days=n) for n in range(days, 0, -1)) if d.weekday() < 5]
     calls = round(activities * CALL_SHARE)
     # Each rep's pace: from a third of the average to nearly double it, so the busiest pass the daily dial cap.
     pace = [rng.uniform(0.35, 1.9) for _ in users]
@@ -188,7 +189,7 @@ def build(reps: int, activities: int, seed: int = 20261130) -> Data:
                 today.append((user, kind, at, ended, None, work, None, None, False, False))
         today.sort(key=lambda row: row[2])
         rows.extend(today)
-    return Data(users, [tuple(lead) for lead in leads.values()], rows)
+    return Data(users, [tuple(lead) for lead in leads.values()], rows, end - dt.timedelta(days=days))
 
 
 def _adjust(counts: dict[tuple[int, int], int], total: int, rng: random.Random) -> None:
@@ -227,7 +228,7 @@ def _same(value: object) -> object:
 
 def _rows(data: Data, stamp: Callable[[dt.datetime | None], object]) -> tuple[list[tuple], Iterator, Iterator]:
     """Reps, leads and activities as table rows, times through `stamp`."""
-    reps = [(TEAM, user, "UTC", False, stamp(END)) for user in data.reps]
+    reps = [(TEAM, user, "UTC", False, stamp(data.created)) for user in data.reps]
     leads = (
         (lid, TEAM, key, key, owner, attempts, unreached, cadence, last, stamp(first), stamp(last_at), stamp(reached),
          stamp(first))
@@ -249,7 +250,7 @@ def load_sqlite(db: Database, data: Data) -> None:
         cur = raw.cursor()
         cur.execute("BEGIN")
         sql = "INSERT INTO teams (id, name, settings, created_at) VALUES (?, 'bench', '{}', ?)"
-        cur.execute(sql, (TEAM, _sqlite_time(END)))
+        cur.execute(sql, (TEAM, _sqlite_time(data.created)))
         cur.executemany(f"INSERT INTO reps ({_REPS}) VALUES (?, ?, ?, ?, ?)", reps)
         cur.executemany(f"INSERT INTO leads ({_LEADS}) VALUES ({', '.join('?' * 13)})", leads)
         cur.executemany(f"INSERT INTO activities ({_ACTIVITIES}) VALUES ({', '.join('?' * 14)})", activities)
@@ -266,7 +267,7 @@ def load_postgres(db: Database, data: Data) -> None:
         conn = raw.driver_connection
         with conn.cursor() as cur:
             sql = "INSERT INTO teams (id, name, settings, created_at) VALUES (%s, 'bench', '{}', %s)"
-            cur.execute(sql, (TEAM, END))
+            cur.execute(sql, (TEAM, data.created))
             for table, columns, rows in (("reps", _REPS, reps), ("leads", _LEADS, leads)):
                 with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for row in rows:
@@ -595,13 +596,6 @@ def commit() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
         return head.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "unknown"
 

@@ -42,6 +42,14 @@ TEAM = "T0BENCH01"
 EVENTS_PATH = "/slack/events"
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, for a report: the machine is shared, so its timings are noisy."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 # -- Slack's side of a request ------------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ and `GET /hubspot/oauth_redirect` (bot.hubspot_oauth).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -21,13 +22,13 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, exists, select
 
 import handlers
 from bot import metrics
 from bot.runtime import Runtime
 from bot.slack.clients import SlackAuthorize
-from bot.storage.database import insert_ignore
+from bot.storage.database import insert_ignore, upsert_insert
 from bot.storage.models import ProcessedEvent, Team
 
 log = logging.getLogger(__name__)
@@ -107,12 +108,33 @@ def forget_delivery(runtime: Runtime, team_id: str, event_id: str) -> None:
         )
 
 
-def first_delivery(runtime: Runtime, team_id: str, event_id: str) -> bool:
-    """Record an Events API delivery; False when this event was handled before."""
+def first_delivery(runtime: Runtime, team_id: str, event_id: str, *, durable: bool = True) -> bool:
+    """Record an Events API delivery (or a command's replay key); False when it was handled before.
+
+    `durable=False` for a command or form, whose work commits in a transaction of its own after this one: the
+    marker is on disk by the time that work is, and lost only with it (`Database.transaction`).
+    """
     now = runtime.clock()
-    with runtime.db.transaction() as session:
+    marker = {"team": team_id, "event": event_id, "now": now}
+    with runtime.db.transaction(durable=durable) as session:
+        # One statement for a workspace already known (every request but its first): the marker, where the
+        # workspace's row exists.
+        if session.execute(_marked(runtime.db.dialect), marker).first() is not None:
+            return True
         insert_ignore(session, Team, id=team_id, settings={}, created_at=now)
         return insert_ignore(session, ProcessedEvent, team_id=team_id, event_id=event_id, received_at=now)
+
+
+@functools.cache
+def _marked(dialect: str) -> Any:
+    events, teams = ProcessedEvent.__table__, Team.__table__
+    values = select(
+        bindparam("team", type_=events.c.team_id.type),
+        bindparam("event", type_=events.c.event_id.type),
+        bindparam("now", type_=events.c.received_at.type),
+    ).where(exists().where(teams.c.id == bindparam("team")))
+    statement = upsert_insert(dialect)(events).from_select(["team_id", "event_id", "received_at"], values)
+    return statement.on_conflict_do_nothing().returning(events.c.event_id)
 
 
 #: The largest body Slack sends is a form submission of a few kilobytes; anything far larger is refused unread.
@@ -247,7 +269,7 @@ class WsgiApp:
         key, team_id = replay_key(request.body)
         if key is None or team_id is None:
             return self.bolt.dispatch(request)
-        if not first_delivery(self.runtime, team_id, key):
+        if not first_delivery(self.runtime, team_id, key, durable=False):
             log.info("replayed %s ignored", key.split(":", 1)[0])
             return BoltResponse(status=200, body="")
         response = self.bolt.dispatch(request)

@@ -252,7 +252,10 @@ class Sweeper:
                     prepared = self.prepare[kind](session, nudge, now) if nudge is not None else None
             except Exception:
                 log.exception("composing nudge %s (%s) failed", nudge_id, kind)
-        with self.db.transaction() as session:
+        # Not durable (PostgreSQL commits it without waiting for the disk): lost in a database crash, the nudge is
+        # back as it was claimed and is decided again once its lease runs out; and the durable commit that marks it
+        # sent, after Slack took it, puts this one on disk first (Database.transaction).
+        with self.db.transaction(durable=False) as session:
             # The nudge with its rep, workspace and lead in one SELECT: `row` keeps them in the session's identity
             # map, so decide()'s session.get() finds them without a query of its own.
             row = session.execute(
@@ -316,16 +319,18 @@ class Sweeper:
         # An update leaves sent_at as it was: the message notified when it was first sent, not now.
         sent_at = Nudge.sent_at if decision.update_ts else now
         with self.db.transaction() as session:
-            marked = session.execute(
+            # The row marked comes back from the UPDATE itself (RETURNING): no second query to read it.
+            sent = session.scalars(
                 update(Nudge)
                 .where(Nudge.id == nudge_id, Nudge.status == "sending", Nudge.claimed_by == self.worker)
                 .values(status="sent", sent_at=sent_at, sent_channel=channel, sent_ts=ts, lease_until=None)
-            ).rowcount
-            if marked:
-                sent = session.get(Nudge, nudge_id)
-                if sent is not None and result is not None:
+                .returning(Nudge)
+            ).first()
+            marked = sent is not None
+            if sent is not None:
+                if result is not None:
                     sent.payload = {**(sent.payload or {}), "result": result}
-                if sent is not None and self.after_sent is not None and self.after_sent(session, sent, now):
+                if self.after_sent is not None and self.after_sent(session, sent, now):
                     # What a delivered nudge causes (a list changed meanwhile goes out again), with its "sent".
                     report.requeued += 1
         if not marked:

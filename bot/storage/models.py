@@ -102,6 +102,9 @@ class Rep(Base):
     digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))  # managers only
     profile_fetched_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
+    # Raised with every change to the rep's entries, under this row's lock: one number tells a process that
+    # remembers the rep's day whether anyone else changed it (bot.usecases.tips).
+    entries_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class Lead(Base):

@@ -6,12 +6,15 @@ Every query names the workspace: no query can read another workspace's rows.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy import and_, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Activity, Lead, Nudge
+from bot.storage.models import Rep as RepRow
 from coaching import domain
 
 # No entry spans more than this (work is logged up to 12 h, focus blocks 4 h): a lower bound on started_at lets
@@ -41,6 +44,52 @@ def add_entry(
 
 
 _ADD_ENTRY = insert(Activity.__table__).returning(Activity.__table__.c.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """Where a rep's entries stand: their version, raised with every change, and when the rep's row was made.
+
+    The row's creation tells a rep forgotten and seen again (versions start over) from the rep of before.
+    """
+
+    version: int
+    since: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An entry a transaction just wrote (as the coaching core reads it), and the rep's stamp after it."""
+
+    stamp: Stamp
+    entry: domain.Activity
+
+
+def entries_changed(session: Session, team_id: str, user_id: str) -> Stamp | None:
+    """Raise the rep's entries version (an entry written, corrected or removed); locks the rep's row until commit.
+
+    Call it last in the transaction, after the entry's other writes: the rep's row lock is the last one taken.
+    """
+    row = session.execute(_ENTRIES_CHANGED, {"team": team_id, "user": user_id}).first()
+    return Stamp(row.entries_version, row.created_at) if row is not None else None
+
+
+_reps = RepRow.__table__.c
+_ENTRIES_CHANGED = (
+    update(RepRow.__table__)
+    .where(_reps.team_id == bindparam("team"), _reps.user_id == bindparam("user"))
+    .values(entries_version=_reps.entries_version + 1)
+    .returning(_reps.entries_version, _reps.created_at)
+)
+
+
+def entry_record(
+    entry_id: int, kind: domain.ActivityKind, started_at: dt.datetime, ended_at: dt.datetime, **fields: Any
+) -> domain.Activity:
+    """An entry just written by `add_entry`, as `rep_activities` would read it back."""
+    values = dict.fromkeys(("outcome", "work", "lead_id", "attempt"))
+    values |= {"researched": False, "decision_maker": False, "source": "command"} | fields
+    return to_domain(SimpleNamespace(id=entry_id, kind=kind.value, started_at=started_at, ended_at=ended_at, **values))
 
 
 def _overlapping(team_id: str, user_id: str, start: dt.datetime, end: dt.datetime) -> tuple[Any, ...]:
@@ -90,19 +139,40 @@ def rep_activities(
     Plain columns, not ORM entities, from a statement built once: this runs on every logged call, and building
     entities (or the statement) cost more than the query.
     """
+    return rep_day(session, team_id, user_id, start, end)[1]
+
+
+def rep_day(
+    session: Session, team_id: str, user_id: str, start: dt.datetime, end: dt.datetime
+) -> tuple[Stamp | None, list[domain.Activity]]:
+    """The rep's stamp and activities overlapping [start, end), oldest first; no stamp when the rep has no row.
+
+    One statement, so one snapshot also under PostgreSQL's READ COMMITTED: the stamp says exactly which changes the
+    activities include.
+    """
     window = {"team": team_id, "user": user_id, "since": start - LONGEST_ENTRY, "start": start, "end": end}
-    return [to_domain(row) for row in session.execute(_REP_ACTIVITIES, window)]
+    stamp, records = None, []
+    for row in session.execute(_REP_DAY, window):
+        stamp = stamp or Stamp(row.entries_version, row.rep_since)
+        if row.id is not None:
+            records.append(to_domain(row))
+    return stamp, records
 
 
-_REP_ACTIVITIES = (
-    select(*_COLUMNS)
-    .where(
-        Activity.team_id == bindparam("team"),
-        Activity.user_id == bindparam("user"),
-        Activity.started_at >= bindparam("since"),
-        Activity.started_at < bindparam("end"),
-        Activity.ended_at >= bindparam("start"),
+_REP_DAY = (
+    select(_reps.entries_version, _reps.created_at.label("rep_since"), *_COLUMNS)
+    .select_from(RepRow.__table__)
+    .outerjoin(
+        Activity,
+        and_(
+            Activity.team_id == _reps.team_id,
+            Activity.user_id == _reps.user_id,
+            Activity.started_at >= bindparam("since"),
+            Activity.started_at < bindparam("end"),
+            Activity.ended_at >= bindparam("start"),
+        ),
     )
+    .where(_reps.team_id == bindparam("team"), _reps.user_id == bindparam("user"))
     .order_by(Activity.started_at, Activity.id)
 )
 

@@ -18,7 +18,7 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage.models import Activity, Nudge, Rep
-from bot.storage.records import activities_between, add_entry, rep_activities, to_domain
+from bot.storage.records import Stamp, activities_between, add_entry, entries_changed, rep_activities, to_domain
 from bot.usecases.replies import ButtonResult, Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
 from bot.usecases.tips import BREAK_NUDGE_CODE as BREAK_RULE
@@ -89,24 +89,28 @@ def break_button(rt: Runtime, team_id: str, user_id: str, value: str) -> ButtonR
     return ButtonResult(blockkit.resolved_message(text, done), changed=bool(claimed))
 
 
-def suggest_break(
+def count_in_streak(
     session: Session, rep: RepProfile, started: dt.datetime, ended: dt.datetime, now: dt.datetime
-) -> bool:
-    """Extend the rep's streak with one entry, and suggest one break per streak of `streak_max_minutes`."""
+) -> Stamp:
+    """Extend the rep's streak with one entry, and suggest one break per streak of `streak_max_minutes`.
+
+    An entry's last write: it also raises the rep's entries version (`records.entries_changed`), under the rep's row
+    lock, and returns the new stamp.
+    """
     settings = rep.coach_settings
     who = {"team": rep.team_id, "user": rep.user_id}
     row = session.execute(_STREAK, who).one()
     current = Streak(row.streak_start, row.streak_end) if row.streak_start and row.streak_end else None
     streak = extend(current, started, ended, settings.streak_gap_minutes)
-    session.execute(_SET_STREAK, {**who, "start": streak.start, "end": streak.end})
+    changed = session.execute(_SET_STREAK, {**who, "start": streak.start, "end": streak.end}).one()
     held = session.identity_map.get(session.identity_key(Rep, (rep.team_id, rep.user_id)))
     if held is not None:
         session.expire(held)  # a caller holding the rep as an entity reads the new streak
-    if streak.minutes < settings.streak_max_minutes:
-        return False
-    # The streak's start names it: however many entries extend it, it earns one suggestion.
-    key = f"break:{rep.team_id}:{rep.user_id}:{streak.start.isoformat()}"
-    return outbox.schedule_dm(session, rep, "break", now, key, now, payload={"minutes": round(streak.minutes)})
+    if streak.minutes >= settings.streak_max_minutes:
+        # The streak's start names it: however many entries extend it, it earns one suggestion.
+        key = f"break:{rep.team_id}:{rep.user_id}:{streak.start.isoformat()}"
+        outbox.schedule_dm(session, rep, "break", now, key, now, payload={"minutes": round(streak.minutes)})
+    return Stamp(changed.entries_version, changed.created_at)
 
 
 _reps = Rep.__table__.c
@@ -116,7 +120,10 @@ _the_rep = (_reps.team_id == bindparam("team"), _reps.user_id == bindparam("user
 # entry runs them.
 _STREAK = select(_reps.streak_start, _reps.streak_end).where(*_the_rep).with_for_update(key_share=True)
 _SET_STREAK = (
-    update(Rep.__table__).where(*_the_rep).values(streak_start=bindparam("start"), streak_end=bindparam("end"))
+    update(Rep.__table__)
+    .where(*_the_rep)
+    .values(streak_start=bindparam("start"), streak_end=bindparam("end"), entries_version=_reps.entries_version + 1)
+    .returning(_reps.entries_version, _reps.created_at)
 )
 
 
@@ -137,6 +144,7 @@ def log_break(session: Session, rep: RepProfile, command: BreakCommand, now: dt.
         )
         .values(status="cancelled", last_error="rep took a break")
     )
+    entries_changed(session, rep.team_id, rep.user_id)
     return ends
 
 
@@ -147,6 +155,7 @@ def start_focus(session: Session, rep: RepProfile, command: WorkCommand, now: dt
         session, rep, ActivityKind.FOCUS, now, ends, work=command.work.value, note=command.note, created_at=now
     )
     outbox.schedule_dm(session, rep, "focus_summary", ends, f"focus:{block}", now, payload={"activity_id": block})
+    entries_changed(session, rep.team_id, rep.user_id)
     return ends
 
 

@@ -19,9 +19,9 @@ from bot.outbox import rows as outbox
 from bot.slack import blockkit
 from bot.storage.database import upsert_insert
 from bot.storage.models import REP_DAY_ATTEMPTS, Lead, RepDay
-from bot.storage.records import add_entry
+from bot.storage.records import Written, add_entry, entries_changed, entry_record
 from bot.usecases import crm, daylist
-from bot.usecases.breaks import suggest_break
+from bot.usecases.breaks import count_in_streak
 from bot.usecases.replies import Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
 from bot.usecases.tips import tips_after_entry, with_tips
@@ -38,11 +38,11 @@ if TYPE_CHECKING:
 @refuses_bad_input("call")
 def call(rt: Runtime, team_id: str, user_id: str, text: str, *, source: str = "command") -> Reply:
     """`/call <lead> <outcome> [+flags] [note]` (or `help`); `source` "message" when typed in the bot's DM."""
-    rep = rt.reps.profile(team_id, user_id)
     if (text or "").strip().casefold() in parser.HELP_WORDS:
-        return Reply(blockkit.help_call(rep.language))
+        return Reply(blockkit.help_call(rt.reps.profile(team_id, user_id).language))
+    # Parsed before anything is read: a refused line reads the rep's language in `refuses_bad_input`.
     command = parser.parse_call(blockkit.unescape(text))
-    return _store_and_confirm(rt, rep, command, source=source)
+    return _store_and_confirm(rt, team_id, user_id, command, source=source)
 
 
 def call_from_form(rt: Runtime, team_id: str, user_id: str, values: dict[str, Any]) -> tuple[dict[str, str], str]:
@@ -76,17 +76,24 @@ def call_from_form(rt: Runtime, team_id: str, user_id: str, values: dict[str, An
         decision_maker="decision_maker" in flags,
         note=note,
     )
-    reply = _store_and_confirm(rt, rep, command, source="modal")
+    reply = _store_and_confirm(rt, team_id, user_id, command, source="modal")
     # A form's closing view has no room for the tip's buttons: its words only.
     sections = [block["text"]["text"] for block in reply.blocks or () if block["type"] == "section"]
     return {}, "\n".join(sections) or reply.text
 
 
-def _store_and_confirm(rt: Runtime, rep: RepProfile, command: CallCommand, *, source: str) -> Reply:
+def _store_and_confirm(rt: Runtime, team_id: str, user_id: str, command: CallCommand, *, source: str) -> Reply:
     now = rt.clock()
+    # A known rep's profile is read in the call's own transaction (one transaction, not two, per call).
     with rt.db.transaction() as session:
-        logged = log_call(session, rep, command, now, source=source)
-    extras = tips_after_entry(rt.db, rep, now)
+        rep = rt.reps.known(session, team_id, user_id)
+        if rep is not None:
+            logged = log_call(session, rep, command, now, source=source)
+    if rep is None:  # first sight: Slack is asked for the rep's profile outside any transaction
+        rep = rt.reps.profile(team_id, user_id)
+        with rt.db.transaction() as session:
+            logged = log_call(session, rep, command, now, source=source)
+    extras = tips_after_entry(rt.db, rep, now, logged.written)
     lang = rep.language
     flags = [t(lang, "call.flag_research")] if command.researched else []
     flags += [t(lang, "call.flag_dm")] if command.decision_maker else []
@@ -114,8 +121,8 @@ def log(rt: Runtime, team_id: str, user_id: str, text: str, *, source: str = "co
     work = parser.parse_log(blockkit.unescape(text))
     rep, now = rt.reps.profile(team_id, user_id), rt.clock()
     with rt.db.transaction() as session:
-        log_work(session, rep, work, now, source=source)
-    extras = tips_after_entry(rt.db, rep, now)
+        written = log_work(session, rep, work, now, source=source)
+    extras = tips_after_entry(rt.db, rep, now, written)
     confirm = t(rep.language, "log.confirm", minutes=work.minutes, work=blockkit.work_name(rep.language, work.work))
     return with_tips(rep, confirm, extras)
 
@@ -131,6 +138,7 @@ class CallLogged:
     cadence: str
     activity_id: int = 0
     lead_id: int = 0
+    written: Written | None = None  # the call and the rep's stamp after it (bot.usecases.tips)
 
 
 def log_call(
@@ -154,7 +162,7 @@ def log_call(
     flags = {"researched": call.researched, "decision_maker": call.decision_maker, "note": call.note, "source": source}
     fields = {"outcome": call.outcome.value, "lead_id": lead.id, "attempt": attempt, **flags}
     activity_id = add_entry(session, rep, ActivityKind.CALL, now, now, **fields)
-    _count_in_rep_day(session, rep, now, call, attempt)
+    record = entry_record(activity_id, ActivityKind.CALL, now, now, **fields)
     if source != "hubspot":
         crm.queue_push(session, rep, activity_id, lead.id, now)
     # Whatever was scheduled for this lead is superseded by the call just made; a list showing it shows that.
@@ -172,9 +180,12 @@ def log_call(
             key, next_attempt = f"followup:{lead.id}:{activity_id}", lead.unreached_attempts + 1
             outbox.schedule_dm(session, rep, "followup", due, key, now, lead_id=lead.id, attempt=next_attempt)
             daylist.schedule_list(session, rep, due, now)
-    if live:
-        suggest_break(session, rep, now, now, now)
-    return CallLogged(lead.name, call.outcome, attempt, due, cadence, activity_id, lead.id)
+    # The rep's own rows (their day's counts, then their streak and entries version) are locked last, so
+    # two calls of one rep wait for each other only at the end of the transaction, not through all of it.
+    _count_in_rep_day(session, rep, now, call, attempt)
+    stamp = count_in_streak(session, rep, now, now, now) if live else entries_changed(session, rep.team_id, rep.user_id)
+    written = Written(stamp, record) if stamp is not None else None
+    return CallLogged(lead.name, call.outcome, attempt, due, cadence, activity_id, lead.id, written)
 
 
 def _count_in_rep_day(session: Session, rep: RepProfile, at: dt.datetime, call: CallCommand, attempt: int) -> None:
@@ -289,10 +300,12 @@ def _lead_called(session: Session, rep: RepProfile, call: CallCommand, now: dt.d
     return row
 
 
-def log_work(session: Session, rep: RepProfile, work: WorkCommand, now: dt.datetime, *, source: str = "command") -> int:
+def log_work(
+    session: Session, rep: RepProfile, work: WorkCommand, now: dt.datetime, *, source: str = "command"
+) -> Written:
     """Store a piece of work that just ended after `work.minutes`."""
     started = now - dt.timedelta(minutes=work.minutes)
     fields = {"work": work.work.value, "note": work.note, "source": source}
     activity_id = add_entry(session, rep, ActivityKind.WORK, started, now, **fields)
-    suggest_break(session, rep, started, now, now)
-    return activity_id
+    record = entry_record(activity_id, ActivityKind.WORK, started, now, **fields)
+    return Written(count_in_streak(session, rep, started, now, now), record)

@@ -58,6 +58,7 @@ from bot.storage.models import (
     RepDay,
     Team,
 )
+from bot.storage.records import entries_changed
 from bot.usecases.managers import manager_ids
 from bot.usecases.reps import RepDirectory, RepProfile, profile_of
 from coaching.dispositions import by_label, outcome_for, outcome_of
@@ -992,6 +993,7 @@ def _correct(session: Session, activity_id: int, outcome: Outcome) -> bool:
         if outcome.reached and lead.cadence in ("active", "exhausted"):
             lead.cadence, lead.reached_at, lead.unreached_attempts = "reached", activity.started_at, 0
             outbox.cancel_followups(session, lead.team_id, lead.id, "reached, corrected in HubSpot")
+    entries_changed(session, activity.team_id, activity.user_id)
     return True
 
 
@@ -1033,6 +1035,7 @@ def _remove(session: Session, activity_id: int) -> None:
     if activity.kind == ActivityKind.CALL.value:
         persistence.changed(session, activity.team_id, activity.lead_id, activity.started_at)
     session.delete(activity)
+    entries_changed(session, activity.team_id, activity.user_id)
 
 
 # -- the lead card -----------------------------------------------------------------------------------------------

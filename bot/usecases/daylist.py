@@ -20,15 +20,16 @@ one that would go past it is not sent (the list's follow-ups wait on the App Hom
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
-from bot.storage.database import insert_ignore
+from bot.storage.database import upsert_insert
 from bot.storage.models import FollowupList, Lead, Nudge, Rep
 from bot.usecases.reps import RepProfile
 from coaching import daylist
@@ -48,19 +49,41 @@ def list_key(team_id: str, user_id: str, day: dt.date) -> str:
 
 def schedule_list(session: Session, rep: RepProfile, due: dt.datetime, now: dt.datetime) -> None:
     """Write the list of the day a follow-up falls due, at the start of that working day (once a day)."""
-    day = due.astimezone(rep.tz).date()
-    start = min(max(local_datetime(day, rep.hours.start, rep.tz), now), due)
+    day, start = _list_start(rep, due, now)
     outbox.schedule_dm(session, rep, LIST, start, list_key(rep.team_id, rep.user_id, day), now, payload={})
+
+
+def _list_start(rep: RepProfile, due: dt.datetime, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """The rep's day a follow-up due at `due` falls on, and when that day's list is due.
+
+    That is the start of the working day, not before now, never after the follow-up.
+    """
+    day = due.astimezone(rep.tz).date()
+    return day, min(max(local_datetime(day, rep.hours.start, rep.tz), now), due)
 
 
 def _key(team_id: str, user_id: str, day: dt.date) -> dict[str, Any]:
     return {"team_id": team_id, "user_id": user_id, "day": day}
 
 
-def _list_row(session: Session, rep: RepProfile, day: dt.date, now: dt.datetime) -> FollowupList:
+def _list_row(
+    session: Session, rep: RepProfile, day: dt.date, now: dt.datetime, *, likely_there: bool = False
+) -> FollowupList:
+    """The rep's list row of `day` as it stands now, written first if it is new (two first writers may race).
+
+    One statement in the usual case: a list being sent is most likely new (written, and its row returned by the
+    INSERT); one a follow-up joins (`likely_there`) most likely exists (read).
+    """
     key = _key(rep.team_id, rep.user_id, day)
-    insert_ignore(session, FollowupList, **key, version=0, added_note=False, created_at=now)
-    row = session.get(FollowupList, key, populate_existing=True)
+    if likely_there:
+        row = session.get(FollowupList, key, populate_existing=True)
+        if row is not None:
+            return row
+    insert = upsert_insert(session.get_bind().dialect.name)(FollowupList)
+    written = insert.values(**key, version=0, added_note=False, created_at=now).on_conflict_do_nothing()
+    row = session.scalars(written.returning(FollowupList)).first()
+    if row is None:  # there already: read it, fresh
+        row = session.get(FollowupList, key, populate_existing=True)
     assert row is not None
     return row
 
@@ -68,68 +91,140 @@ def _list_row(session: Session, rep: RepProfile, day: dt.date, now: dt.datetime)
 def join(session: Session, rep: RepProfile, nudge: Nudge, now: dt.datetime) -> Decision:
     """A follow-up fell due: it joins the rep's list of today (sent, or updated in place), not a DM of its own."""
     day = now.astimezone(rep.tz).date()
-    _list_row(session, rep, day, now)
+    row = _list_row(session, rep, day, now, likely_there=True)
     if not _put(session, rep, day, [nudge], now):
         return Decision(cancel_reason="already open in today's list")
-    changed(session, nudge, day, now, joined=True)
+    changed(session, nudge, day, now, joined=True, row=row)
     return Decision(listed=True)
 
 
 def _put(session: Session, rep: RepProfile, day: dt.date, rows: list[Nudge], now: dt.datetime) -> int:
-    """Put follow-ups into the list of `day`; one whose lead moved on, or is open in the list already, is cancelled."""
-    open_leads = set(
-        session.scalars(select(Nudge.lead_id).where(*_in_list(rep.team_id, rep.user_id, day), Nudge.acted_at.is_(None)))
-    )
-    put = 0
+    """Put follow-ups into the list of `day`; one whose lead moved on, or is open in the list already, is cancelled.
+
+    A few statements a list, not a few a follow-up: the list's lines are read once, the follow-ups put are marked
+    in one UPDATE and their roll-overs written in one INSERT.
+    """
+    lines = session.execute(
+        select(Nudge.id, Nudge.lead_id, Nudge.attempt, Nudge.acted_at, Nudge.action)
+        .where(*_in_list(rep.team_id, rep.user_id, day))
+        .where(or_(Nudge.acted_at.is_(None), Nudge.action.in_(SNOOZED_TODAY)))
+        .order_by(Nudge.id)
+    ).all()
+    open_leads = {line.lead_id for line in lines if line.acted_at is None}
+    snoozed: dict[tuple[int | None, int | None], int] = {}
+    for line in lines:
+        if line.action in SNOOZED_TODAY:
+            snoozed.setdefault((line.lead_id, line.attempt), line.id)
+    _load(session, rows, snoozed)
+    listed: list[int] = []
+    roll_overs: list[tuple[Nudge, Nudge]] = []
     for row in rows:
-        lead = session.get(Lead, row.lead_id)
+        lead = session.get(Lead, row.lead_id)  # loaded above: no query
         if lead is None or lead.cadence != "active" or lead.unreached_attempts + 1 != row.attempt:
             row.status, row.last_error = "cancelled", "lead moved on"
             continue
         if row.lead_id in open_leads:
             row.status, row.last_error = "cancelled", "already open in the day's list"
             continue
-        snoozed = line = _snoozed_line(session, rep, day, row)
-        if snoozed is not None:
+        snoozed_id = snoozed.pop((row.lead_id, row.attempt), None)
+        if snoozed_id is not None:
             # Snoozed for an hour from this list: its own line opens again, rather than a second line.
-            snoozed.acted_at = snoozed.action = None
-            snoozed.sent_at = now
-            snoozed.payload = {k: v for k, v in (snoozed.payload or {}).items() if k != "done"}
+            line = session.get(Nudge, snoozed_id)  # loaded above: no query
+            assert line is not None
+            line.acted_at = line.action = None
+            line.sent_at = now
+            line.payload = {k: v for k, v in (line.payload or {}).items() if k != "done"}
             row.status, row.last_error = "cancelled", "its line in the day's list opened again"
         else:
-            row.status, row.list_day, row.sent_at, row.lease_until = "listed", day, now, None
+            listed.append(row.id)
             line = row
         open_leads.add(row.lead_id)
-        _roll_over(session, rep, row, line, now)
-        put += 1
-    return put
-
-
-def _snoozed_line(session: Session, rep: RepProfile, day: dt.date, row: Nudge) -> Nudge | None:
-    return session.scalars(
-        select(Nudge)
-        .where(
-            *_in_list(rep.team_id, rep.user_id, day),
-            Nudge.lead_id == row.lead_id,
-            Nudge.attempt == row.attempt,
-            Nudge.action.in_(SNOOZED_TODAY),
+        roll_overs.append((row, line))
+    if listed:
+        # One UPDATE for the lot; "evaluate" sets the same values on the rows in this session, which then have
+        # nothing left to flush.
+        session.execute(
+            update(Nudge)
+            .where(Nudge.id.in_(listed))
+            .values(status="listed", list_day=day, sent_at=now, lease_until=None)
+            .execution_options(synchronize_session="evaluate")
         )
-        .limit(1)
-    ).first()
+    _roll_over(session, rep, roll_overs, now)
+    return len(roll_overs)
 
 
-def _roll_over(session: Session, rep: RepProfile, row: Nudge, line: Nudge, now: dt.datetime) -> None:
-    """Should the follow-up still be open tomorrow, it joins the next working day's list (a button cancels this).
+def _load(session: Session, rows: list[Nudge], snoozed: dict[tuple[int | None, int | None], int]) -> None:
+    """Bring the follow-ups' leads, and the snoozed lines they reopen, into the session in one query each.
 
-    `line` is the list's line that shows `row`: its first due moment is the one "still open since" tells.
+    What the session holds already (a lead its sweep read with the follow-up) is not read again.
     """
-    first_due = (line.payload or {}).get("first_due") or line.due_at.isoformat()
+    leads = {row.lead_id for row in rows if row.lead_id is not None}
+    missing = [i for i in leads if session.identity_key(Lead, i) not in session.identity_map]
+    if missing:
+        session.scalars(select(Lead).where(Lead.id.in_(missing))).all()
+    wanted = {(row.lead_id, row.attempt) for row in rows}
+    reopened = [i for key, i in snoozed.items() if key in wanted]
+    if reopened:
+        session.scalars(select(Nudge).where(Nudge.id.in_(reopened))).all()
+
+
+def _roll_over(session: Session, rep: RepProfile, put: list[tuple[Nudge, Nudge]], now: dt.datetime) -> None:
+    """Should the follow-ups put in a list still be open tomorrow, they join the next working day's list.
+
+    A button cancels a roll-over. `put` pairs each follow-up with the list's line that shows it: that line's first
+    due moment is the one "still open since" tells.
+
+    The roll-overs and the next day's list (the same for all of them, written as `schedule_list` writes it) go in
+    one INSERT, sent once with all their rows.
+    """
+    if not put:
+        return
     next_day = add_working_days(now.astimezone(rep.tz).date(), 1, rep.hours)
     start = local_datetime(next_day, rep.hours.start, rep.tz)
     due = next_working_moment(start, rep.tz, rep.hours, rep.away_until)
-    details = {"lead_id": row.lead_id, "attempt": row.attempt, "payload": {"first_due": first_due}}
-    outbox.schedule_dm(session, rep, "followup", due, f"roll:{row.id}", now, **details)
-    schedule_list(session, rep, due, now)
+    values = [
+        {
+            "team_id": rep.team_id,
+            "user_id": rep.user_id,
+            "kind": "followup",
+            "due_at": due,
+            "dedupe_key": f"roll:{row.id}",
+            "lead_id": row.lead_id,
+            "attempt": row.attempt,
+            "payload": {"first_due": (line.payload or {}).get("first_due") or line.due_at.isoformat()},
+            "status": "pending",
+            "tries": 0,
+            "created_at": now,
+        }
+        for row, line in put
+    ]
+    day, start = _list_start(rep, due, now)
+    values.append(
+        {
+            "team_id": rep.team_id,
+            "user_id": rep.user_id,
+            "kind": LIST,
+            "due_at": start,
+            "dedupe_key": list_key(rep.team_id, rep.user_id, day),
+            "lead_id": None,
+            "attempt": None,
+            "payload": {},
+            "status": "pending",
+            "tries": 0,
+            "created_at": now,
+        }
+    )
+    session.execute(_roll_over_insert(session.get_bind().dialect.name), values)
+
+
+@functools.cache
+def _roll_over_insert(dialect: str) -> Any:
+    """The roll-overs' INSERT, built once: executed with a list of rows, one compiled statement sends them all.
+
+    `.values([...])` would compile a new statement for every list (and psycopg parse its long text anew); this
+    one is compiled and prepared once, and psycopg sends its rows in one pipeline, sqlite3 in one executemany.
+    """
+    return upsert_insert(dialect)(Nudge.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def _in_list(team_id: str, user_id: str, day: dt.date) -> tuple[Any, ...]:
@@ -142,13 +237,23 @@ def _in_list(team_id: str, user_id: str, day: dt.date) -> tuple[Any, ...]:
     )
 
 
-def changed(session: Session, rep: Any, day: dt.date, now: dt.datetime, *, joined: bool = False) -> int | None:
+def changed(
+    session: Session,
+    rep: Any,
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    joined: bool = False,
+    row: FollowupList | None = None,
+) -> int | None:
     """The list of `day` changed: raise its version and make its message due again. Returns that row if due now.
 
-    `rep` is anything with the rep's `team_id` and `user_id`.
+    `rep` is anything with the rep's `team_id` and `user_id`; `row` the list's row where the caller just read it
+    in this transaction (else it is read here).
     """
     key = _key(rep.team_id, rep.user_id, day)
-    row = session.get(FollowupList, key, populate_existing=True)
+    if row is None:
+        row = session.get(FollowupList, key, populate_existing=True)
     if row is None:
         return None
     if row.nudge_id is None:
@@ -201,7 +306,9 @@ def lines_done(session: Session, nudge: Nudge, action: str, done: str, now: dt.d
 
 def lead_moved(session: Session, team_id: str, lead_id: int, now: dt.datetime) -> list[int]:
     """A call was logged on a lead: the lists showing it open show it handled."""
-    lists = session.execute(_LISTS_SHOWING, {"team_id": team_id, "lead_id": lead_id}).all()
+    lists = {
+        (user_id, day) for user_id, day in session.execute(_LISTS_SHOWING, {"team_id": team_id, "lead_id": lead_id})
+    }
     due = []
     for user_id, day in sorted(lists):
         found = changed(session, _Who(team_id, user_id or ""), day, now)
@@ -213,8 +320,7 @@ def lead_moved(session: Session, team_id: str, lead_id: int, now: dt.datetime) -
 _nudges = Nudge.__table__.c
 # Built once: this runs with every logged call, and nearly always finds nothing.
 _LISTS_SHOWING = (
-    select(_nudges.user_id, _nudges.list_day)
-    .where(
+    select(_nudges.user_id, _nudges.list_day).where(
         _nudges.team_id == bindparam("team_id"),
         _nudges.lead_id == bindparam("lead_id"),
         _nudges.kind == "followup",
@@ -222,7 +328,8 @@ _LISTS_SHOWING = (
         _nudges.acted_at.is_(None),
         _nudges.list_day.is_not(None),
     )
-    .distinct()
+    # No DISTINCT (the set above dedupes): with it, SQLite's planner would walk the team's nudges in user order
+    # (ix_nudges_rep) instead of the lead's few (ix_nudges_lead_id).
 )
 
 
@@ -256,12 +363,17 @@ def decide_list(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetim
     """The day's list: sent at the start of the day with every follow-up due that day, then updated in place."""
     if nudge.sent_ts:
         day = dt.date.fromisoformat((nudge.payload or {})["day"])
-        return _render(session, nudge, rep, day, now, update=True)
+        # Its version and held messages, read before its lines: a change between the two reads makes it due again
+        # (`after_sent`) rather than be lost.
+        row = session.get(FollowupList, _key(rep.team_id, rep.user_id, day), populate_existing=True)
+        return _render(session, nudge, rep, day, now, row, update=True)
     day = now.astimezone(rep.tz).date()
     row = _list_row(session, rep, day, now)
     _, end = local_day_bounds(now, rep.tz)
-    due_today = session.scalars(
-        select(Nudge)
+    # The leads come with their follow-ups, into the session, where `_put` finds them.
+    due_today = session.execute(
+        select(Nudge, Lead)
+        .outerjoin(Lead, Lead.id == Nudge.lead_id)
         .where(
             Nudge.team_id == rep.team_id,
             Nudge.user_id == rep.user_id,
@@ -271,37 +383,49 @@ def decide_list(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetim
         )
         .order_by(Nudge.due_at, Nudge.id)
     ).all()
-    gathered = _put(session, rep, day, list(due_today), now)
+    gathered = _put(session, rep, day, [followup for followup, _ in due_today], now)
     if row.nudge_id not in (None, nudge.id):
         # The day has its list already (this one was held over from another day): what it gathered goes there.
         if gathered:
             changed(session, nudge, day, now, joined=True)
         return Decision(cancel_reason="merged into the day's list")
-    if not session.scalar(select(func.count()).where(*_in_list(rep.team_id, rep.user_id, day))):
-        return Decision(cancel_reason=NOTHING_DUE)
-    row.nudge_id = nudge.id
-    return _render(session, nudge, rep, day, now, update=False)
+    return _render(session, nudge, rep, day, now, row, update=False)
 
 
 def _render(
-    session: Session, nudge: Nudge, rep: RepProfile, day: dt.date, now: dt.datetime, *, update: bool
+    session: Session,
+    nudge: Nudge,
+    rep: RepProfile,
+    day: dt.date,
+    now: dt.datetime,
+    row: FollowupList | None,
+    *,
+    update: bool,
 ) -> Decision:
-    version = session.scalar(
-        select(FollowupList.version).where(
-            FollowupList.team_id == rep.team_id, FollowupList.user_id == rep.user_id, FollowupList.day == day
-        )
-    )
-    nudge.payload = {**(nudge.payload or {}), "day": day.isoformat(), "shown": version or 0}
-    message = render(session, rep, day, now)
+    """The list's message as it stands; `row` is its list row, read in this transaction before its lines."""
+    order, lines = _lines(session, rep, day, now)
+    if not update:
+        if not order:
+            return Decision(cancel_reason=NOTHING_DUE)
+        assert row is not None
+        row.nudge_id = nudge.id
+    version = (row.version if row is not None else None) or 0
+    nudge.payload = {**(nudge.payload or {}), "day": day.isoformat(), "shown": version}
+    message = _message(rep, day, now, row, order, lines)
     if update:
         return Decision(message=message, user_id=rep.user_id, channel=nudge.sent_channel, update_ts=nudge.sent_ts)
     return Decision(message=message, user_id=rep.user_id)
 
 
-def render(session: Session, rep: RepProfile, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+def _message(
+    rep: RepProfile,
+    day: dt.date,
+    now: dt.datetime,
+    row: FollowupList | None,
+    order: list[daylist.ListItem],
+    lines: dict[int, blockkit.ListLine],
+) -> dict[str, Any]:
     """The list of `day` as it stands: a line per follow-up, most overdue first; what doesn't fit, "N more"."""
-    order, lines = _lines(session, rep, day, now)
-    row = session.get(FollowupList, _key(rep.team_id, rep.user_id, day))
     held = list((row.held if row else None) or [])[-HELD_SHOWN:]
     limit = daylist.MESSAGE_BLOCKS - len(held)
     shown = daylist.fit(order, blockkit.LINE_OPEN_BLOCKS, blockkit.LINE_DONE_BLOCKS, limit)
@@ -323,25 +447,41 @@ def _lines(
     session: Session, rep: RepProfile, day: dt.date, now: dt.datetime
 ) -> tuple[list[daylist.ListItem], dict[int, blockkit.ListLine]]:
     """The list's follow-ups in order, and each one's line."""
+    # Columns, not entities: nothing here is changed, so the session needn't track (or build) an object per line.
     rows = session.execute(
-        select(Nudge, Lead).join(Lead, Lead.id == Nudge.lead_id).where(*_in_list(rep.team_id, rep.user_id, day))
+        select(
+            Nudge.id,
+            Nudge.attempt,
+            Nudge.payload,
+            Nudge.acted_at,
+            Nudge.due_at,
+            Lead.id.label("lead_id"),
+            Lead.name,
+            Lead.cadence,
+            Lead.unreached_attempts,
+            Lead.last_outcome,
+            Lead.last_attempt_at,
+        )
+        .join(Lead, Lead.id == Nudge.lead_id)
+        .where(*_in_list(rep.team_id, rep.user_id, day))
     ).all()
     today = now.astimezone(rep.tz).date()
     lines: dict[int, blockkit.ListLine] = {}
     items = []
-    for nudge, lead in rows:
-        done = (nudge.payload or {}).get("done") if nudge.acted_at else None
-        moved_on = lead.cadence != "active" or lead.unreached_attempts + 1 != nudge.attempt
-        handled = not done and (nudge.acted_at is not None or moved_on)
-        first_due = dt.datetime.fromisoformat((nudge.payload or {}).get("first_due") or nudge.due_at.isoformat())
-        items.append(daylist.ListItem(nudge.id, lead.name, first_due, bool(done or handled)))
-        lines[nudge.id] = blockkit.ListLine(
-            nudge_id=nudge.id,
-            lead=lead.name,
-            lead_id=lead.id,
-            attempt=nudge.attempt or 0,
-            last_outcome=lead.last_outcome,
-            last_at=lead.last_attempt_at,
+    for line in rows:
+        payload = line.payload or {}
+        done = payload.get("done") if line.acted_at else None
+        moved_on = line.cadence != "active" or line.unreached_attempts + 1 != line.attempt
+        handled = not done and (line.acted_at is not None or moved_on)
+        first_due = dt.datetime.fromisoformat(payload.get("first_due") or line.due_at.isoformat())
+        items.append(daylist.ListItem(line.id, line.name, first_due, bool(done or handled)))
+        lines[line.id] = blockkit.ListLine(
+            nudge_id=line.id,
+            lead=line.name,
+            lead_id=line.lead_id,
+            attempt=line.attempt or 0,
+            last_outcome=line.last_outcome,
+            last_at=line.last_attempt_at,
             since=daylist.open_since(first_due, now, rep.tz) if day == today else None,
             done=done,
             handled=handled,
@@ -400,19 +540,22 @@ def within_budget(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datet
 
     The rep's row is locked first, so two sweepers deciding DMs for one rep at once count each other's.
     """
-    session.get(Rep, (rep.team_id, rep.user_id), with_for_update={"key_share": True})
     start, end = local_day_bounds(now, rep.tz)
-    sent = session.scalar(
-        select(func.count()).where(
-            Nudge.team_id == rep.team_id,
-            Nudge.user_id == rep.user_id,
-            Nudge.kind.in_(daylist.NOTIFYING),
-            Nudge.status.in_(("pending", "sending", "sent")),
-            Nudge.sent_at >= start,
-            Nudge.sent_at < end,
-            Nudge.id != nudge.id,
+    # What the session holds unflushed (this nudge's payload, its list's row) counts for nothing here: it is
+    # written with the reservation below, in one UPDATE at commit rather than one now and one then.
+    with session.no_autoflush:
+        session.get(Rep, (rep.team_id, rep.user_id), with_for_update={"key_share": True})
+        sent = session.scalar(
+            select(func.count()).where(
+                Nudge.team_id == rep.team_id,
+                Nudge.user_id == rep.user_id,
+                Nudge.kind.in_(daylist.NOTIFYING),
+                Nudge.status.in_(("pending", "sending", "sent")),
+                Nudge.sent_at >= start,
+                Nudge.sent_at < end,
+                Nudge.id != nudge.id,
+            )
         )
-    )
     if not daylist.within_budget(int(sent or 0), rep.notify_budget):
         return False
     nudge.sent_at = now

@@ -23,7 +23,7 @@ from bot.outbox.sweep import Decision
 from bot.storage.database import Database
 from bot.storage.models import Nudge, ProcessedEvent, Rep, Team
 from bot.usecases import breaks, crm, daylist, digest, followups, installs, posts
-from bot.usecases.reps import RepDirectory, profile_of
+from bot.usecases.reps import RepDirectory, RepProfile, profile_of
 from coaching.daylist import NOTIFYING
 from coaching.hours import is_working, next_working_moment
 
@@ -66,12 +66,15 @@ def decide(
         if accounts is None or db is None or reps is None:
             return Decision(defer_until=now + crm.REVOKED_WAIT)  # a process without HubSpot leaves it to one with
         return crm.decide_push(accounts, db, reps, session, nudge, now)
-    decision = _decide(session, nudge, now, prepared)
+    profiles: dict[str, RepProfile] = {}
+    decision = _decide(session, nudge, now, prepared, profiles)
     if decision.message is not None and decision.update_ts is None and nudge.kind in NOTIFYING and decision.user_id:
         # The budget: a notifying DM that would go past the rep's number for the day is not sent.
-        rep = session.get(Rep, (nudge.team_id, decision.user_id))
-        team = session.get(Team, nudge.team_id)
-        profile = profile_of(rep, team) if rep is not None and team is not None else None
+        profile = profiles.get(decision.user_id)
+        if profile is None:
+            rep = session.get(Rep, (nudge.team_id, decision.user_id))
+            team = session.get(Team, nudge.team_id)
+            profile = profile_of(rep, team) if rep is not None and team is not None else None
         if profile is not None and not daylist.within_budget(session, nudge, profile, now):
             # Past it: a break suggestion or a focus summary is shown quietly in today's list, if there is one.
             if nudge.kind in HELD_IN_LIST and daylist.hold(session, nudge, profile, decision.message["text"], now):
@@ -86,7 +89,10 @@ def decide(
     return decision
 
 
-def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> Decision:
+def _decide(
+    session: Session, nudge: Nudge, now: dt.datetime, prepared: Any, profiles: dict[str, RepProfile]
+) -> Decision:
+    """What `decide` says of a nudge before the budget; the rep's profile it builds is left in `profiles`."""
     team = session.get(Team, nudge.team_id)
     if team is not None and team.uninstalled_at is not None:
         # Written before the uninstall reached us, or planned since: nothing goes to a workspace that removed us.
@@ -104,7 +110,7 @@ def _decide(session: Session, nudge: Nudge, now: dt.datetime, prepared: Any) -> 
     rep = session.get(Rep, (nudge.team_id, nudge.user_id)) if nudge.user_id else None
     if rep is None or team is None:
         return Decision(cancel_reason="rep no longer known")
-    profile = profile_of(rep, team)
+    profile = profiles[rep.user_id] = profile_of(rep, team)
     if nudge.kind == daylist.LIST and nudge.sent_ts:
         # An update of a list already sent doesn't notify: it may change at any hour.
         return daylist.decide_list(session, nudge, profile, now)

@@ -67,7 +67,7 @@ def _click(
         if lead is None:
             return ButtonResult(blockkit.plain(t(lang, "nudge.gone", lead="?")), changed=False)
         name = blockkit.escape(lead.name)
-        tip_due = False
+        written = None  # a call logged by the button: the tip after it
         headline = t(lang, "nudge.followup_text", lead=name, attempt=nudge.attempt or 0, target=rep.cadence.target)
         # The conditional update is the idempotency: only the first click finds acted_at empty.
         claimed = session.execute(
@@ -85,7 +85,7 @@ def _click(
         if action_id in blockkit.FOLLOWUP_LOG:
             outcome = blockkit.FOLLOWUP_LOG[action_id]
             logged = log_call(session, rep, parser.CallCommand(lead=lead.name, outcome=outcome), now, source="button")
-            tip_due = True
+            written = logged.written
             done = t(
                 lang,
                 "nudge.done_logged",
@@ -126,7 +126,7 @@ def _click(
                 )
         nudge.payload = {**(nudge.payload or {}), "done": done}
         lists += daylist.lines_done(session, nudge, action_id, done, now)
-    tips = tips_after_entry(rt.db, rep, now) if tip_due else []
+    tips = tips_after_entry(rt.db, rep, now, written) if written is not None else []
     blocks = [block for found in tips for block in found.blocks(lang)]
     if in_list:
         answer = {"text": "\n".join(found.text for found in tips), "blocks": blocks} if tips else {}

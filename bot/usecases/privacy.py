@@ -36,6 +36,7 @@ from bot.storage.models import (
 from bot.usecases.managers import is_manager, refusal
 from bot.usecases.replies import Reply
 from bot.usecases.reps import RepProfile
+from bot.usecases.tips import forget_day
 from coaching.findings import Count
 from coaching.i18n import t
 from coaching.render import count
@@ -157,6 +158,8 @@ def forget(rt: Runtime, team_id: str, user_id: str) -> str:
         for model in (*per_rep, PersistenceStep, PersistenceDay):
             session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
         session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
+    # This process's memory of the rep's day goes too (a rep seen again starts a new row, with a new stamp).
+    forget_day(rt.db, team_id, user_id)
     done = {"activities": count(Count(activities, "activity"), lang), "nudges": count(Count(nudges, "reminder"), lang)}
     return t(lang, "forget.done", **done)
 

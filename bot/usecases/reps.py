@@ -220,12 +220,9 @@ class RepDirectory:
     def profile(self, team_id: str, user_id: str) -> RepProfile:
         """The rep's profile, creating the workspace and rep rows on first sight."""
         with self.db.read() as session:
-            row = session.execute(_PROFILE, {"team": team_id, "user": user_id}).first()
-        if row is not None:
-            fetched = row.profile_fetched_at
-            if (fetched is None or self.clock() - fetched > PROFILE_MAX_AGE) and self.background:
-                self.background.submit(self._refresh, team_id, user_id)
-            return _profile(row, row.team_settings)
+            known = self.known(session, team_id, user_id)
+        if known is not None:
+            return known
         # Slack is asked outside any transaction: a slow answer must not hold the database.
         info = self._fetch(team_id, user_id)
         with self.db.transaction() as session:
@@ -237,6 +234,19 @@ class RepDirectory:
             if info is not None:
                 _apply(rep, info, now)
             return profile_of(rep, session.get(Team, team_id))  # type: ignore[arg-type]
+
+    def known(self, session: Session, team_id: str, user_id: str) -> RepProfile | None:
+        """The profile of a rep already seen, read in the caller's transaction (one statement); None otherwise.
+
+        A use case on the hot path reads it in its own write transaction, saving a transaction of its own.
+        """
+        row = session.execute(_PROFILE, {"team": team_id, "user": user_id}).first()
+        if row is None:
+            return None
+        fetched = row.profile_fetched_at
+        if (fetched is None or self.clock() - fetched > PROFILE_MAX_AGE) and self.background:
+            self.background.submit(self._refresh, team_id, user_id)
+        return _profile(row, row.team_settings)
 
     def email(self, team_id: str, user_id: str) -> str | None:
         """The rep's email from Slack's profile (scope users:read.email), asked when needed and not kept."""
