@@ -1,7 +1,7 @@
 """persistence fold
 
 Revision ID: 0015
-Revises: 0007
+Revises: 0020
 Create Date: 2026-11-30 21:00:00.000000
 
 Attempts per lead for channel posts, folded off the `/call` path (issue 14): a workspace's seasons
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0007"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
