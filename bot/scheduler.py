@@ -26,12 +26,17 @@ CRM_SECONDS = 300  # calls logged in HubSpot reach the coach within about five m
 
 
 def run_due(runtime: Runtime, now: dt.datetime | None = None) -> SweepReport:
-    """One pass of everything due at `now` (default: the clock): the posts' figures folded, then the outbox swept."""
-    _fold(runtime, now or runtime.clock())
+    """One pass of everything due at `now` (default: the clock): the outbox swept, then the posts' figures folded.
+
+    The sweep comes first: a fold catching up on a large history (passes of up to `PASS_CALLS` calls a season, seconds
+    each) must not hold back the nudges due now. A post swept before its season is folded counts the rest from the
+    activities, exactly.
+    """
     report = runtime.sweeper.sweep(now)
     metrics.count_sweep(report)
     if report.sent or report.deferred or report.retried or report.failed or report.cancelled:
         log.info("sweep: %s", report)
+    _fold(runtime, now or runtime.clock())
     return report
 
 
