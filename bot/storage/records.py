@@ -116,7 +116,8 @@ def activities_between(
     )
 
 
-_COLUMNS = (
+#: The columns of an activity the coaching core reads (`to_domain`).
+ACTIVITY_COLUMNS = (
     Activity.id,
     Activity.kind,
     Activity.started_at,
@@ -160,7 +161,7 @@ def rep_day(
 
 
 _REP_DAY = (
-    select(_reps.entries_version, _reps.created_at.label("rep_since"), *_COLUMNS)
+    select(_reps.entries_version, _reps.created_at.label("rep_since"), *ACTIVITY_COLUMNS)
     .select_from(RepRow.__table__)
     .outerjoin(
         Activity,
@@ -178,7 +179,7 @@ _REP_DAY = (
 
 
 def to_domain(row: Any) -> domain.Activity:
-    """An activity (an ORM row, or a row of `_COLUMNS`) as the coaching core reads it."""
+    """An activity (an ORM row, or a row of `ACTIVITY_COLUMNS`) as the coaching core reads it."""
     return domain.Activity(
         id=row.id,
         kind=domain.ActivityKind(row.kind),

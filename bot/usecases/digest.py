@@ -21,7 +21,7 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage.models import Activity, Manager, Nudge, Rep, Team
-from bot.storage.records import to_domain
+from bot.storage.records import ACTIVITY_COLUMNS, to_domain
 from bot.usecases.managers import is_manager
 from bot.usecases.posts import STALE_AFTER
 from bot.usecases.reps import profile_of, reps_by_id
@@ -77,20 +77,7 @@ def decide_digest(session: Session, nudge: Nudge, rep: Rep, now: dt.datetime, pr
 
 
 #: What the digest reads of each activity: the rep's id and what `to_domain` needs.
-_READ = (
-    Activity.user_id,
-    Activity.id,
-    Activity.kind,
-    Activity.started_at,
-    Activity.ended_at,
-    Activity.outcome,
-    Activity.work,
-    Activity.lead_id,
-    Activity.source,
-    Activity.researched,
-    Activity.decision_maker,
-    Activity.attempt,
-)
+_READ = (Activity.user_id, *ACTIVITY_COLUMNS)
 
 DIGEST_WEEKDAY, DIGEST_TIME = 0, dt.time(9, 0)  # Monday morning, in the manager's own zone
 
