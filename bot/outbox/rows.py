@@ -25,26 +25,43 @@ def schedule(
     `target` says whom it is for and what about: `user_id` (a DM) or `channel` (a post), and where it has them
     `lead_id`, `attempt` and `payload`.
     """
+    row = nudge_row(team_id, kind, due_at, dedupe_key, now, **target)
+    # RETURNING, not rowcount: psycopg reports -1 for this INSERT.
+    return session.execute(_insert(session.get_bind().dialect.name, True), row).first() is not None
+
+
+def schedule_all(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write several nudges (each a `nudge_row`) in one execution, skipping those whose dedupe key exists.
+
+    One compiled statement sent once with all the rows (psycopg pipelines them, sqlite3 runs one executemany),
+    not a multi-row VALUES compiled anew for every number of rows.
+    """
+    if rows:
+        session.execute(_insert(session.get_bind().dialect.name, False), rows)
+
+
+def nudge_row(
+    team_id: str, kind: str, due_at: dt.datetime, dedupe_key: str, now: dt.datetime, **target: Any
+) -> dict[str, Any]:
+    """A nudge's values as `schedule` and `schedule_all` write them; `target` as `schedule` takes it."""
     unknown = target.keys() - _TARGET
     if unknown:
         raise TypeError(f"a nudge has no {', '.join(sorted(unknown))}")
     row = dict.fromkeys(_TARGET) | {"payload": {}} | target
-    row |= {"team_id": team_id, "kind": kind, "due_at": due_at, "dedupe_key": dedupe_key, "created_at": now}
-    # RETURNING, not rowcount: psycopg reports -1 for this INSERT.
-    return session.execute(_insert(session.get_bind().dialect.name), row).first() is not None
+    return row | {"team_id": team_id, "kind": kind, "due_at": due_at, "dedupe_key": dedupe_key, "created_at": now}
 
 
 _TARGET = frozenset({"user_id", "channel", "lead_id", "attempt", "payload"})
 
 
 @functools.cache
-def _insert(dialect: str) -> Any:
+def _insert(dialect: str, returning: bool) -> Any:
     """The nudge INSERT, built once per dialect: it runs with nearly every call a rep logs."""
     table = Nudge.__table__
     names = ("team_id", "kind", "due_at", "dedupe_key", "created_at", *sorted(_TARGET))
     values = {name: bindparam(name) for name in names} | {"status": "pending", "tries": 0}
-    statement = upsert_insert(dialect)(table).values(values)
-    return statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    statement = upsert_insert(dialect)(table).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return statement.returning(table.c.id) if returning else statement
 
 
 class Recipient(Protocol):

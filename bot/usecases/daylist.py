@@ -20,7 +20,6 @@ one that would go past it is not sent (the list's follow-ups wait on the App Hom
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
@@ -175,56 +174,27 @@ def _roll_over(session: Session, rep: RepProfile, put: list[tuple[Nudge, Nudge]]
     due moment is the one "still open since" tells.
 
     The roll-overs and the next day's list (the same for all of them, written as `schedule_list` writes it) go in
-    one INSERT, sent once with all their rows.
+    one execution (`outbox.schedule_all`).
     """
     if not put:
         return
     next_day = add_working_days(now.astimezone(rep.tz).date(), 1, rep.hours)
     start = local_datetime(next_day, rep.hours.start, rep.tz)
     due = next_working_moment(start, rep.tz, rep.hours, rep.away_until)
-    values = [
-        {
-            "team_id": rep.team_id,
-            "user_id": rep.user_id,
-            "kind": "followup",
-            "due_at": due,
-            "dedupe_key": f"roll:{row.id}",
-            "lead_id": row.lead_id,
-            "attempt": row.attempt,
-            "payload": {"first_due": (line.payload or {}).get("first_due") or line.due_at.isoformat()},
-            "status": "pending",
-            "tries": 0,
-            "created_at": now,
-        }
-        for row, line in put
-    ]
+    rows = []
+    for row, line in put:
+        first_due = (line.payload or {}).get("first_due") or line.due_at.isoformat()
+        details = {"lead_id": row.lead_id, "attempt": row.attempt, "payload": {"first_due": first_due}}
+        rows.append(
+            outbox.nudge_row(rep.team_id, "followup", due, f"roll:{row.id}", now, user_id=rep.user_id, **details)
+        )
     day, start = _list_start(rep, due, now)
-    values.append(
-        {
-            "team_id": rep.team_id,
-            "user_id": rep.user_id,
-            "kind": LIST,
-            "due_at": start,
-            "dedupe_key": list_key(rep.team_id, rep.user_id, day),
-            "lead_id": None,
-            "attempt": None,
-            "payload": {},
-            "status": "pending",
-            "tries": 0,
-            "created_at": now,
-        }
+    rows.append(
+        outbox.nudge_row(
+            rep.team_id, LIST, start, list_key(rep.team_id, rep.user_id, day), now, user_id=rep.user_id, payload={}
+        )
     )
-    session.execute(_roll_over_insert(session.get_bind().dialect.name), values)
-
-
-@functools.cache
-def _roll_over_insert(dialect: str) -> Any:
-    """The roll-overs' INSERT, built once: executed with a list of rows, one compiled statement sends them all.
-
-    `.values([...])` would compile a new statement for every list (and psycopg parse its long text anew); this
-    one is compiled and prepared once, and psycopg sends its rows in one pipeline, sqlite3 in one executemany.
-    """
-    return upsert_insert(dialect)(Nudge.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    outbox.schedule_all(session, rows)
 
 
 def _in_list(team_id: str, user_id: str, day: dt.date) -> tuple[Any, ...]:
@@ -301,20 +271,13 @@ def lines_done(session: Session, nudge: Nudge, action: str, done: str, now: dt.d
     for sibling in siblings:
         sibling.acted_at, sibling.action = now, action
         sibling.payload = {**(sibling.payload or {}), "done": done}
-    return _touch(session, [nudge, *siblings], now)
+    return _touch(session, {(n.team_id, n.user_id, n.list_day) for n in (nudge, *siblings) if n.list_day}, now)
 
 
 def lead_moved(session: Session, team_id: str, lead_id: int, now: dt.datetime) -> list[int]:
     """A call was logged on a lead: the lists showing it open show it handled."""
-    lists = {
-        (user_id, day) for user_id, day in session.execute(_LISTS_SHOWING, {"team_id": team_id, "lead_id": lead_id})
-    }
-    due = []
-    for user_id, day in sorted(lists):
-        found = changed(session, _Who(team_id, user_id or ""), day, now)
-        if found is not None:
-            due.append(found)
-    return due
+    showing = session.execute(_LISTS_SHOWING, {"team_id": team_id, "lead_id": lead_id})
+    return _touch(session, {(team_id, user_id, day) for user_id, day in showing}, now)
 
 
 _nudges = Nudge.__table__.c
@@ -333,9 +296,10 @@ _LISTS_SHOWING = (
 )
 
 
-def _touch(session: Session, lines: list[Nudge], now: dt.datetime) -> list[int]:
+def _touch(session: Session, lists: set[tuple[str, str | None, dt.date]], now: dt.datetime) -> list[int]:
+    """Each of these lists (team, rep, day) changed; returns the rows of those due now."""
     due = []
-    for team_id, user_id, day in sorted({(n.team_id, n.user_id, n.list_day) for n in lines if n.list_day}):
+    for team_id, user_id, day in sorted(lists, key=lambda key: (key[0], key[1] or "", key[2])):
         found = changed(session, _Who(team_id, user_id or ""), day, now)
         if found is not None:
             due.append(found)
