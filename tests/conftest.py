@@ -207,6 +207,21 @@ def slash_payload(command: str, text_: str, user: str, team: str, channel: str, 
     }
 
 
+def signed_slash(
+    port: int, slack: SlackStandIn, text_: str, user: str = "U0SAM", *, timeout: float = 3.0
+) -> tuple[int, str]:
+    """`/call <text_>` signed as Slack signs it, to a server on `port`; Slack waits at most 3 s for the answer."""
+    body = urllib.parse.urlencode(slash_payload("/call", text_, user, TEAM, "C1", slack.response_url()))
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/slack/events",
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return answer.status, answer.read().decode()
+
+
 def click_payload(
     action_id: str, value: str, user: str, team: str, response_url: str, message_ts: str = "1.000001"
 ) -> dict[str, Any]:

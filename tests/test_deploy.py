@@ -5,14 +5,13 @@ new clock started before the old one is told to stop (SIGTERM) in the middle of 
 import signal
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
 from bot.storage.models import Nudge, Rep
-from tests.conftest import sign
+from tests.conftest import signed_slash
 from tests.test_cli import EXE, _free_port, _wait_health
 
 REPS = [f"U0DEPLOY{n:02d}" for n in range(30)]
@@ -51,18 +50,7 @@ def test_a_clock_stopped_mid_sweep_while_the_next_one_runs_delivers_every_nudge_
     try:
         assert _wait_health(int(env["PORT"]), web) == 200
         for n, user in enumerate(REPS):
-            body = (
-                f"team_id=T0TEAM001&user_id={user}&command=%2Fcall&text=Lead+{n}+no-answer&channel_id=C1"
-                f"&response_url={slack.response_url()}&trigger_id=1.{n}.deploy"
-            )
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{env['PORT']}/slack/events",
-                data=body.encode(),
-                method="POST",
-                headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)},
-            )
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                assert answer.status == 200
+            assert signed_slash(int(env["PORT"]), slack, f"Lead {n} no-answer", user, timeout=10)[0] == 200
         # Every follow-up and its day's list fall due now, for reps who work around the clock (the clocks run on the
         # wall clock).
         with db.transaction() as s:

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import sign
+from tests.conftest import signed_slash
 from tests.test_cli import EXE, _free_port, _wait_health
 
 HELD = 200
@@ -30,22 +30,6 @@ def served(env, tmp_path):
         proc.communicate(timeout=20)
 
 
-def signed_call(port, slack, lead="Acme BV"):
-    body = (
-        f"team_id=T0TEAM001&user_id=U0SAM&command=%2Fcall&text={lead.replace(' ', '+')}+no-answer&channel_id=C1"
-        f"&response_url={slack.response_url()}&trigger_id=1.2.{lead.replace(' ', '')}"
-    )
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/slack/events",
-        data=body.encode(),
-        method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)},
-    )
-    # Slack gives up after 3 seconds: an answer later than that is no answer.
-    with urllib.request.urlopen(request, timeout=3) as answer:
-        return answer.status, answer.read().decode()
-
-
 def test_signed_requests_are_answered_while_hundreds_of_connections_are_held_and_the_held_ones_are_dropped(
     served, slack
 ):
@@ -60,7 +44,7 @@ def test_signed_requests_are_answered_while_hundreds_of_connections_are_held_and
         held.append(sock)
     try:
         for n in range(5):
-            status, text = signed_call(port, slack, f"Lead {n}")
+            status, text = signed_slash(port, slack, f"Lead {n} no-answer")
             assert status == 200 and f"Lead {n}" in text
         # The workers' counters, added up across processes (prometheus_client's multiprocess mode).
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=3) as answer:
