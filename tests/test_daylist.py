@@ -9,20 +9,9 @@ from sqlalchemy import select
 from bot.slack.standin import texts
 from bot.storage.models import Activity, Lead, Nudge, Team
 from coaching.daylist import NOTIFYING
+from tests.test_followups import local, nudges
 
 LON, AMS = ZoneInfo("Europe/London"), ZoneInfo("Europe/Amsterdam")
-
-
-def local(tz, *args):
-    return dt.datetime(*args, tzinfo=tz).astimezone(dt.UTC)
-
-
-def nudges(coachbot, **where):
-    with coachbot.db.transaction() as s:
-        query = select(Nudge).order_by(Nudge.id)
-        for key, value in where.items():
-            query = query.where(getattr(Nudge, key) == value)
-        return list(s.scalars(query))
 
 
 def lines(message):
