@@ -54,7 +54,7 @@ from bot.storage import persistence  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.models import Nudge, Subscription  # noqa: E402
 from bot.storage.standings import first_meetings, lead_attempts, rebuild_rep_days, standings  # noqa: E402
-from bot.usecases.digest import digest  # noqa: E402
+from bot.usecases.digest import digest, prepare_digests  # noqa: E402
 from bot.usecases.posts import channel_post  # noqa: E402
 from coaching.domain import CONVERSATIONS  # noqa: E402
 from coaching.hours import zone  # noqa: E402
@@ -228,7 +228,8 @@ def _same(value: object) -> object:
 
 def _rows(data: Data, stamp: Callable[[dt.datetime | None], object]) -> tuple[list[tuple], Iterator, Iterator]:
     """Reps, leads and activities as table rows, times through `stamp`."""
-    reps = [(TEAM, user, "UTC", False, stamp(data.created)) for user in data.reps]
+    # The first rep is the workspace admin who reads the manager digest.
+    reps = [(TEAM, user, "UTC", user == data.reps[0], stamp(data.created)) for user in data.reps]
     leads = (
         (lid, TEAM, key, key, owner, attempts, unreached, cadence, last, stamp(first), stamp(last_at), stamp(reached),
          stamp(first))
@@ -420,10 +421,11 @@ class PostRow:
     ours_ms: float
     baseline: str
     baseline_ms: float
+    clock: bool = False  # the clock's own work, off any message: no target
 
     @property
     def met(self) -> bool:
-        return self.ours_ms < MS_POST_TARGET
+        return self.clock or self.ours_ms < MS_POST_TARGET
 
 
 def _post_nudge(season: str) -> Nudge:
@@ -443,6 +445,13 @@ def _post_nudge(season: str) -> Nudge:
 def _windows(season: str) -> list[tuple[dt.datetime, dt.datetime]]:
     post = Post(at=POST_AT, season_start=POSTS[season], final=False)
     return [(post.season_start, post.at), previous_window(season, post, POST_TZ)]
+
+
+def data_reader(session: Session) -> str:
+    """The digest's reader: the workspace admin."""
+    return session.execute(
+        text("SELECT user_id FROM reps WHERE team_id = :team AND is_admin"), {"team": TEAM}
+    ).scalar_one()
 
 
 def measure_posts(db: Database, label: str, runs: int, digest_runs: int) -> tuple[list[PostRow], list[str]]:
@@ -506,22 +515,42 @@ def measure_posts(db: Database, label: str, runs: int, digest_runs: int) -> tupl
             print(f"  {label} {season} post: windows {rows[-2].ours_ms:.1f} ms (counted {rows[-2].baseline_ms:.1f}), "
                   f"post {rows[-1].ours_ms:.1f} ms (counted {rows[-1].baseline_ms:.1f})", flush=True)  # fmt: skip
         rows.append(PostRow(label, "fold: the sweep after the post (10 min of calls)", tick_ms,
-                            f"fold: 4 seasons from nothing, {passes} passes", build_ms))  # fmt: skip
-        # The manager's digest of the last full week (the reader's zone is UTC, as the bench reps'), beside reading
-        # the two weeks of activities it reads.
+                            f"fold: 4 seasons from nothing, {passes} passes", build_ms, clock=True))  # fmt: skip
+        # The manager's digest of the last full week (the reader's zone is UTC, as the bench reps'): counted from
+        # its two weeks of activities (no week prepared), then read from the parts the clock prepares once the
+        # week has closed, in passes of at most PREPARE_SECONDS each; the two must read the same.
         week = {"week_start": (END - dt.timedelta(days=7)).isoformat(), "week_end": END.isoformat()}
-        nudge = Nudge(team_id=TEAM, user_id="U0REP00000", kind="digest", payload=week)
+        nudge = Nudge(team_id=TEAM, user_id=data_reader(session), kind="digest", payload=week)
+        due = END + dt.timedelta(hours=9)
+        counted_digest = digest(session, nudge, due)
+        counted_ms = median([timed(lambda: digest(session, nudge, due)) for _ in range(digest_runs)])
         low, high = _bounds(db.dialect, END - dt.timedelta(days=14), END)
         read = text("SELECT * FROM activities WHERE team_id = :team AND started_at >= :start AND started_at < :end")
-
-        def read_rows() -> int:
-            return len(session.execute(read, {"team": TEAM, "start": low, "end": high}).all())
-
-        digest_ms = median([timed(lambda: digest(session, nudge, now)) for _ in range(digest_runs)])
-        read_ms = median([timed(read_rows) for _ in range(digest_runs)])
-        rows.append(PostRow(label, "manager digest (week to 2026-11-30)", digest_ms,
-                            f"read its 2 weeks' {read_rows():,} activity rows", read_ms))  # fmt: skip
-        print(f"  {label} digest {digest_ms:,.0f} ms, reading its rows {read_ms:,.0f} ms", flush=True)
+        read_ms = timed(lambda: session.execute(read, {"team": TEAM, "start": low, "end": high}).all())
+        session.rollback()
+    t0 = time.perf_counter()
+    prepare_digests(db, END + dt.timedelta(minutes=5))  # the first pass after the week closed opens it
+    at, prep_passes, parts, longest = END + dt.timedelta(minutes=6), 1, 0, 0.0
+    while True:
+        started = time.perf_counter()
+        done = prepare_digests(db, at)
+        longest = max(longest, time.perf_counter() - started)
+        at, prep_passes, parts = at + dt.timedelta(seconds=20), prep_passes + 1, parts + done
+        if not done:
+            break
+    prep_ms = (time.perf_counter() - t0) * 1000
+    print(f"  {label} digest prepared: {parts:,} reps' parts in {prep_ms:,.0f} ms over {prep_passes} passes "
+          f"(the longest {longest * 1000:,.0f} ms)", flush=True)  # fmt: skip
+    with Session(db.engine) as session:
+        if digest(session, nudge, due) != counted_digest:
+            problems.append(f"{label}: the prepared digest differs from the digest counted from the activities")
+        digest_ms = median([timed(lambda: digest(session, nudge, due)) for _ in range(runs)])
+    rows.append(PostRow(label, "manager digest (week to 2026-11-30), prepared", digest_ms,
+                        "the same digest, counted from its 2 weeks' activities", counted_ms))  # fmt: skip
+    rows.append(PostRow(label, f"digest: preparing {parts:,} reps' parts, {prep_passes} passes (the clock's)",
+                        prep_ms, "the longest pass", longest * 1000, clock=True))  # fmt: skip
+    print(f"  {label} digest {digest_ms:,.1f} ms prepared, {counted_ms:,.0f} ms counted "
+          f"(reading its rows alone {read_ms:,.0f} ms)", flush=True)  # fmt: skip
     return rows, problems
 
 
@@ -583,12 +612,16 @@ def tables(rows: list[Row]) -> list[str]:
     return [*standings_table, "", *others]
 
 
+def verdict(row: PostRow) -> str:
+    return "(the clock's)" if row.clock else "yes" if row.met else "NO"
+
+
 def post_table(rows: list[PostRow]) -> list[str]:
     lines = ["| database | measured | ms | baseline | baseline ms | ratio | under 100 ms |",
              "| --- | --- | ---: | --- | ---: | ---: | --- |"]  # fmt: skip
     for r in rows:
         lines.append(f"| {r.database} | {r.what} | {r.ours_ms:,.1f} | {r.baseline} | {r.baseline_ms:,.1f} "
-                     f"| {r.ours_ms / r.baseline_ms:.3f}x | {'yes' if r.met else 'NO'} |")  # fmt: skip
+                     f"| {r.ours_ms / r.baseline_ms:.3f}x | {verdict(r)} |")  # fmt: skip
     return lines
 
 

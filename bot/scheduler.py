@@ -37,6 +37,7 @@ def run_due(runtime: Runtime, now: dt.datetime | None = None) -> SweepReport:
     if report.sent or report.deferred or report.retried or report.failed or report.cancelled:
         log.info("sweep: %s", report)
     _fold(runtime, now or runtime.clock())
+    _prepare_digests(runtime, now or runtime.clock())
     return report
 
 
@@ -48,6 +49,16 @@ def _fold(runtime: Runtime, now: dt.datetime) -> None:
         persistence.fold(runtime.db, now)
     except Exception:  # posts count from the activities meanwhile; the sweep must go on
         log.exception("folding the posts' figures failed")
+
+
+def _prepare_digests(runtime: Runtime, now: dt.datetime) -> None:
+    """Count each rep's part of the managers' digests once their week has closed (bot.usecases.digest), off the send."""
+    from bot.usecases.digest import prepare_digests
+
+    try:
+        prepare_digests(runtime.db, now)
+    except Exception:  # a digest counts from the activities meanwhile; the sweep must go on
+        log.exception("preparing the digests failed")
 
 
 def _sweep_job(runtime: Runtime) -> None:

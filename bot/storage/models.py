@@ -308,6 +308,49 @@ class PersistenceChange(Base):
     at: Mapped[dt.datetime]
 
 
+class DigestWeek(Base):
+    """A week of a workspace whose manager digest the clock prepares ahead: each rep's part (bot.usecases.digest).
+
+    `first_day` is the week's first date in its managers' zone (the digest names each rep's days by it), and
+    `settings_key` the coaching thresholds the parts were judged by. `complete_at` is when every rep of the team got
+    a part row; until then the digest counts the week from the activities.
+    """
+
+    __tablename__ = "digest_weeks"
+    __table_args__ = (UniqueConstraint("team_id", "start", "end", "first_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    start: Mapped[dt.datetime]
+    end: Mapped[dt.datetime]
+    #: The digest reads the week before too (its trend): a change to an entry from here to `end` touches the parts.
+    reads_from: Mapped[dt.datetime]
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    settings_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    complete_at: Mapped[dt.datetime | None]
+
+
+class DigestPart(Base):
+    """One rep's part of a digest week: their figures for the week and the week before, and their days' findings.
+
+    `payload` None: to be counted (new, or an entry in the week was written, corrected or removed since).
+    """
+
+    __tablename__ = "digest_parts"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "user_id"], ["reps.team_id", "reps.user_id"], ondelete="CASCADE"),
+        Index("ix_digest_parts_rep", "team_id", "user_id"),
+    )
+
+    week_id: Mapped[int] = mapped_column(ForeignKey("digest_weeks.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    rep_tz: Mapped[str | None] = mapped_column(String(64))  # the rep's zone the days were cut in
+    # none_as_null: None is SQL NULL (to be counted), not the JSON text "null".
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
 class Nudge(Base):
     """The outbox: one message the bot owes someone, written in the same transaction as its cause.
 

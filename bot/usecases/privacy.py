@@ -21,6 +21,7 @@ from bot.storage.models import (
     CrmConnection,
     CrmOAuthState,
     CrmOwner,
+    DigestPart,
     FollowupList,
     Lead,
     Manager,
@@ -154,7 +155,7 @@ def forget(rt: Runtime, team_id: str, user_id: str) -> str:
             .where(SLACK_INSTALLATIONS.c.team_id == team_id, SLACK_INSTALLATIONS.c.user_id == user_id)
             .values(user_id="")
         )
-        per_rep = (TipShown, RuleMute, ChartFile, RepDay, CrmOAuthState, CrmOwner, FollowupList)
+        per_rep = (TipShown, RuleMute, ChartFile, RepDay, CrmOAuthState, CrmOwner, FollowupList, DigestPart)
         for model in (*per_rep, PersistenceStep, PersistenceDay):
             session.execute(delete(model).where(model.team_id == team_id, model.user_id == user_id))
         session.execute(delete(Rep).where(Rep.team_id == team_id, Rep.user_id == user_id))
