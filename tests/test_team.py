@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.slack.standin import texts
+from bot.slack.standin.rules import block_problems
 from bot.storage.models import Activity, Lead, Nudge, Rep, Subscription, Team
 from tests.conftest import OTHER_TEAM, TEAM
+from tests.rows import activity
 
 AMS = ZoneInfo("Europe/Amsterdam")
 MANAGER = "U0PETRA"  # a workspace admin in the fake Slack
@@ -145,6 +147,24 @@ def test_privacy_shows_a_rep_as_a_teammate_in_posts_but_not_to_themselves(coachb
     assert "Anouk" not in coachbot.slash("/leaderboard", "", user="U0SAM").text
     assert "weer je naam" in coachbot.slash("/coach", "privacy off", user="U0ANOUK").text
     assert "`/coach privacy on`" in coachbot.slash("/coach", "privacy maybe").text
+
+
+def test_a_post_names_ten_first_meetings_and_counts_the_rest_within_slacks_section_limit(coachbot):
+    coachbot.clock.set(local(2026, 11, 23, 9, 0))
+    subscribe(coachbot)
+    booked = local(2026, 11, 25, 10, 0)
+    with coachbot.db.transaction() as s:
+        for n in range(150):  # a new team's first week: 150 reps book their first meeting
+            user = f"U0NEW{n:03d}"
+            s.add(Rep(team_id=TEAM, user_id=user, name=f"Verkoper met een lange naam {n:03d}", created_at=booked))
+            s.flush()
+            s.add(activity(TEAM, user, "call", booked, outcome="meeting", researched=True))
+    coachbot.sweep(local(2026, 11, 27, 16, 0))
+    [post] = channel_posts(coachbot)
+    assert block_problems(post["blocks"], 50) == []  # each section under 3,000 characters
+    shown = texts(post)
+    assert "Eerste afspraak gemaakt: Verkoper met een lange naam 000" in shown and "en nog 140. 🎉" in shown
+    assert "naam 010" not in shown.split("Eerste afspraak")[1]
 
 
 def test_managers_are_admins_and_whoever_they_add(coachbot, slack):

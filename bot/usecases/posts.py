@@ -41,6 +41,8 @@ from coaching.seasons import Post, latest_post, previous_window
 
 # A post or digest whose moment passed longer ago than this (the clock was down) is skipped, not sent late.
 STALE_AFTER = dt.timedelta(hours=20)
+#: The most reps a post names for their first meeting; the rest are counted.
+FIRSTS_NAMED = 10
 
 
 def plan_posts(session: Session, now: dt.datetime) -> int:
@@ -173,9 +175,15 @@ def _celebrations(
                 after=fmt_num(now_avg[best], lang),
             )
         )
-    firsts = first_meetings(session, team_id, post.season_start, post.at)
+    firsts = sorted(first_meetings(session, team_id, post.season_start, post.at))
     if firsts:
-        cheers.append(t(lang, "board.first_meeting", names=", ".join(name(user) for user in sorted(firsts))))
+        # A new team's first month can hold hundreds: a name each would pass Slack's 3,000 characters a section.
+        names = ", ".join(name(user) for user in firsts[:FIRSTS_NAMED])
+        more = len(firsts) - FIRSTS_NAMED
+        if more > 0:
+            cheers.append(t(lang, "board.first_meeting_more", names=names, more=more))
+        else:
+            cheers.append(t(lang, "board.first_meeting", names=names))
     return cheers
 
 
