@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import JSON, String, bindparam, cast, delete, literal, null, select, update
 from sqlalchemy.orm import Session
 
-from bot.storage.database import upsert_insert
+from bot.storage.database import insert_ignore, upsert_insert
 from bot.storage.models import DigestPart, DigestWeek, Rep
 
 _parts = DigestPart.__table__.c
@@ -87,24 +87,27 @@ def open_week(
     settings_key: str,
     now: dt.datetime,
 ) -> DigestWeek:
-    """The team's week to prepare: the stored one, or a new one (a stored one judged by other thresholds goes)."""
+    """The team's week to prepare: the stored one, or a new one (a stored one judged by other thresholds goes).
+
+    Two clocks may open the same week at once: the second one's insert is ignored and it finds the first one's.
+    """
     found = week(session, team_id, start, end, first_day)
     if found is not None and found.settings_key == settings_key:
         return found
-    if found is not None:
-        session.delete(found)
-        session.flush()
-    made = DigestWeek(
-        team_id=team_id,
-        start=start,
-        end=end,
+    if found is not None:  # its parts go with it (ON DELETE CASCADE)
+        session.expunge(found)
+        session.execute(delete(DigestWeek).where(DigestWeek.id == found.id))
+    values = {"team_id": team_id, "start": start, "end": end, "first_day": first_day}
+    insert_ignore(
+        session,
+        DigestWeek,
+        **values,
         reads_from=start - dt.timedelta(days=7),
-        first_day=first_day,
         settings_key=settings_key,
         created_at=now,
     )
-    session.add(made)
-    session.flush()
+    made = week(session, team_id, start, end, first_day)
+    assert made is not None  # inserted, or another clock's, committed before this insert returned
     return made
 
 
