@@ -154,9 +154,15 @@ def store(db: Database, reps: int, activities: int, now: dt.datetime, seed: int 
             )
         )
     sweep_data.fix_sequences(db)
-    if db.dialect == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    # A year of history is at rest on a real server: its pages written out, not being flushed during the measured
+    # phases (after the bulk load, PostgreSQL's next checkpoint wrote it out while the calls' commits waited on the
+    # disk: p99 137 ms at 16 clients against 78 ms in a run without the history).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if db.dialect == "postgresql":
             conn.exec_driver_sql("VACUUM ANALYZE")
+            conn.exec_driver_sql("CHECKPOINT")
+        else:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     pending = sum(1 for row in nudges if row["status"] == "pending")
     history = History(data, end, len(nudges), pending, rep_days, time.perf_counter() - t0)
     print(f"history: {history.summary()}", flush=True)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.slack.standin import texts
 from bot.slack.standin.rules import block_problems
-from bot.storage.models import Activity, Lead, Nudge, Rep, Subscription, Team
+from bot.storage.models import Activity, DigestPart, DigestWeek, Lead, Nudge, Rep, Subscription, Team
 from tests.conftest import OTHER_TEAM, TEAM
 from tests.rows import activity
 
@@ -195,6 +195,13 @@ def test_the_manager_digest_arrives_once_on_monday_morning(coachbot):
     with coachbot.db.transaction() as s:
         [row] = s.scalars(select(Nudge).where(Nudge.kind == "digest"))
     assert row.due_at == local(2026, 11, 30, 9, 0) and row.sent_at - row.due_at < dt.timedelta(hours=2)
+    with coachbot.db.read() as s:
+        # The clock prepared the week's parts after Sunday midnight, hours before the digest was composed from them.
+        week = s.scalars(select(DigestWeek).where(DigestWeek.end == local(2026, 11, 30, 0, 0))).one()
+        assert week.complete_at < row.sent_at
+        rows = s.execute(select(DigestPart.user_id, DigestPart.payload).where(DigestPart.week_id == week.id))
+        parts = {user: payload for user, payload in rows}
+    assert parts["U0SAM"]["talks"]["M101"] == 3 and parts[MANAGER] == {}
     assert "Geen teamsamenvattingen" in coachbot.slash("/coach", "digest off", user=MANAGER).text
 
 

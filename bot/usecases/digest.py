@@ -340,7 +340,8 @@ def _closed_weeks(session: Session, now: dt.datetime) -> dict[tuple[str, dt.date
             continue  # no digest is planned for a week before the manager came
         first_day = monday - dt.timedelta(days=7)
         key = (team.id, local_datetime(first_day, dt.time(0), tz), local_datetime(monday, dt.time(0), tz), first_day)
-        weeks.setdefault(key, profile_of(rep, team).coach_settings)
+        if key not in weeks:  # a team's managers share its thresholds: read once
+            weeks[key] = profile_of(rep, team).coach_settings
     return weeks
 
 
