@@ -250,6 +250,9 @@ def cmd_run(config: Config, _args: argparse.Namespace) -> int:
         runtime.config = config
     # The app's own client (SLACK_API_URL, no retries) also asks apps.connections.open for the websocket URL.
     handler = SocketModeHandler(build_app(runtime), config.app_token)
+    from bot.server import settle_heap
+
+    settle_heap()  # as a web worker does once its app is built
     clock = scheduler.background(runtime)
     try:
         handler.connect()  # the websocket runs in the client's own threads

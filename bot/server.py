@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -91,4 +92,18 @@ class Server(BaseApplication):
             from bot import scheduler
 
             scheduler.background(runtime)
-        return WsgiApp(runtime)
+        app = WsgiApp(runtime)
+        settle_heap()
+        return app
+
+
+def settle_heap() -> None:
+    """Move everything loaded so far out of the garbage collector's sight (`gc.freeze`), once the app is built.
+
+    A worker holds some 116,000 long-lived objects (SQLAlchemy, slack_sdk, the catalogs, the holiday tables): each
+    full collection walked them all, 66 ms during which every request queued on the worker waited (the p99 at 16
+    clients). Frozen, a full collection walks only what requests made since, which is freed by reference counting
+    anyway; nothing is leaked, the frozen objects simply live as long as the process, as they would have.
+    """
+    gc.collect()
+    gc.freeze()

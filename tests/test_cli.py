@@ -1,6 +1,7 @@
 """The `salescoach` command as a deployment runs it: settings, migrate, serve, run-due."""
 
 import datetime as dt
+import gc
 import signal
 import subprocess
 import sys
@@ -13,8 +14,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from bot.server import Server
 from bot.storage.models import Base
-from tests.conftest import BOT_TOKEN, SECRET, sign
+from tests.conftest import BOT_TOKEN, SECRET, make_config, sign
 
 EXE = str(Path(sys.executable).with_name("salescoach"))
 
@@ -222,3 +224,16 @@ def test_version_and_each_commands_help_say_what_it_does_and_what_it_reads(env, 
         assert "Reads:" in text, command
         assert len(text.split("Reads:")[0]) > 80, command  # a description, not only the usage line
     assert "SLACK_SIGNING_SECRET" in " ".join(run(["serve", "--help"], env, tmp_path).stdout.split())
+
+
+def test_a_web_worker_puts_its_loaded_heap_out_of_the_collectors_sight(slack, database_url, monkeypatch, tmp_path):
+    """`Server.load` (in each worker, after the fork) freezes what building the app made: see `settle_heap`."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    gc.unfreeze()
+    app = Server(make_config(slack, database_url)).load()
+    try:
+        assert gc.get_freeze_count() > 0
+        assert app.runtime.db.ping()  # the app it returns is the built one, ready to serve
+    finally:
+        gc.unfreeze()  # this test process goes on collecting as before
+        app.runtime.close()
