@@ -72,6 +72,7 @@ from bench.common import (  # noqa: E402
     venv_script,
 )
 from bench.throwaway_postgres import PG_ADMIN_URL, throwaway_database  # noqa: E402
+from bot.server import default_workers  # noqa: E402
 from bot.slack.standin import SlackStandIn, Workspace  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 
@@ -418,8 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     database_url = f"sqlite:///{tmp / 'bench.db'}"
     history_url = f"sqlite:///{tmp / 'history.db'}"
     settings = {k: os.environ[k] for k in ("WORKER_CONNECTIONS", "LOG_LEVEL") if k in os.environ}
-    # The same number of workers for both apps: the bot's default depends on its database (bot.server.Server).
-    workers = os.environ.get("WEB_CONCURRENCY") or ("2" if args.postgres else "1")
+    # The same number of workers for both apps: the bot's default for its database (bot.server.default_workers).
+    bot_url = args.postgres.replace("postgresql://", "postgresql+psycopg://") if args.postgres else database_url
+    workers = os.environ.get("WEB_CONCURRENCY") or str(default_workers(bot_url))
     settings["WEB_CONCURRENCY"] = workers
     stats: list[str] = []
     # The throwaway databases are dropped when the block ends, after the run's own clean-up has read them.

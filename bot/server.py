@@ -11,6 +11,7 @@ from typing import Any
 
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.engine import make_url
 
 from bot.config import Config
 
@@ -31,6 +32,25 @@ class _Logger(glogging.Logger):
 WORKER_CONNECTIONS = 1000
 
 
+def default_workers(database_url: str, cores: int | None = None) -> int:
+    """How many worker processes `serve` runs when `WEB_CONCURRENCY` doesn't say.
+
+    Greenlets, not processes, carry concurrency: listeners wait on Slack and the database, not the CPU. SQLite takes
+    one writer at a time: one process whose requests queue on the database's lock beats two processes polling for
+    SQLite's file lock. A PostgreSQL server elsewhere gets two (each holds up to 20 connections: raise
+    `WEB_CONCURRENCY` towards the cores with the server's `max_connections` in mind). One on this machine shares its
+    cores: half of them, since each call costs the server about as much CPU as the worker (on 2 cores one worker
+    logged 305 to 316 calls a second at 16 clients, p99 75 to 87 ms; two workers 274 to 275, p99 88 to 97 ms:
+    bench/bench_call.py --postgres).
+    """
+    if database_url.startswith("sqlite"):
+        return 1
+    cores = cores or os.cpu_count() or 2
+    host = make_url(database_url).host
+    local = host in (None, "", "localhost", "127.0.0.1", "::1") or str(host).startswith("/")
+    return max(1, cores // 2) if local else 2
+
+
 class Server(BaseApplication):
     """gunicorn with our WSGI app; each worker builds its own runtime after the fork (no shared connections).
 
@@ -44,11 +64,7 @@ class Server(BaseApplication):
     def __init__(self, config: Config, *, workers: int | None = None, with_scheduler: bool = False) -> None:
         self.config = config
         self.with_scheduler = with_scheduler
-        # Greenlets, not processes, carry concurrency: listeners wait on Slack and the database, not the CPU.
-        # SQLite takes one writer at a time: one process whose requests queue on the database's lock beats two
-        # processes polling for SQLite's file lock. PostgreSQL gets two processes unless told otherwise.
-        default = "1" if config.database_url.startswith("sqlite") else "2"
-        self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", default))
+        self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", default_workers(config.database_url)))
         self.metrics_dir: str | None = None
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             # Each worker counts on its own; a scrape of any one adds them up from this folder (bot.metrics).

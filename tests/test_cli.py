@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.server import Server
+from bot.server import Server, default_workers
 from bot.storage.models import Base
 from tests.conftest import BOT_TOKEN, SECRET, make_config, sign
 
@@ -237,3 +237,17 @@ def test_a_web_worker_puts_its_loaded_heap_out_of_the_collectors_sight(slack, da
     finally:
         gc.unfreeze()  # this test process goes on collecting as before
         app.runtime.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "cores", "workers"),
+    [
+        ("sqlite:///salescoach.db", 8, 1),  # one writer at a time
+        ("postgresql+psycopg://bot@127.0.0.1:5432/salescoach", 2, 1),  # the server shares this machine's cores
+        ("postgresql+psycopg://bot@localhost/salescoach", 8, 4),
+        ("postgresql+psycopg:///salescoach?host=/var/run/postgresql", 4, 2),  # a Unix socket: this machine
+        ("postgresql+psycopg://bot@db.example.com/salescoach", 8, 2),  # elsewhere: WEB_CONCURRENCY raises it
+    ],
+)
+def test_serve_runs_as_many_workers_as_its_database_leaves_cores_for(url, cores, workers):
+    assert default_workers(url, cores) == workers
