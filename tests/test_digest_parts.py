@@ -219,6 +219,10 @@ def test_a_reps_new_zone_and_the_teams_new_thresholds_are_read_as_counted(team, 
     reads = Reads(monkeypatch)
     assert composed(team) == counted(team, monkeypatch)
     assert reads.seen[0] == [KEI]
+    prepare(team, WEEK_END + dt.timedelta(minutes=15))  # the clock counts Kei's part again, in the new zone
+    reads.seen.clear()
+    assert composed(team) == counted(team, monkeypatch)
+    assert reads.seen[0] == []
     with team.transaction() as session:
         thresholds = {"thresholds": {"connect_rate_floor": 0.5}}
         session.execute(update(Team).where(Team.id == TEAM).values(settings=thresholds))

@@ -130,11 +130,12 @@ def parts(session: Session, week_id: int) -> list[Part]:
 
 
 def to_count(session: Session, week_id: int, limit: int) -> list[str]:
-    """Reps whose part of the week is still to be counted, at most `limit`, in key order."""
+    """Reps whose part of the week is still to be counted, or was cut in a zone they have left; at most `limit`."""
     return list(
         session.scalars(
             select(_parts.user_id)
-            .where(_parts.week_id == week_id, _parts.payload.is_(None))
+            .join(Rep.__table__, (_reps.team_id == _parts.team_id) & (_reps.user_id == _parts.user_id))
+            .where(_parts.week_id == week_id, _parts.payload.is_(None) | _parts.rep_tz.is_distinct_from(_reps.tz))
             .order_by(_parts.user_id)
             .limit(limit)
         )
