@@ -6,11 +6,13 @@ rep's part (`bot.usecases.digest.rep_week`) and stores it here, and the digest r
 
 A part stays true while no entry in the weeks it reads changes. Entries that start now never do (a week is prepared
 only once it has ended); the ones that can are written behind: a piece of work that began before midnight, a call
-pulled from HubSpot, a correction or removal there. Each of those calls `touched` after taking the rep's row lock,
-which sets the rep's parts of those weeks to be counted again (`payload` NULL). The clock counts a part from a read
-and writes it only if the rep's entries version is still the one it read (under the same row lock), so a change
-that raced the count is never stored over. Until every rep of a week has a row (`complete_at`), and for any part
-not counted yet, the digest counts from the activities: the result is the same either way, only slower.
+pulled from HubSpot, a correction or removal there. Each of those raises the rep's entries version, which takes the
+rep's row lock and then calls `touched` (`records.entries_changed` given the entry's start, `breaks.count_in_streak`
+for an entry that began before now), setting the rep's parts of those weeks to be counted again (`payload` NULL).
+The clock counts a part from a read and writes it only if the rep's entries version is still the one it read (under
+the same row lock), so a change that raced the count is never stored over. Until every rep of a week has a row
+(`complete_at`), and for any part not counted yet, the digest counts from the activities: the result is the same
+either way, only slower.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ _reps = Rep.__table__.c
 def touched(session: Session, team_id: str, user_id: str, at: dt.datetime) -> None:
     """An entry of the rep starting at `at` was written behind, corrected or removed: its parts are counted again.
 
-    Call it after the rep's row lock is taken (`records.entries_changed`, `breaks.count_in_streak`): the clock takes
-    the same lock before it writes a part, so the two never cross.
+    Called after the rep's row lock is taken (by `records.entries_changed` and `breaks.count_in_streak`): the clock
+    takes the same lock before it writes a part, so the two never cross.
     """
     statement = _touched(session.get_bind().dialect.name)
     session.execute(statement, {"team": team_id, "user": user_id, "at": at})

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.storage import digest_parts
 from bot.storage.models import Activity, Lead, Nudge
 from bot.storage.models import Rep as RepRow
 from coaching import domain
@@ -65,12 +66,16 @@ class Written:
     entry: domain.Activity
 
 
-def entries_changed(session: Session, team_id: str, user_id: str) -> Stamp | None:
+def entries_changed(session: Session, team_id: str, user_id: str, at: dt.datetime | None = None) -> Stamp | None:
     """Raise the rep's entries version (an entry written, corrected or removed); locks the rep's row until commit.
 
     Call it last in the transaction, after the entry's other writes: the rep's row lock is the last one taken.
+    `at`: when the changed entry started, for a change that may lie in the past (a call pulled from HubSpot, a
+    correction or removal there): the digest weeks holding it are counted again (`digest_parts.touched`).
     """
     row = session.execute(_ENTRIES_CHANGED, {"team": team_id, "user": user_id}).first()
+    if at is not None:
+        digest_parts.touched(session, team_id, user_id, at)  # under the row lock just taken
     return Stamp(row.entries_version, row.created_at) if row is not None else None
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
+from bot.storage import digest_parts
 from bot.storage.models import Activity, Nudge, Rep
 from bot.storage.records import Stamp, activities_between, add_entry, entries_changed, rep_activities, to_domain
 from bot.usecases.replies import ButtonResult, Reply, refuses_bad_input
@@ -95,7 +96,8 @@ def count_in_streak(
     """Extend the rep's streak with one entry, and suggest one break per streak of `streak_max_minutes`.
 
     An entry's last write: it also raises the rep's entries version (`records.entries_changed`), under the rep's row
-    lock, and returns the new stamp.
+    lock, and returns the new stamp. An entry that began before `now` (work logged when it ended) may lie in a week
+    the digest has counted already: that week is counted again (`digest_parts.touched`).
     """
     settings = rep.coach_settings
     who = {"team": rep.team_id, "user": rep.user_id}
@@ -106,6 +108,8 @@ def count_in_streak(
     held = session.identity_map.get(session.identity_key(Rep, (rep.team_id, rep.user_id)))
     if held is not None:
         session.expire(held)  # a caller holding the rep as an entity reads the new streak
+    if started < now:
+        digest_parts.touched(session, rep.team_id, rep.user_id, started)
     if streak.minutes >= settings.streak_max_minutes:
         # The streak's start names it: however many entries extend it, it earns one suggestion.
         key = f"break:{rep.team_id}:{rep.user_id}:{streak.start.isoformat()}"

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import rows as outbox
 from bot.slack import blockkit
-from bot.storage import digest_parts
 from bot.storage.database import upsert_insert
 from bot.storage.models import REP_DAY_ATTEMPTS, Lead, RepDay
 from bot.storage.records import Written, add_entry, entries_changed, entry_record
@@ -186,10 +185,8 @@ def log_call(
     _count_in_rep_day(session, rep, now, call, attempt)
     if live:
         stamp = count_in_streak(session, rep, now, now, now)
-    else:
-        stamp = entries_changed(session, rep.team_id, rep.user_id)
-        # A call from the past (HubSpot): the digest week holding it is counted again.
-        digest_parts.touched(session, rep.team_id, rep.user_id, now)
+    else:  # a call from the past (HubSpot)
+        stamp = entries_changed(session, rep.team_id, rep.user_id, at=now)
     written = Written(stamp, record) if stamp is not None else None
     return CallLogged(lead.name, call.outcome, attempt, due, cadence, activity_id, lead.id, written)
 
@@ -314,7 +311,4 @@ def log_work(
     fields = {"work": work.work.value, "note": work.note, "source": source}
     activity_id = add_entry(session, rep, ActivityKind.WORK, started, now, **fields)
     record = entry_record(activity_id, ActivityKind.WORK, started, now, **fields)
-    stamp = count_in_streak(session, rep, started, now, now)
-    # Work that began before midnight on a Monday lies in a week the digest may have counted already.
-    digest_parts.touched(session, rep.team_id, rep.user_id, started)
-    return Written(stamp, record)
+    return Written(count_in_streak(session, rep, started, now, now), record)

@@ -43,7 +43,7 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import CannotDeliver, Decision, TryLater
 from bot.slack import blockkit
 from bot.slack.clients import NotInstalled
-from bot.storage import digest_parts, persistence
+from bot.storage import persistence
 from bot.storage.database import Database, insert_ignore, upsert_insert
 from bot.storage.models import (
     Activity,
@@ -993,8 +993,7 @@ def _correct(session: Session, activity_id: int, outcome: Outcome) -> bool:
         if outcome.reached and lead.cadence in ("active", "exhausted"):
             lead.cadence, lead.reached_at, lead.unreached_attempts = "reached", activity.started_at, 0
             outbox.cancel_followups(session, lead.team_id, lead.id, "reached, corrected in HubSpot")
-    entries_changed(session, activity.team_id, activity.user_id)
-    digest_parts.touched(session, activity.team_id, activity.user_id, activity.started_at)
+    entries_changed(session, activity.team_id, activity.user_id, at=activity.started_at)
     return True
 
 
@@ -1036,8 +1035,7 @@ def _remove(session: Session, activity_id: int) -> None:
     if activity.kind == ActivityKind.CALL.value:
         persistence.changed(session, activity.team_id, activity.lead_id, activity.started_at)
     session.delete(activity)
-    entries_changed(session, activity.team_id, activity.user_id)
-    digest_parts.touched(session, activity.team_id, activity.user_id, activity.started_at)
+    entries_changed(session, activity.team_id, activity.user_id, at=activity.started_at)
 
 
 # -- the lead card -----------------------------------------------------------------------------------------------
