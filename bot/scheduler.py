@@ -26,18 +26,19 @@ CRM_SECONDS = 300  # calls logged in HubSpot reach the coach within about five m
 
 
 def run_due(runtime: Runtime, now: dt.datetime | None = None) -> SweepReport:
-    """One pass of everything due at `now` (default: the clock): the outbox swept, then the posts' figures folded.
+    """One pass of everything due at `now` (default: the clock): the outbox swept, then the clock's own work ahead.
 
     The sweep comes first: a fold catching up on a large history (passes of up to `PASS_CALLS` calls a season, seconds
     each) must not hold back the nudges due now. A post swept before its season is folded counts the rest from the
-    activities, exactly.
+    activities, exactly; so does a digest composed before its week's parts are prepared.
     """
     report = runtime.sweeper.sweep(now)
     metrics.count_sweep(report)
     if report.sent or report.deferred or report.retried or report.failed or report.cancelled:
         log.info("sweep: %s", report)
-    _fold(runtime, now or runtime.clock())
-    _prepare_digests(runtime, now or runtime.clock())
+    after = now or runtime.clock()  # the fold and the digests' preparation see the same moment
+    _fold(runtime, after)
+    _prepare_digests(runtime, after)
     return report
 
 
