@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select, update
 
 from bot import runtime as runtime_module
+from bot.outbox import sweep as outbox_sweep
 from bot.slack.standin import texts
 from bot.storage.models import Activity, Lead, Nudge
+from bot.usecases import daylist as daylist_module
 from tests.conftest import make_config
 
 AMS, LON, NYC = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
@@ -285,6 +287,33 @@ def test_two_sweepers_at_once_send_each_list_exactly_once(coachbot, slack, db, c
         final = texts(max(shown, key=lambda p: slack_order(slack, p)))
         for i in range(user_index(user), 60, 3):
             assert final.count(f"Lead {i:02d} BV") == 1, (user, i)
+
+
+def test_a_follow_up_another_sweeper_claims_while_the_list_gathers_is_left_to_it(coachbot, db, monkeypatch):
+    """The list's sweeper reads the day's follow-ups, then lists them: one claimed in between is not taken from its
+    claimer (whose `join` would then find it open in the list and cancel it, its line gone)."""
+    if db.dialect == "sqlite":
+        pytest.skip("SQLite's writers take turns: no claim can land between the list's read and its write")
+    coachbot.clock.set(local(LON, 2026, 11, 26, 11, 0))
+    for lead in ("Acme BV", "Bolt BV", "Crane BV"):
+        coachbot.slash("/call", f"{lead} no-answer")
+    put, claimed = daylist_module._put, []
+
+    def claimed_meanwhile(session, rep, day, rows, now):
+        if not claimed:  # the list gathering: another sweeper claims every due row, in its own transaction
+            claimed.extend(outbox_sweep.claim(db, now, "other-sweeper"))
+        return put(session, rep, day, rows, now)
+
+    monkeypatch.setattr(daylist_module, "_put", claimed_meanwhile)
+    friday = local(LON, 2026, 11, 27, 11, 0)  # the list (due at 09:00) and the follow-ups are due
+    sweeper = runtime_module.build(make_config(coachbot.slack, db.url), clock=coachbot.clock, db=db).sweeper
+    report = sweeper.sweep(friday, limit=1)  # the list alone first: it is due first
+    assert report.sent == 1
+    # The follow-ups were locked by the gathering: the other sweeper's claim skipped them, and the list has them.
+    assert [kind for _, kind in claimed] == []
+    listed = nudges(coachbot, kind="followup", status="listed")
+    assert len(listed) == 3 and all(n.claimed_by != "other-sweeper" for n in listed)
+    assert all(name in texts(coachbot.dms()[-1]) for name in ("Acme BV", "Bolt BV", "Crane BV"))
 
 
 def user_index(user):

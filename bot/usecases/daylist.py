@@ -334,7 +334,10 @@ def decide_list(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetim
     day = now.astimezone(rep.tz).date()
     row = _list_row(session, rep, day, now)
     _, end = local_day_bounds(now, rep.tz)
-    # The leads come with their follow-ups, into the session, where `_put` finds them.
+    # The leads come with their follow-ups, into the session, where `_put` finds them. The follow-ups are locked:
+    # one another sweeper claims between this read and `_put`'s write would otherwise be listed here and, in the
+    # other sweeper's `join`, found open in the list and cancelled, its line gone (PostgreSQL's READ COMMITTED;
+    # SQLite's writers take turns). Locked, the claim skips it, or it is read as no longer pending.
     due_today = session.execute(
         select(Nudge, Lead)
         .outerjoin(Lead, Lead.id == Nudge.lead_id)
@@ -346,6 +349,7 @@ def decide_list(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetim
             Nudge.due_at < end,
         )
         .order_by(Nudge.due_at, Nudge.id)
+        .with_for_update(of=Nudge)
     ).all()
     gathered = _put(session, rep, day, [followup for followup, _ in due_today], now)
     if row.nudge_id not in (None, nudge.id):
