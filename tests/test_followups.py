@@ -10,8 +10,9 @@ from sqlalchemy import select, update
 from bot import runtime as runtime_module
 from bot.outbox import sweep as outbox_sweep
 from bot.slack.standin import texts
-from bot.storage.models import Activity, Lead, Nudge
+from bot.storage.models import Activity, Lead, Nudge, Rep, Team
 from bot.usecases import daylist as daylist_module
+from bot.usecases.reps import profile_of
 from tests.conftest import make_config
 
 AMS, LON, NYC = ZoneInfo("Europe/Amsterdam"), ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
@@ -471,12 +472,55 @@ def test_a_focus_block_holds_the_list_and_ends_with_a_summary(coachbot, slack):
     assert coachbot.sweep(local(LON, 2026, 11, 27, 9, 0)).deferred == 1  # the day's list waits
     assert friday_list(coachbot).due_at == local(LON, 2026, 11, 27, 9, 50)
     report = coachbot.sweep(local(LON, 2026, 11, 27, 9, 50))
-    assert report.sent == 2
-    summary = [texts(p) for p in coachbot.dms() if "focus block" in texts(p)]
-    assert len(summary) == 1
-    assert "In the block: 2 calls, 1 conversation, 1 meeting" in summary[0] and "email" in summary[0]
-    assert "Work logged in the block" not in summary[0]  # the 5 min of email are the slip, not the block's work
-    assert len(followup_dms(coachbot, "Acme BV")) == 1
+    # The summary and the list fall due together: one DM, the list, with the summary under its header.
+    assert report.sent == 1
+    [dm] = coachbot.dms()
+    assert texts(dm).startswith("*Your follow-ups for Fri 27 Nov*: 0 of 1 done")
+    summary = dm["blocks"][1]["elements"][0]["text"]
+    assert summary.startswith("Sent with this list, not as a message of its own: Your calls focus block of 60 min")
+    assert "In the block: 2 calls, 1 conversation, 1 meeting" in summary and "email" in summary
+    assert "Work logged in the block" not in summary  # the 5 min of email are the slip, not the block's work
+    assert "Acme BV" in texts(dm)
+    [rode] = nudges(coachbot, kind="focus_summary")
+    assert (rode.status, rode.last_error) == ("cancelled", "sent with the day's list")
+    # The list changes in place later in the day: the summary stays in it.
+    coachbot.clock.set(local(LON, 2026, 11, 27, 10, 30))
+    coachbot.click("followup_log_no_answer", line_id(dm, "Acme BV"))
+    updated = coachbot.slack.of("chat.update")[-1].params
+    assert "all 1 done" in texts(updated) and "Your calls focus block of 60 min" in texts(updated)
+    assert coachbot.slack.findings == []
+
+
+def test_a_focus_summary_goes_alone_when_the_list_was_sent_or_has_nothing_to_show(coachbot):
+    coachbot.clock.set(local(LON, 2026, 11, 27, 9, 10))  # Friday; no follow-ups: no list today
+    coachbot.slash("/focus", "calls 30")
+    coachbot.clock.advance(minutes=10)
+    coachbot.slash("/call", "Initech meeting +dm")
+    assert coachbot.sweep(local(LON, 2026, 11, 27, 9, 40)).sent == 1
+    [dm] = coachbot.dms()
+    assert texts(dm).startswith("Your calls focus block of 30 min is over.")
+    # A list sent before the block began: the summary is news of its own, not an update nobody is told of.
+    coachbot.clock.set(local(LON, 2026, 11, 27, 11, 0))
+    coachbot.slash("/call", "Globex no-answer")
+    assert coachbot.sweep(local(LON, 2026, 11, 30, 9, 0)).sent == 1  # Monday's list
+    coachbot.clock.set(local(LON, 2026, 11, 30, 9, 5))
+    coachbot.slash("/focus", "calls 30")
+    assert coachbot.sweep(local(LON, 2026, 11, 30, 9, 35)).sent == 1
+    assert texts(coachbot.dms()[-1]).startswith("Your calls focus block of 30 min is over.")
+
+
+def test_a_summary_that_rode_along_is_sent_alone_if_the_lists_follow_ups_moved_on_meanwhile(coachbot):
+    coachbot.clock.set(local(LON, 2026, 11, 26, 11, 0))
+    coachbot.slash("/call", "Acme BV no-answer")
+    at = local(LON, 2026, 11, 27, 9, 0)
+    with coachbot.db.transaction() as s:
+        rep = profile_of(s.get(Rep, ("T0TEAM001", "U0SAM")), s.get(Team, "T0TEAM001"))
+        assert daylist_module.send_with_list(s, rep, "Your calls focus block of 60 min is over.", at)
+    coachbot.clock.set(at)
+    coachbot.slash("/call", "Acme BV meeting")  # the follow-up moves on before the list goes out
+    assert coachbot.sweep(at).sent == 1
+    [dm] = coachbot.dms()
+    assert texts(dm) == "Your calls focus block of 60 min is over.\nYour calls focus block of 60 min is over."
 
 
 def test_away_pauses_nudges_and_shifts_the_cadence(coachbot):

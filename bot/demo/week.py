@@ -434,10 +434,12 @@ def play(week: Week) -> None:
         week.call(ams(25, 9, 41), ANOUK, "Gemeente Utrecht afspraak +onderzocht +beslisser demo op 3 december")
         week.expect("no DM for Anouk during her focus block", Kind.DM, ANOUK,
                     day=date(25), before=dt.time(9, 55), count=0, exactly=True)  # fmt: skip
-        week.expect("the focus summary when the block ends", Kind.DM, ANOUK, "focusblok", "In het blok: 3 belpogingen",
-                    day=date(25), after=dt.time(9, 55), before=dt.time(10, 15))  # fmt: skip
-        week.expect("Anouk's list, held until the block ended", Kind.DM, ANOUK, "Bakkerij Jansen", "poging 3 van 6",
-                    "Van Dijk", day=date(25), after=dt.time(9, 55), before=dt.time(10, 15))  # fmt: skip
+        week.expect("Anouk's list, held until the block ended, with the block's summary in it", Kind.DM, ANOUK,
+                    "Bakkerij Jansen", "poging 3 van 6", "Van Dijk", "Meegestuurd met deze lijst", "focusblok",
+                    "In het blok: 3 belpogingen", day=date(25), after=dt.time(9, 55),
+                    before=dt.time(10, 15))  # fmt: skip
+        week.expect("one buzz, not two, when the block ends", Kind.DM, ANOUK,
+                    day=date(25), after=dt.time(9, 55), before=dt.time(10, 15), count=1, exactly=True)  # fmt: skip
         week.click_line(ams(25, 10, 5), ANOUK, "Bereikt", "Bakkerij Jansen")
         week.click_line(ams(25, 10, 7), ANOUK, "Geen gehoor", "Van Dijk Installatietechniek")
         week.expect("Sam's 27 follow-ups for yesterday's blitz and more in one list, the rest on his Home", Kind.DM,

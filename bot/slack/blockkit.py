@@ -204,13 +204,16 @@ def followup_list(
     now: dt.datetime,
     tz: ZoneInfo,
     held: list[str] | tuple[str, ...] = (),
+    with_list: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The day's follow-up list: a header with the progress ("4 of 7 done"), why, a line each, "N more".
 
-    `held` are the day's messages that went past the rep's budget: shown here, quietly, instead.
+    `held` are the day's messages that went past the rep's budget: shown here, quietly, instead. `with_list` are
+    focus summaries due when the list was first sent, under its header: the rep is told once, not twice.
     """
     header = t(language, "daylist.header", day=local_date(language, day), progress=progress(language, done, total))
-    blocks = [section(header), context(t(language, "nudge.followup_why"))]
+    blocks = [section(header), *(context(t(language, "daylist.with_list", text=text)) for text in with_list)]
+    blocks.append(context(t(language, "nudge.followup_why")))
     for line in lines:
         blocks += followup_line(language, line, target=target, now=now, tz=tz)
     if more:

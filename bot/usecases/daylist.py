@@ -39,6 +39,8 @@ SNOOZED_TODAY = ("followup_snooze_hour",)
 HELD_SHOWN = 3  # the day's latest messages held back by the budget that the list shows
 NOTHING_DUE = "nothing due today"
 OVER_BUDGET = "over the day's notification budget"
+WITH_LIST = "sent with the day's list"
+FOCUS = "focus"  # a held entry that is a focus summary sent with the list (`send_with_list`), not held by the budget
 
 
 def list_key(team_id: str, user_id: str, day: dt.date) -> str:
@@ -373,7 +375,7 @@ def _render(
     """The list's message as it stands; `row` is its list row, read in this transaction before its lines."""
     order, lines = _lines(session, rep, day, now)
     if not update:
-        if not order:
+        if not order and not _held(row)[0]:
             return Decision(cancel_reason=NOTHING_DUE)
         assert row is not None
         row.nudge_id = nudge.id
@@ -394,11 +396,15 @@ def _message(
     lines: dict[int, blockkit.ListLine],
 ) -> dict[str, Any]:
     """The list of `day` as it stands: a line per follow-up, most overdue first; what doesn't fit, "N more"."""
-    held = list((row.held if row else None) or [])[-HELD_SHOWN:]
-    limit = daylist.MESSAGE_BLOCKS - len(held)
+    with_list, held = _held(row)
+    if not order:
+        # Its follow-ups moved on between a focus summary riding along and the list's sending: the summary alone.
+        return blockkit.plain("\n\n".join(with_list))
+    limit = daylist.MESSAGE_BLOCKS - len(held) - len(with_list)
     shown = daylist.fit(order, blockkit.LINE_OPEN_BLOCKS, blockkit.LINE_DONE_BLOCKS, limit)
     return blockkit.followup_list(
         rep.language,
+        with_list=with_list,
         held=held,
         day=day,
         lines=[lines[item.nudge_id] for item in order[:shown]],
@@ -501,6 +507,51 @@ def hold(session: Session, nudge: Nudge, rep: RepProfile, text: str, now: dt.dat
     row.held = [*(row.held or []), text]
     changed(session, rep, day, now)
     return True
+
+
+def send_with_list(session: Session, rep: RepProfile, text: str, now: dt.datetime) -> bool:
+    """A focus summary due as the day's list goes out for the first time rides in it: one buzz, not two.
+
+    Only a list due now (held by the same focus block, as a rule), not sent yet, with follow-ups to show; else the
+    summary goes as a DM of its own. Returns whether it went into the list.
+    """
+    day = now.astimezone(rep.tz).date()
+    message = session.scalar(
+        select(Nudge).where(Nudge.dedupe_key == list_key(rep.team_id, rep.user_id, day)).with_for_update()
+    )
+    if message is None or message.sent_ts or message.status not in ("pending", "sending") or message.due_at > now:
+        return False
+    _, end = local_day_bounds(now, rep.tz)
+    lines = session.scalar(
+        select(Nudge.id)
+        .where(
+            Nudge.team_id == rep.team_id,
+            Nudge.user_id == rep.user_id,
+            Nudge.kind == "followup",
+            or_(
+                (Nudge.status.in_(("pending", "sending"))) & (Nudge.due_at < end),
+                (Nudge.status == "listed") & (Nudge.list_day == day),
+            ),
+        )
+        .limit(1)
+    )
+    if lines is None:
+        return False
+    row = _list_row(session, rep, day, now, likely_there=True)
+    row.held = [*(row.held or []), {"why": FOCUS, "text": text}]
+    changed(session, rep, day, now, row=row)
+    return True
+
+
+def _held(row: FollowupList | None) -> tuple[list[str], list[str]]:
+    """The list's held messages as (sent with the list for a focus block, held back by the budget), latest last."""
+    entries = list((row.held if row else None) or [])[-HELD_SHOWN:]
+    with_list = [e["text"] for e in entries if isinstance(e, dict) and e.get("why") == FOCUS]
+    # What the budget held back is a plain string (`hold`).
+    budget = [
+        e if isinstance(e, str) else e["text"] for e in entries if not isinstance(e, dict) or e.get("why") != FOCUS
+    ]
+    return with_list, budget
 
 
 def within_budget(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> bool:

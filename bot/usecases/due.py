@@ -129,7 +129,10 @@ def _decide(
     if nudge.kind == "break":
         return breaks.decide_break(session, nudge, profile, now)
     if nudge.kind == "focus_summary":
-        return breaks.decide_focus_summary(session, nudge, profile)
+        decision = breaks.decide_focus_summary(session, nudge, profile)
+        if decision.message is not None and daylist.send_with_list(session, profile, decision.message["text"], now):
+            return Decision(cancel_reason=daylist.WITH_LIST)
+        return decision
     if nudge.kind == "digest":
         return digest.decide_digest(session, nudge, rep, now, prepared)
     if nudge.kind == crm.CHOOSE:
