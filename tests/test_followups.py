@@ -468,7 +468,8 @@ def test_a_focus_block_holds_the_list_and_ends_with_a_summary(coachbot, slack):
     for lead in ("Initech meeting +dm", "Globex no-answer"):
         coachbot.clock.advance(minutes=10)
         coachbot.slash("/call", lead)
-    coachbot.slash("/log", "email 5 quick reply")
+    slipped = coachbot.slash("/log", "email 5 quick reply")
+    assert "slipped into your focus time" in texts(slipped.body)  # the block's tip (M402), in the reply
     assert coachbot.sweep(local(LON, 2026, 11, 27, 9, 0)).deferred == 1  # the day's list waits
     assert friday_list(coachbot).due_at == local(LON, 2026, 11, 27, 9, 50)
     report = coachbot.sweep(local(LON, 2026, 11, 27, 9, 50))
@@ -480,6 +481,7 @@ def test_a_focus_block_holds_the_list_and_ends_with_a_summary(coachbot, slack):
     assert summary.startswith("Sent with this list, not as a message of its own: Your calls focus block of 60 min")
     assert "In the block: 2 calls, 1 conversation, 1 meeting" in summary and "email" in summary
     assert "Work logged in the block" not in summary  # the 5 min of email are the slip, not the block's work
+    assert "Other kinds of work slipped in: email." in summary and "park them" not in summary  # the tip said so
     assert "Acme BV" in texts(dm)
     [rode] = nudges(coachbot, kind="focus_summary")
     assert (rode.status, rode.last_error) == ("cancelled", "sent with the day's list")
@@ -499,6 +501,21 @@ def test_a_focus_summary_goes_alone_when_the_list_was_sent_or_has_nothing_to_sho
     assert coachbot.sweep(local(LON, 2026, 11, 27, 9, 40)).sent == 1
     [dm] = coachbot.dms()
     assert texts(dm).startswith("Your calls focus block of 30 min is over.")
+    # Work slips into a second block: the tip (M402) says so at once and the summary only names it. Into a third:
+    # the tip was spent on the day, so the summary gives the advice.
+    coachbot.clock.set(local(LON, 2026, 11, 27, 13, 0))
+    coachbot.slash("/focus", "calls 30")
+    coachbot.clock.advance(minutes=5)
+    assert "slipped into your focus time" in texts(coachbot.slash("/log", "email 5 quick reply").body)
+    coachbot.sweep(local(LON, 2026, 11, 27, 13, 30))
+    assert "Other kinds of work slipped in: email." in texts(coachbot.dms()[-1])
+    assert "park them" not in texts(coachbot.dms()[-1])
+    coachbot.clock.set(local(LON, 2026, 11, 27, 14, 0))
+    coachbot.slash("/focus", "calls 30")
+    coachbot.clock.advance(minutes=5)
+    assert "slipped into your focus time" not in texts(coachbot.slash("/log", "email 5 another reply").body)
+    coachbot.sweep(local(LON, 2026, 11, 27, 14, 30))
+    assert "Other kinds of work slipped in: email. Next time, park them" in texts(coachbot.dms()[-1])
     # A list sent before the block began: the summary is news of its own, not an update nobody is told of.
     coachbot.clock.set(local(LON, 2026, 11, 27, 11, 0))
     coachbot.slash("/call", "Globex no-answer")

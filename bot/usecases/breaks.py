@@ -18,7 +18,7 @@ from bot.outbox import rows as outbox
 from bot.outbox.sweep import Decision
 from bot.slack import blockkit
 from bot.storage import digest_parts
-from bot.storage.models import Activity, Nudge, Rep
+from bot.storage.models import Activity, Nudge, Rep, TipShown
 from bot.storage.records import Stamp, activities_between, add_entry, entries_changed, rep_activities, to_domain
 from bot.usecases.replies import ButtonResult, Reply, refuses_bad_input
 from bot.usecases.reps import RepProfile
@@ -30,6 +30,7 @@ from coaching.findings import Count
 from coaching.i18n import t
 from coaching.parser import BreakCommand, WorkCommand
 from coaching.render import count
+from coaching.rules.m402_focus_block_interrupted import FocusBlockInterrupted
 from coaching.streaks import Streak, current_streak, extend
 
 if TYPE_CHECKING:
@@ -163,6 +164,8 @@ def start_focus(session: Session, rep: RepProfile, command: WorkCommand, now: dt
     return ends
 
 
+FOCUS_RULE = FocusBlockInterrupted.code
+
 # How far back a streak of work may have started: longer than any working day.
 STREAK_LOOKBACK = dt.timedelta(hours=16)
 
@@ -220,10 +223,24 @@ def decide_focus_summary(session: Session, nudge: Nudge, rep: RepProfile) -> Dec
     kinds = {WorkType.CALLS.value if a.kind == ActivityKind.CALL.value else a.work for a in inside}
     others = sorted(k for k in kinds if k and k != (block.work or WorkType.CALLS.value))
     if others:
-        lines.append(t(lang, "nudge.focus_other", kinds=", ".join(blockkit.work_name(lang, k) for k in others)))
+        # Named either way; the advice only if the block's tip (M402) didn't already give it during the block.
+        key = "nudge.focus_other_told" if _tip_given(session, rep, FOCUS_RULE, block) else "nudge.focus_other"
+        lines.append(t(lang, key, kinds=", ".join(blockkit.work_name(lang, k) for k in others)))
     elif inside:
         lines.append(t(lang, "nudge.focus_clean"))
     return Decision(message=blockkit.plain("\n".join(lines)), user_id=rep.user_id)
+
+
+def _tip_given(session: Session, rep: RepProfile, code: str, block: Activity) -> bool:
+    """Whether the rep was shown tip `code` while `block` ran."""
+    shown = select(TipShown.code).where(
+        TipShown.team_id == rep.team_id,
+        TipShown.user_id == rep.user_id,
+        TipShown.code == code,
+        TipShown.shown_at >= block.started_at,
+        TipShown.shown_at <= block.ended_at,
+    )
+    return session.scalar(shown.limit(1)) is not None
 
 
 # Only a block that started this recently can still be running (focus blocks and breaks last hours at most).
