@@ -516,10 +516,13 @@ def send_with_list(session: Session, rep: RepProfile, text: str, now: dt.datetim
     summary goes as a DM of its own. Returns whether it went into the list.
     """
     day = now.astimezone(rep.tz).date()
-    message = session.scalar(
-        select(Nudge).where(Nudge.dedupe_key == list_key(rep.team_id, rep.user_id, day)).with_for_update()
+    unsent = (Nudge.sent_ts.is_(None), Nudge.status.in_(("pending", "sending")))
+    message_id = session.scalar(
+        select(Nudge.id).where(
+            Nudge.dedupe_key == list_key(rep.team_id, rep.user_id, day), Nudge.due_at <= now, *unsent
+        )
     )
-    if message is None or message.sent_ts or message.status not in ("pending", "sending") or message.due_at > now:
+    if message_id is None:
         return False
     _, end = local_day_bounds(now, rep.tz)
     lines = session.scalar(
@@ -537,7 +540,12 @@ def send_with_list(session: Session, rep: RepProfile, text: str, now: dt.datetim
     )
     if lines is None:
         return False
+    # The list's row, then its message, locked: the order every writer of a list takes them (`join`, `decide_list`),
+    # so none waits for the other in a cycle. Locked, the message is checked again: sent meanwhile, the summary is
+    # news of its own.
     row = _list_row(session, rep, day, now, likely_there=True)
+    if session.scalar(select(Nudge.id).where(Nudge.id == message_id, *unsent).with_for_update()) is None:
+        return False
     row.held = [*(row.held or []), {"why": FOCUS, "text": text}]
     changed(session, rep, day, now, row=row)
     return True
