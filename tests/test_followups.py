@@ -5,7 +5,7 @@ import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from bot import runtime as runtime_module
 from bot.outbox import sweep as outbox_sweep
@@ -242,6 +242,30 @@ def test_a_500_retries_later_with_backoff(coachbot, slack):
     second = friday_list(coachbot)
     assert second.tries == 2 and second.due_at == first.due_at + dt.timedelta(seconds=60)
     assert coachbot.sweep(second.due_at).sent == 1
+
+
+def test_a_database_error_in_one_decision_retries_that_nudge_and_the_batch_goes_on(coachbot, monkeypatch):
+    coachbot.clock.set(local(LON, 2026, 11, 26, 11, 0))
+    coachbot.slash("/call", "Acme BV no-answer")  # Sam (London): his Friday list
+    coachbot.slash("/call", "Initech no-answer", user="U0ANOUK")  # Anouk (Amsterdam): hers, due an hour earlier
+    sweeper = coachbot.runtime.sweeper
+    decide, spoilt = sweeper.decide, []
+
+    def spoils_the_first(session, nudge, now, prepared):
+        if not spoilt:
+            spoilt.append(nudge.id)
+            session.execute(text("SELECT * FROM no_such_table"))  # the database refuses: the transaction is spoilt
+        return decide(session, nudge, now, prepared)
+
+    monkeypatch.setattr(sweeper, "decide", spoils_the_first)
+    due = local(LON, 2026, 11, 27, 9, 0)
+    report = coachbot.sweep(due)
+    assert (report.sent, report.retried) == (1, 1)  # the other list went out in the same sweep
+    [retried] = nudges(coachbot, id=spoilt[0])
+    assert (retried.status, retried.tries, retried.due_at) == ("pending", 1, due + dt.timedelta(seconds=30))
+    assert retried.last_error.startswith("database: ")
+    assert coachbot.sweep(due + dt.timedelta(seconds=30)).sent == 1
+    assert sorted(p["channel"] for p in coachbot.dms()) == ["D0ANOUK", "D0SAM"]
 
 
 def test_a_slack_error_no_retry_cures_marks_the_nudge_failed(coachbot, slack, monkeypatch):

@@ -5,7 +5,8 @@ Delivery guarantees (README, "Delivery guarantees"):
   a write transaction on SQLite), so two sweepers never claim the same row.
 - A 429 reschedules the row by Retry-After; a 5xx or a connection error retries later with backoff; a row left
   in 'sending' by a crashed process is claimed again once its lease has run out; a sweeper told to stop gives
-  back at once what it claimed and hasn't sent.
+  back at once what it claimed and hasn't sent; a database error while deciding a row retries that row later (nothing
+  was sent) and the rest of the batch goes on.
 - The only duplicate possible: a process dies after Slack accepted a message and before the row is marked sent.
 
 What a due nudge becomes (a message, a deferral, a cancellation) is not decided here: `bot.usecases.due` decides
@@ -26,6 +27,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, literal_column, or_, select, union_all, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot.slack.clients import NotInstalled
@@ -252,41 +254,19 @@ class Sweeper:
                     prepared = self.prepare[kind](session, nudge, now) if nudge is not None else None
             except Exception:
                 log.exception("composing nudge %s (%s) failed", nudge_id, kind)
-        # Not durable (PostgreSQL commits it without waiting for the disk): lost in a database crash, the nudge is
-        # back as it was claimed and is decided again once its lease runs out; and the durable commit that marks it
-        # sent, after Slack took it, puts this one on disk first (Database.transaction).
-        with self.db.transaction(durable=False) as session:
-            # The nudge with its rep, workspace and lead in one SELECT: `row` keeps them in the session's identity
-            # map, so decide()'s session.get() finds them without a query of its own.
-            row = session.execute(
-                select(Nudge, Rep, Team, Lead)
-                .outerjoin(Rep, and_(Rep.team_id == Nudge.team_id, Rep.user_id == Nudge.user_id))
-                .outerjoin(Team, Team.id == Nudge.team_id)
-                .outerjoin(Lead, Lead.id == Nudge.lead_id)
-                .where(Nudge.id == nudge_id)
-            ).first()
-            nudge = row[0] if row is not None else None
-            if nudge is None or nudge.status != "sending" or nudge.claimed_by != self.worker:
-                return
-            try:
-                decision = self.decide(session, nudge, now, prepared)
-            except Exception:
-                log.exception("deciding nudge %s failed", nudge_id)
-                decision = Decision(defer_until=now + _backoff(nudge.tries))
-                nudge.tries += 1
-            if decision.cancel_reason:
-                nudge.status, nudge.last_error = "cancelled", decision.cancel_reason[:200]
-                report.cancelled += 1
-                return
-            if decision.defer_until is not None:
-                nudge.status, nudge.due_at, nudge.lease_until = "pending", decision.defer_until, None
-                report.deferred += 1
-                return
-            if decision.listed:
-                nudge.status, nudge.sent_at, nudge.lease_until = "listed", now, None
-                report.listed += 1
-                return
-            team_id, kind = nudge.team_id, nudge.kind
+        try:
+            outcome, decision, team_id = self._decide(nudge_id, now, prepared)
+        except DBAPIError as err:
+            # The database refused the decision (a deadlock another transaction lost to us, a dropped connection):
+            # nothing was decided or sent, so this nudge is tried again shortly and the rest of the batch goes on.
+            error = type(err.orig).__name__
+            log.warning("deciding nudge %s (%s) failed in the database: %s", nudge_id, kind, error)
+            self._retry(nudge_id, now, None, f"database: {error}", report)
+            return
+        if outcome != "send" or decision is None:
+            if outcome in ("cancelled", "deferred", "listed"):
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            return
         result: dict[str, Any] | None = None
         try:
             if decision.perform is not None:
@@ -339,6 +319,47 @@ class Sweeper:
             report.updated += 1
         else:
             report.sent += 1
+
+    def _decide(self, nudge_id: int, now: dt.datetime, prepared: Any) -> tuple[str, Decision | None, str]:
+        """Decide a claimed nudge in one transaction; returns what became of it, the decision and its workspace.
+
+        What became of it: "send" (the decision's message or work goes out), "cancelled", "deferred", "listed", or
+        "gone" (no longer this sweeper's). A database error is raised after the rollback: nothing was decided.
+        """
+        # Not durable (PostgreSQL commits it without waiting for the disk): lost in a database crash, the nudge is
+        # back as it was claimed and is decided again once its lease runs out; and the durable commit that marks it
+        # sent, after Slack took it, puts this one on disk first (Database.transaction).
+        with self.db.transaction(durable=False) as session:
+            # The nudge with its rep, workspace and lead in one SELECT: `row` keeps them in the session's identity
+            # map, so decide()'s session.get() finds them without a query of its own.
+            row = session.execute(
+                select(Nudge, Rep, Team, Lead)
+                .outerjoin(Rep, and_(Rep.team_id == Nudge.team_id, Rep.user_id == Nudge.user_id))
+                .outerjoin(Team, Team.id == Nudge.team_id)
+                .outerjoin(Lead, Lead.id == Nudge.lead_id)
+                .where(Nudge.id == nudge_id)
+            ).first()
+            nudge = row[0] if row is not None else None
+            if nudge is None or nudge.status != "sending" or nudge.claimed_by != self.worker:
+                return "gone", None, ""
+            try:
+                decision = self.decide(session, nudge, now, prepared)
+            except DBAPIError:
+                raise  # the transaction is spoilt (PostgreSQL): rolled back whole, and retried by the caller
+            except Exception:
+                log.exception("deciding nudge %s failed", nudge_id)
+                decision = Decision(defer_until=now + _backoff(nudge.tries))
+                nudge.tries += 1
+            if decision.cancel_reason:
+                nudge.status, nudge.last_error = "cancelled", decision.cancel_reason[:200]
+                return "cancelled", decision, nudge.team_id
+            if decision.defer_until is not None:
+                nudge.status, nudge.due_at, nudge.lease_until = "pending", decision.defer_until, None
+                return "deferred", decision, nudge.team_id
+            if decision.listed:
+                nudge.status, nudge.sent_at, nudge.lease_until = "listed", now, None
+                return "listed", decision, nudge.team_id
+            return "send", decision, nudge.team_id
 
     def _failed_send(self, nudge_id: int, now: dt.datetime, err: SlackApiError, report: SweepReport) -> None:
         status = err.response.status_code
