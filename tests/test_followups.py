@@ -268,6 +268,31 @@ def test_a_database_error_in_one_decision_retries_that_nudge_and_the_batch_goes_
     assert sorted(p["channel"] for p in coachbot.dms()) == ["D0ANOUK", "D0SAM"]
 
 
+def test_a_lost_connection_while_marking_a_nudge_sent_is_tried_once_more_not_sent_again(coachbot, db, monkeypatch):
+    coachbot.clock.set(local(LON, 2026, 11, 26, 11, 0))
+    coachbot.slash("/call", "Acme BV no-answer")
+    sweeper = coachbot.runtime.sweeper
+    after_sent, failed = sweeper.after_sent, []
+
+    def loses_the_first(session, nudge, now):
+        if not failed:
+            failed.append(nudge.id)
+            if db.dialect == "postgresql":  # the server ends this connection, as a restart or a failover would
+                session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+            else:
+                session.execute(text("SELECT * FROM no_such_table"))  # SQLite: an OperationalError of its own
+        return after_sent(session, nudge, now)
+
+    monkeypatch.setattr(sweeper, "after_sent", loses_the_first)
+    report = coachbot.sweep(local(LON, 2026, 11, 27, 9, 0))
+    assert report.sent == 1 and failed
+    assert len(coachbot.dms()) == 1
+    [day_list] = list_rows(coachbot)[:1]
+    assert day_list.status == "sent" and day_list.sent_ts
+    # Nothing is left for a later sweep to send again.
+    assert coachbot.sweep(local(LON, 2026, 11, 27, 9, 10)).sent == 0 and len(coachbot.dms()) == 1
+
+
 def test_a_slack_error_no_retry_cures_marks_the_nudge_failed(coachbot, slack, monkeypatch):
     coachbot.slash("/call", "Acme BV no-answer")
     due = friday_list(coachbot).due_at

@@ -7,7 +7,8 @@ Delivery guarantees (README, "Delivery guarantees"):
   in 'sending' by a crashed process is claimed again once its lease has run out; a sweeper told to stop gives
   back at once what it claimed and hasn't sent; a database error while deciding a row retries that row later (nothing
   was sent) and the rest of the batch goes on.
-- The only duplicate possible: a process dies after Slack accepted a message and before the row is marked sent.
+- The only duplicate possible: a process dies after Slack accepted a message and before the row is marked sent
+  (a database error at that moment is tried once more).
 
 What a due nudge becomes (a message, a deferral, a cancellation) is not decided here: `bot.usecases.due` decides
 it, by kind, and `bot.runtime` hands that decision to the `Sweeper`.
@@ -27,7 +28,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, literal_column, or_, select, union_all, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.slack.clients import NotInstalled
@@ -298,27 +299,40 @@ class Sweeper:
             return
         # An update leaves sent_at as it was: the message notified when it was first sent, not now.
         sent_at = Nudge.sent_at if decision.update_ts else now
-        with self.db.transaction() as session:
-            # The row marked comes back from the UPDATE itself (RETURNING): no second query to read it.
-            sent = session.scalars(
-                update(Nudge)
-                .where(Nudge.id == nudge_id, Nudge.status == "sending", Nudge.claimed_by == self.worker)
-                .values(status="sent", sent_at=sent_at, sent_channel=channel, sent_ts=ts, lease_until=None)
-                .returning(Nudge)
-            ).first()
-            marked = sent is not None
-            if sent is not None:
-                if result is not None:
-                    sent.payload = {**(sent.payload or {}), "result": result}
-                if self.after_sent is not None and self.after_sent(session, sent, now):
-                    # What a delivered nudge causes (a list changed meanwhile goes out again), with its "sent".
-                    report.requeued += 1
+        values = {"status": "sent", "sent_at": sent_at, "sent_channel": channel, "sent_ts": ts, "lease_until": None}
+        try:
+            marked, requeued = self._mark_sent(nudge_id, values, result, now)
+        except OperationalError as err:
+            # Slack has the message: left `sending`, it would go out again after its lease. One more try, on a
+            # fresh transaction, gets past a lost connection or a deadlock the database resolved against this one.
+            log.warning("marking nudge %s (%s) sent failed once: %s", nudge_id, kind, type(err.orig).__name__)
+            marked, requeued = self._mark_sent(nudge_id, values, result, now)
+        report.requeued += requeued
         if not marked:
             log.warning("nudge %s (%s) was sent but its lease had passed to another sweeper", nudge_id, kind)
         if decision.update_ts:
             report.updated += 1
         else:
             report.sent += 1
+
+    def _mark_sent(
+        self, nudge_id: int, values: dict[str, Any], result: dict[str, Any] | None, now: dt.datetime
+    ) -> tuple[bool, bool]:
+        """Mark a delivered nudge sent, with what it causes; returns whether it was still ours, and requeued."""
+        with self.db.transaction() as session:
+            # The row marked comes back from the UPDATE itself (RETURNING): no second query to read it.
+            sent = session.scalars(
+                update(Nudge)
+                .where(Nudge.id == nudge_id, Nudge.status == "sending", Nudge.claimed_by == self.worker)
+                .values(**values)
+                .returning(Nudge)
+            ).first()
+            if sent is None:
+                return False, False
+            if result is not None:
+                sent.payload = {**(sent.payload or {}), "result": result}
+            # What a delivered nudge causes (a list changed meanwhile goes out again), with its "sent".
+            return True, self.after_sent is not None and self.after_sent(session, sent, now)
 
     def _decide(self, nudge_id: int, now: dt.datetime, prepared: Any) -> tuple[str, Decision | None, str]:
         """Decide a claimed nudge in one transaction; returns what became of it, the decision and its workspace.
