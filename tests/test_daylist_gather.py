@@ -196,3 +196,18 @@ def test_a_follow_up_joining_a_list_sent_reopens_its_snoozed_line_and_rolls_over
         assert rows[f"roll:{joining.id}"].due_at == MONDAY_9
         assert s.get(FollowupList, (TEAM, USER, FRIDAY)).version == 2
         assert rows[sent.dedupe_key].status == "pending"
+
+
+def test_held_entries_say_why_and_plain_strings_stored_before_that_were_the_budgets():
+    row = FollowupList(
+        held=[
+            "a break suggestion stored as a plain string",
+            {"why": daylist.FOCUS, "text": "the focus summary"},
+            {"why": daylist.BUDGET, "text": "a break suggestion"},
+        ]
+    )
+    assert daylist._held(row) == (
+        ["the focus summary"],
+        ["a break suggestion stored as a plain string", "a break suggestion"],
+    )
+    assert daylist._held(None) == ([], [])

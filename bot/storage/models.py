@@ -416,8 +416,9 @@ class FollowupList(RepDayRow, Base):
     nudge_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=0)
     added_note: Mapped[bool] = mapped_column(Boolean, default=False)  # the afternoon's "N joined" DM is written
-    # What went past the rep's budget that day (a break suggestion, a focus summary: its text), shown in the list
-    # instead; and a focus summary that went out with the list's first sending ({"why": "focus", "text": ...}).
+    # Messages shown in the list instead of as DMs of their own, each {"why", "text"} (bot.usecases.daylist): what
+    # went past the rep's budget that day (a break suggestion, a focus summary), and a focus summary that went out
+    # with the list's first sending. Rows from before the "why" hold plain strings, all the budget's.
     held: Mapped[list[str | dict[str, str]] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
 

@@ -40,7 +40,9 @@ HELD_SHOWN = 3  # the day's latest messages held back by the budget that the lis
 NOTHING_DUE = "nothing due today"
 OVER_BUDGET = "over the day's notification budget"
 WITH_LIST = "sent with the day's list"
-FOCUS = "focus"  # a held entry that is a focus summary sent with the list (`send_with_list`), not held by the budget
+# Why a message is in the list rather than a DM of its own (a held entry's "why"): held back by the budget (`hold`),
+# or a focus summary sent with the list's first sending (`send_with_list`).
+BUDGET, FOCUS = "budget", "focus"
 
 
 def list_key(team_id: str, user_id: str, day: dt.date) -> str:
@@ -504,7 +506,7 @@ def hold(session: Session, nudge: Nudge, rep: RepProfile, text: str, now: dt.dat
     message = session.get(Nudge, row.nudge_id) if row and row.nudge_id else None
     if row is None or message is None or not message.sent_ts or message.status not in ("sent", "pending", "sending"):
         return False
-    row.held = [*(row.held or []), text]
+    row.held = [*(row.held or []), {"why": BUDGET, "text": text}]
     changed(session, rep, day, now)
     return True
 
@@ -553,13 +555,10 @@ def send_with_list(session: Session, rep: RepProfile, text: str, now: dt.datetim
 
 def _held(row: FollowupList | None) -> tuple[list[str], list[str]]:
     """The list's held messages as (sent with the list for a focus block, held back by the budget), latest last."""
-    entries = list((row.held if row else None) or [])[-HELD_SHOWN:]
-    with_list = [e["text"] for e in entries if isinstance(e, dict) and e.get("why") == FOCUS]
-    # What the budget held back is a plain string (`hold`).
-    budget = [
-        e if isinstance(e, str) else e["text"] for e in entries if not isinstance(e, dict) or e.get("why") != FOCUS
-    ]
-    return with_list, budget
+    # A plain string is an entry stored before entries said why: all of those were the budget's.
+    entries = [e if isinstance(e, dict) else {"why": BUDGET, "text": e} for e in (row.held if row else None) or []]
+    shown = entries[-HELD_SHOWN:]
+    return [e["text"] for e in shown if e["why"] == FOCUS], [e["text"] for e in shown if e["why"] == BUDGET]
 
 
 def within_budget(session: Session, nudge: Nudge, rep: RepProfile, now: dt.datetime) -> bool:
